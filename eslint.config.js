@@ -1,0 +1,51 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// The layout rules of DESIGN.md, checked: protocol imports nothing of ours; core only protocol;
+// tui and web only protocol; drivers only in adapters and the composition roots.
+const ours = (dirs) => dirs.map((d) => `**/${d}/**`);
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'No default exports.' }],
+    },
+  },
+  {
+    files: ['server/protocol/**/*.ts'],
+    rules: restrict([...ours(['core', 'adapters', 'rpc', 'tui', 'web']), '../*'], 'server/protocol imports nothing else of ours.'),
+  },
+  {
+    files: ['server/core/**/*.ts'],
+    rules: restrict(
+      [...ours(['adapters', 'rpc', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*', 'ws', 'node:fs', 'node:fs/*', 'fs'],
+      'server/core imports only server/protocol; I/O belongs in adapters.',
+    ),
+  },
+  {
+    files: ['server/adapters/**/*.ts'],
+    rules: restrict([...ours(['rpc', 'tui', 'web'])], 'adapters import core and their one driver.'),
+  },
+  {
+    files: ['server/rpc/**/*.ts'],
+    rules: restrict([...ours(['adapters', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*'], 'rpc imports core and protocol.'),
+  },
+  {
+    files: ['tui/**/*.ts', 'web/**/*.ts'],
+    rules: restrict(
+      [...ours(['core', 'adapters', 'rpc']), 'dockerode', 'mysql2', 'mysql2/*'],
+      'tui and web talk to the server only through server/protocol.',
+    ),
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);

@@ -1,0 +1,75 @@
+// The one table of error codes. README's table is checked against it by test/unit/errors-doc.test.ts.
+
+export interface ErrorInfo {
+  readonly code: number;
+  readonly name: string;
+  /** The generic message sent when no more specific one applies. */
+  readonly message: string;
+  /** When a client sees it; goes into README and the OpenRPC document. */
+  readonly when: string;
+}
+
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  Unauthenticated: 4001,
+  JobNotFound: 4004,
+  NameTaken: 4009,
+  QuotaExceeded: 4029,
+  JobNotRunning: 4090,
+  DockerUnavailable: 5003,
+  DatabaseUnavailable: 5004,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
+
+export const errorTable: readonly ErrorInfo[] = [
+  { code: -32700, name: 'ParseError', message: 'Parse error', when: 'the frame is not valid JSON' },
+  { code: -32600, name: 'InvalidRequest', message: 'Invalid request', when: 'the frame is not a JSON-RPC 2.0 request, is an empty batch, or is over 1 MiB' },
+  { code: -32601, name: 'MethodNotFound', message: 'Method not found', when: 'the method does not exist' },
+  { code: -32602, name: 'InvalidParams', message: 'Invalid params', when: 'a parameter is missing or wrong; `data: {field, reason}` names it' },
+  { code: -32603, name: 'InternalError', message: 'Internal error', when: 'an unexpected server fault; the cause is logged on the server, never sent' },
+  { code: 4001, name: 'Unauthenticated', message: 'Not authenticated', when: 'no valid token was presented (Bearer header or `auth.login`)' },
+  { code: 4004, name: 'JobNotFound', message: 'Job not found', when: 'no such job, or it belongs to another user' },
+  { code: 4009, name: 'NameTaken', message: 'Job name already taken', when: '`job.create` with a name another job has' },
+  { code: 4029, name: 'QuotaExceeded', message: 'Quota exceeded', when: 'a per-user quota or the host capacity would be exceeded; the message says which and the numbers' },
+  { code: 4090, name: 'JobNotRunning', message: 'Job is not running', when: '`job.stats` on a job that is not running' },
+  { code: 5003, name: 'DockerUnavailable', message: 'Docker is unreachable', when: 'the Docker daemon does not answer' },
+  { code: 5004, name: 'DatabaseUnavailable', message: 'Database is unreachable', when: 'MySQL/MariaDB does not answer' },
+];
+
+export interface InvalidParamsData {
+  field: string;
+  reason: string;
+}
+
+/** An error that goes to the client as-is: its code comes from the table, its message is safe to show. */
+export class RpcError extends Error {
+  readonly code: ErrorCodeValue;
+  readonly data: unknown;
+
+  constructor(code: ErrorCodeValue, message?: string, data?: unknown, options?: { cause?: unknown }) {
+    super(message ?? errorInfo(code).message, options);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export function errorInfo(code: number): ErrorInfo {
+  const info = errorTable.find((e) => e.code === code);
+  if (!info) throw new Error(`unknown error code ${code}`);
+  return info;
+}
+
+export function invalidParams(field: string, reason: string): RpcError {
+  return new RpcError(ErrorCode.InvalidParams, `Invalid params: ${field}: ${reason}`, { field, reason } satisfies InvalidParamsData);
+}
+
+export function isRpcError(e: unknown): e is RpcError {
+  return e instanceof RpcError;
+}

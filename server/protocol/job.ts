@@ -1,0 +1,176 @@
+import { z } from 'zod';
+
+// Field limits. Host-dependent ceilings (cpus, memory) are checked again by the server against
+// system capacity; these are the absolute bounds any server accepts.
+export const limits = {
+  nameMax: 63,
+  imageMax: 255,
+  cmdMax: 8192,
+  argvMax: 256,
+  argMax: 4096,
+  envMax: 128,
+  envValueMax: 4096,
+  cpusMin: 0.01,
+  cpusMax: 1024,
+  memoryMbMin: 6,
+  memoryMbMax: 4 * 1024 * 1024,
+  ioWeightMin: 10,
+  ioWeightMax: 1000,
+  ioWeightDefault: 500,
+  pidsLimitDefault: 512,
+  pidsLimitMax: 32768,
+  timeoutSecondsMax: 30 * 24 * 3600,
+} as const;
+
+export const jobStatuses = ['pending', 'running', 'exited', 'error'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export const exitReasons = ['completed', 'failed', 'oom_killed', 'timed_out', 'stopped', 'lost'] as const;
+export type ExitReason = (typeof exitReasons)[number];
+
+const noNul = (s: string) => !s.includes('\0');
+
+export const jobNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be 1-63 characters: letters, digits, and _ . - (not first)')
+  .describe('Unique job name');
+
+// Docker reference: [registry[:port]/]path[:tag][@sha256:digest], path lower-case.
+const imageRef =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export const imageSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(limits.imageMax, `must be at most ${limits.imageMax} characters`)
+  .regex(imageRef, 'must be an image reference like busybox, alpine:3.19 or host:5001/team/app:tag')
+  .describe('Docker image reference');
+
+export const envSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'names must be letters, digits and _, not starting with a digit'),
+    z.string().max(limits.envValueMax, `values must be at most ${limits.envValueMax} characters`).refine(noNul, 'values must not contain NUL'),
+  )
+  .refine((r) => Object.keys(r).length <= limits.envMax, `at most ${limits.envMax} variables`)
+  .describe('Environment variables');
+
+export const jobSpecSchema = z
+  .strictObject({
+    name: jobNameSchema,
+    image: imageSchema,
+    cmd: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(limits.cmdMax, `must be at most ${limits.cmdMax} characters`)
+      .refine((s) => s.trim().length > 0, 'must not be blank')
+      .refine(noNul, 'must not contain NUL')
+      .optional()
+      .describe('Shell command, run with /bin/sh -c'),
+    argv: z
+      .array(z.string().max(limits.argMax, `each argument at most ${limits.argMax} characters`).refine(noNul, 'must not contain NUL'))
+      .min(1, 'must have at least one element')
+      .max(limits.argvMax, `at most ${limits.argvMax} arguments`)
+      .refine((a) => (a[0] ?? '').length > 0, 'the program (first element) must not be empty')
+      .optional()
+      .describe('Exec-form command, for images without a shell'),
+    cpus: z
+      .number()
+      .min(limits.cpusMin, `must be at least ${limits.cpusMin}`)
+      .max(limits.cpusMax, `must be at most ${limits.cpusMax}`)
+      .describe('CPUs, decimals allowed (0.5)'),
+    memoryMb: z
+      .number()
+      .int('must be a whole number of MB')
+      .min(limits.memoryMbMin, `must be at least ${limits.memoryMbMin}`)
+      .max(limits.memoryMbMax, `must be at most ${limits.memoryMbMax}`)
+      .describe('Memory limit in MB; no swap beyond it'),
+    ioWeight: z
+      .number()
+      .int('must be a whole number')
+      .min(limits.ioWeightMin, `must be between ${limits.ioWeightMin} and ${limits.ioWeightMax}`)
+      .max(limits.ioWeightMax, `must be between ${limits.ioWeightMin} and ${limits.ioWeightMax}`)
+      .default(limits.ioWeightDefault)
+      .describe('Block IO weight 10-1000'),
+    pidsLimit: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(limits.pidsLimitMax, `must be at most ${limits.pidsLimitMax}`)
+      .default(limits.pidsLimitDefault)
+      .describe('Maximum number of processes'),
+    timeoutSeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 (none) or more')
+      .max(limits.timeoutSecondsMax, `must be at most ${limits.timeoutSecondsMax}`)
+      .default(0)
+      .describe('Wall-clock limit in seconds; 0 = none'),
+    env: envSchema.default({}),
+    network: z.enum(['bridge', 'none']).default('bridge').describe('Container network'),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.cmd === undefined && spec.argv === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cmd'], message: 'give a command: cmd (shell string) or argv (array)' });
+    } else if (spec.cmd !== undefined && spec.argv !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['argv'], message: 'give cmd or argv, not both' });
+    }
+  });
+
+/** What a client sends. */
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+/** A validated spec with defaults filled in. */
+export type JobSpec = z.output<typeof jobSpecSchema>;
+
+export const enforcedSchema = z.object({
+  cpus: z.boolean(),
+  memory: z.boolean(),
+  ioWeight: z.boolean(),
+  pids: z.boolean(),
+  note: z.string().optional().describe('Why a limit is not verified in effect'),
+});
+export type Enforced = z.infer<typeof enforcedSchema>;
+
+const isoDate = z.string().describe('ISO 8601 time');
+
+export const jobSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  image: z.string(),
+  cmd: z.string().nullable(),
+  argv: z.array(z.string()).nullable(),
+  cpus: z.number(),
+  memoryMb: z.number().int(),
+  ioWeight: z.number().int(),
+  pidsLimit: z.number().int(),
+  timeoutSeconds: z.number().int(),
+  env: z.record(z.string(), z.string()),
+  network: z.enum(['bridge', 'none']),
+  status: z.enum(jobStatuses),
+  reason: z.string().nullable().describe('exited: completed|failed|oom_killed|timed_out|stopped|lost; error: a message'),
+  exitCode: z.number().int().nullable(),
+  owner: z.string(),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+  containerId: z.string().nullable(),
+  enforced: enforcedSchema.nullable(),
+  progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"'),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const jobIdSchema = z.number({ error: 'must be a job id (a positive integer)' }).int('must be a job id (a positive integer)').positive('must be a job id (a positive integer)');
+
+export const jobListParamsSchema = z.strictObject({
+  status: z.enum(jobStatuses).optional(),
+  search: z.string().max(200, 'must be at most 200 characters').optional().describe('Substring of name or image'),
+  limit: z.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
+  cursor: z.string().max(100).nullable().optional().describe('nextCursor of the previous page'),
+});
+export const jobListResultSchema = z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() });
+
+export const jobIdParamsSchema = z.strictObject({ id: jobIdSchema });
+export const jobStopParamsSchema = z.strictObject({
+  id: jobIdSchema,
+  timeoutSeconds: z.number().int('must be a whole number').min(0, 'must be 0-300').max(300, 'must be 0-300').default(10),
+});
+export const jobRemoveResultSchema = z.object({ id: z.number().int(), removed: z.literal(true) });

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const emptyParamsSchema = z.strictObject({});
+
+export const systemInfoResultSchema = z.object({
+  version: z.string(),
+  docker: z.object({ version: z.string(), apiVersion: z.string() }),
+  runtime: z.string().describe('OCI runtime and cgroup version, e.g. "runc, cgroup v1"'),
+  capacity: z.object({ cpus: z.number(), memoryMb: z.number() }),
+  enforcement: z.object({
+    cpus: z.boolean(),
+    memory: z.boolean(),
+    ioWeight: z.boolean(),
+    pids: z.boolean(),
+    note: z.string().optional(),
+  }),
+});
+export type SystemInfo = z.infer<typeof systemInfoResultSchema>;
+
+export const pingResultSchema = z.object({ ok: z.literal(true), time: z.string() });
+
+export const authLoginParamsSchema = z.strictObject({ token: z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters') });
+export const authLoginResultSchema = z.object({ user: z.string(), admin: z.boolean() });
+export type Identity = z.infer<typeof authLoginResultSchema>;
