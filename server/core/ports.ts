@@ -1,0 +1,179 @@
+// The interfaces core needs from the outside world. Adapters implement them; core never imports one.
+import type { Enforced, ExitReason, Job, JobSpec, JobStatus, LogStream, SystemInfo, JobStats } from '../protocol/index.js';
+
+export interface Clock {
+  now(): Date;
+  /** Run fn after ms; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+// ---------------------------------------------------------------- state (MySQL)
+
+export interface NewJob extends JobSpec {
+  owner: string;
+  createdAt: Date;
+}
+
+/** Fields the service changes after insert. */
+export type JobPatch = Partial<
+  Pick<Job, 'status' | 'reason' | 'exitCode' | 'containerId' | 'enforced' | 'progress'> & {
+    startedAt: Date | null;
+    finishedAt: Date | null;
+  }
+>;
+
+export interface JobQuery {
+  /** null = every owner (admin). */
+  owner: string | null;
+  status?: JobStatus;
+  search?: string;
+  limit: number;
+  /** Return jobs with id < beforeId (newest first). */
+  beforeId?: number;
+}
+
+export interface JobStore {
+  /** Throws NameTakenError when the name exists. */
+  insert(job: NewJob): Promise<Job>;
+  get(id: number): Promise<Job | null>;
+  list(query: JobQuery): Promise<Job[]>;
+  /** Jobs the reconciler must look at: pending or running. */
+  listActive(): Promise<Job[]>;
+  /** Applies the patch only while the job's status is one of `whenStatus` (if given); returns the job
+   * after the update, or null if no row matched (gone, or status moved on). */
+  update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]): Promise<Job | null>;
+  delete(id: number): Promise<boolean>;
+  /** Totals over a user's pending+running jobs, for quotas. */
+  usage(owner: string): Promise<{ jobs: number; cpus: number; memoryMb: number }>;
+}
+
+export interface TokenRecord {
+  id: number;
+  user: string;
+  admin: boolean;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface TokenStore {
+  /** Looks a token up by its hash; revoked tokens are not returned. */
+  findByHash(hash: string): Promise<TokenRecord | null>;
+  /** Inserts unless the hash exists; returns the record. */
+  ensure(hash: string, user: string, admin: boolean): Promise<TokenRecord>;
+  list(): Promise<TokenRecord[]>;
+  revoke(id: number): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------- runtime (Docker)
+
+export interface ContainerState {
+  running: boolean;
+  /** Docker's status string: created, running, exited, dead, ... */
+  status: string;
+  exitCode: number | null;
+  oomKilled: boolean;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Docker's State.Error, if any. */
+  error: string | null;
+}
+
+export interface ManagedContainer {
+  containerId: string;
+  /** From the cjm.job-id label; null if the label is missing or not a number. */
+  jobId: number | null;
+  state: ContainerState;
+}
+
+export type RuntimeEvent =
+  | { type: 'start'; containerId: string; jobId: number | null }
+  | { type: 'die'; containerId: string; jobId: number | null; exitCode: number | null }
+  | { type: 'oom'; containerId: string; jobId: number | null }
+  | { type: 'destroy'; containerId: string; jobId: number | null }
+  /** The event stream (re)connected; events may have been missed, so reconcile. */
+  | { type: 'resync' };
+
+export interface RuntimeEventStream {
+  close(): void;
+}
+
+export interface JobRuntime {
+  /** Pulls the image if it is not present, reporting progress ("pulling image 45%").
+   * Throws ImageUnavailableError naming the image and the cause. */
+  ensureImage(image: string, onProgress: (progress: string) => void): Promise<void>;
+  /** Creates (not starts) the container with the job's limits, security defaults and labels. */
+  create(job: Job): Promise<string>;
+  /** Starts it and returns what was verified in effect (cgroup read-back). */
+  start(containerId: string, job: Job): Promise<Enforced>;
+  /** null when the container does not exist. */
+  inspect(containerId: string): Promise<ContainerState | null>;
+  /** SIGTERM, then SIGKILL after timeoutSeconds. No error if already stopped or gone. */
+  stop(containerId: string, timeoutSeconds: number): Promise<void>;
+  /** Force-removes; no error if gone. */
+  remove(containerId: string): Promise<void>;
+  listManaged(): Promise<ManagedContainer[]>;
+  /** Docker's event stream for managed containers, reconnecting when dockerd restarts (emits
+   * `resync` on every (re)connect). `oom` may repeat; the consumer de-duplicates. */
+  events(handler: (event: RuntimeEvent) => void): RuntimeEventStream;
+  info(): Promise<Omit<SystemInfo, 'version'>>;
+  stats(containerId: string, cpusLimit: number): Promise<JobStats>;
+  /** Output of the container as chunks; see LogCapture. */
+  attachOutput(containerId: string, options: { since?: Date }): Promise<OutputSource>;
+}
+
+/** A source of a container's output, in order. `time` is Docker's timestamp when the source knows it
+ * (logs with timestamps), else the time it was received. */
+export interface OutputChunk {
+  stream: LogStream;
+  data: Buffer;
+  time: Date;
+}
+export interface OutputSource {
+  [Symbol.asyncIterator](): AsyncIterator<OutputChunk>;
+  close(): void;
+}
+
+// ---------------------------------------------------------------- logs (files under CJM_DATA_DIR)
+
+export interface LogTail {
+  text: string;
+  chunks: { stream: LogStream; text: string }[];
+  size: number;
+  truncated: boolean;
+}
+
+export interface LogFollowChunk {
+  stream: LogStream;
+  data: string;
+  offset: number;
+  nextOffset: number;
+}
+
+export interface LogStore {
+  /** Starts capturing a job's output (called after create, before start, so nothing is missed; and
+   * at server start for running jobs, resuming where the stored log ends). Resolves once attached. */
+  capture(job: Job, containerId: string): Promise<void>;
+  /** Resolves when capture of the job has drained (its container ended and all output is stored). */
+  drained(jobId: number): Promise<void>;
+  tail(jobId: number, tailBytes: number, stream: 'all' | LogStream): Promise<LogTail>;
+  /** Calls onChunk for stored output from fromOffset (default: the end) and for new output as it
+   * arrives; onEnd when the job's capture finishes or the follow is dropped for falling behind. */
+  follow(
+    jobId: number,
+    fromOffset: number | undefined,
+    onChunk: (chunk: LogFollowChunk) => boolean,
+    onEnd: (reason: 'finished' | 'dropped' | 'removed', offset: number) => void,
+  ): () => void;
+  /** Deletes the job's data directory. */
+  remove(jobId: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { ExitReason };

@@ -1,0 +1,40 @@
+// What the rpc layer (and through it the web app) calls. createJobService in job-service.ts implements it.
+import type { Identity, Job, JobSpec, JobStats, ResultOf, SystemInfo, ValidParamsOf } from '../protocol/index.js';
+import type { LogFollowChunk } from './ports.js';
+
+/** Who is calling: from the token. */
+export type Caller = Identity;
+
+export interface FollowSink {
+  /** Return false when the client cannot take more (its socket buffer is over the bound): the
+   * follow then ends with reason 'dropped' at that chunk's offset. */
+  chunk(chunk: LogFollowChunk): boolean;
+  end(reason: 'finished' | 'dropped' | 'removed', offset: number): void;
+}
+
+export interface JobService {
+  create(caller: Caller, spec: JobSpec): Promise<Job>;
+  list(caller: Caller, params: ValidParamsOf<'job.list'>): Promise<ResultOf<'job.list'>>;
+  get(caller: Caller, id: number): Promise<Job>;
+  refresh(caller: Caller, id: number): Promise<Job>;
+  stop(caller: Caller, id: number, timeoutSeconds: number): Promise<Job>;
+  remove(caller: Caller, id: number): Promise<ResultOf<'job.remove'>>;
+  logs(caller: Caller, params: ValidParamsOf<'job.logs'>): Promise<ResultOf<'job.logs'>>;
+  /** Checks access, then streams; returns the cancel function. */
+  follow(caller: Caller, params: ValidParamsOf<'job.follow'>, sink: FollowSink): Promise<() => void>;
+  stats(caller: Caller, id: number): Promise<JobStats>;
+  /** job.updated for every job the caller may see, in order per job. Returns unsubscribe. */
+  subscribe(caller: Caller, onJob: (job: Job) => void): () => void;
+  systemInfo(): Promise<SystemInfo>;
+  /** Reconcile with Docker and start following its events. */
+  start(): Promise<void>;
+  /** Stop timers and the event stream; wait for in-flight launches. */
+  close(): Promise<void>;
+}
+
+export interface AuthService {
+  /** null when the token is unknown or revoked. */
+  authenticate(token: string): Promise<Caller | null>;
+  /** Makes sure an admin token with this value exists (CJM_ADMIN_TOKEN). */
+  ensureAdminToken(token: string, user?: string): Promise<void>;
+}
