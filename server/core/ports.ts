@@ -105,6 +105,8 @@ export interface RuntimeEventStream {
 }
 
 export interface JobRuntime {
+  /** Cheap reachability check (Docker's /_ping); throws DockerUnavailableError. */
+  ping(): Promise<void>;
   /** Pulls the image if it is not present, reporting progress ("pulling image 45%").
    * Throws ImageUnavailableError naming the image and the cause. */
   ensureImage(image: string, onProgress: (progress: string) => void): Promise<void>;

@@ -12,6 +12,11 @@ export interface FollowSink {
   end(reason: 'finished' | 'dropped' | 'removed', offset: number): void;
 }
 
+export interface JobListener {
+  updated(job: Job): void;
+  removed(id: number): void;
+}
+
 export interface JobService {
   create(caller: Caller, spec: JobSpec): Promise<Job>;
   list(caller: Caller, params: ValidParamsOf<'job.list'>): Promise<ResultOf<'job.list'>>;
@@ -23,8 +28,9 @@ export interface JobService {
   /** Checks access, then streams; returns the cancel function. */
   follow(caller: Caller, params: ValidParamsOf<'job.follow'>, sink: FollowSink): Promise<() => void>;
   stats(caller: Caller, id: number): Promise<JobStats>;
-  /** job.updated for every job the caller may see, in order per job. Returns unsubscribe. */
-  subscribe(caller: Caller, onJob: (job: Job) => void): () => void;
+  /** Every change of a job the caller may see, in order per job (job.updated / job.removed).
+   * Returns unsubscribe. */
+  subscribe(caller: Caller, listener: JobListener): () => void;
   systemInfo(): Promise<SystemInfo>;
   /** Reconcile with Docker and start following its events. */
   start(): Promise<void>;

@@ -67,6 +67,8 @@ export function isMethodName(name: string): name is MethodName {
 
 export const notifications = {
   'job.updated': z.object({ job: jobSchema }),
+  /** A job was removed (job.remove); drop it from views. */
+  'job.removed': z.object({ id: z.number().int() }),
   'job.log': jobLogNotificationSchema,
   'job.logEnd': jobLogEndNotificationSchema,
 } as const;

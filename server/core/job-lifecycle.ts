@@ -1,0 +1,296 @@
+// Drives jobs through their lifecycle against Docker: launch (pull, create, capture, start), timeouts,
+// stops, Docker events and reconciliation. Every change of one job runs through the keyed queue, so
+// transitions never interleave and job.updated goes out in order.
+import type { Job } from '../protocol/index.js';
+import { ContainerStartError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
+import {
+  activeStatuses,
+  endedWithoutContainerPatch,
+  errorPatch,
+  isFinal,
+  reconcilePatch,
+  startedPatch,
+  timeoutRemainingMs,
+  type StopIntent,
+} from './job-state.js';
+import type { JobBus } from './job-bus.js';
+import { createKeyedQueue } from './keyed-queue.js';
+import type { Clock, JobPatch, JobRuntime, JobStore, LogStore, Logger, RuntimeEvent } from './ports.js';
+
+export interface LifecycleDeps {
+  store: JobStore;
+  runtime: JobRuntime;
+  logs: LogStore;
+  clock: Clock;
+  logger: Logger;
+  bus: JobBus;
+}
+
+export interface LifecycleOptions {
+  /** Grace between SIGTERM and SIGKILL when a job hits its wall-clock timeout. */
+  timeoutGraceSeconds?: number;
+  /** How long an exit waits for the log capture to drain before the job is marked exited. */
+  drainWaitMs?: number;
+  /** Minimum time between two progress updates of a pull. */
+  progressIntervalMs?: number;
+}
+
+export interface Lifecycle {
+  launch(job: Job): void;
+  stop(job: Job, timeoutSeconds: number): Promise<Job>;
+  /** Re-reads one job's container and applies what it says. */
+  refresh(job: Job): Promise<Job>;
+  /** Cancels everything for a job about to be removed; returns once nothing touches it any more. */
+  forget(job: Job): Promise<void>;
+  handleEvent(event: RuntimeEvent): void;
+  reconcile(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions = {}): Lifecycle {
+  const { store, runtime, logs, clock, logger, bus } = deps;
+  const graceSeconds = options.timeoutGraceSeconds ?? 2;
+  const drainWaitMs = options.drainWaitMs ?? 5000;
+  const progressIntervalMs = options.progressIntervalMs ?? 500;
+
+  const queue = createKeyedQueue();
+  const intents = new Map<number, StopIntent>();
+  const timers = new Map<number, () => void>();
+  const launching = new Map<number, Promise<void>>();
+  const forgotten = new Set<number>();
+  const oomSeen = new Set<string>();
+  let closed = false;
+
+  async function patch(job: Job, p: JobPatch): Promise<Job> {
+    if (forgotten.has(job.id)) return job;
+    const updated = await store.update(job.id, p, activeStatuses);
+    if (!updated) return (await store.get(job.id)) ?? job;
+    bus.updated(updated);
+    if (isFinal(updated.status)) clearTimer(updated.id);
+    return updated;
+  }
+
+  function clearTimer(id: number) {
+    timers.get(id)?.();
+    timers.delete(id);
+  }
+
+  function scheduleTimeout(job: Job) {
+    const left = timeoutRemainingMs(job, clock.now());
+    if (left === null || timers.has(job.id)) return;
+    timers.set(
+      job.id,
+      clock.setTimer(left, () => {
+        timers.delete(job.id);
+        void queue.run(job.id, async () => {
+          const current = await store.get(job.id);
+          if (!current || current.status !== 'running' || !current.containerId) return;
+          intents.set(job.id, 'timed_out');
+          logger.info({ jobId: job.id, timeoutSeconds: job.timeoutSeconds }, 'job timed out; stopping');
+          await runtime.stop(current.containerId, graceSeconds);
+        }).catch((e) => logger.warn({ err: e, jobId: job.id }, 'timeout stop failed'));
+      }),
+    );
+  }
+
+  /** Applies the container's state; waits for the log to drain first so that an exited job's log is
+   * complete when clients see it. */
+  async function applyState(job: Job): Promise<Job> {
+    if (isFinal(job.status) || !job.containerId) return job;
+    const state = await runtime.inspect(job.containerId);
+    if (state && !state.running && state.status !== 'created') {
+      await Promise.race([logs.drained(job.id), new Promise((r) => setTimeout(r, drainWaitMs).unref())]);
+    }
+    const p = reconcilePatch(job, state, clock.now(), intents.get(job.id));
+    if (!p) return job;
+    const updated = await patch(job, p);
+    if (updated.status === 'running') scheduleTimeout(updated);
+    if (isFinal(updated.status)) intents.delete(job.id);
+    return updated;
+  }
+
+  async function runLaunch(initial: Job): Promise<void> {
+    let job = initial;
+    const stillWanted = () => !closed && !forgotten.has(job.id) && !intents.has(job.id);
+    try {
+      let lastProgress = 0;
+      await runtime.ensureImage(job.image, (progress) => {
+        const now = Date.now();
+        if (now - lastProgress < progressIntervalMs || !stillWanted()) return;
+        lastProgress = now;
+        void queue.run(job.id, async () => {
+          if (stillWanted()) job = await patch(job, { progress });
+        });
+      });
+      await queue.run(job.id, async () => {
+        if (!stillWanted()) return endPendingIfStopped(job);
+        job = await patch(job, { progress: 'creating container' });
+        const containerId = await runtime.create(job);
+        job = await patch(job, { containerId, progress: 'starting' });
+        if (!stillWanted()) {
+          await runtime.remove(containerId);
+          return endPendingIfStopped(job);
+        }
+        // Attach before start so not a byte of output is missed.
+        await logs.capture(job, containerId);
+        const enforced = await runtime.start(containerId, job);
+        const state = await runtime.inspect(containerId);
+        job = await patch(job, startedPatch(state?.startedAt ?? clock.now(), enforced));
+        if (job.status === 'running') scheduleTimeout(job);
+        // A quick job may already be gone: its die event can arrive before we stored 'running'.
+        if (state && !state.running) job = await applyState(job);
+      });
+    } catch (e) {
+      await queue.run(job.id, async () => {
+        if (forgotten.has(job.id)) return;
+        const message = launchFailure(e);
+        logger.warn({ jobId: job.id, err: e }, `job failed to start: ${message}`);
+        const current = (await store.get(job.id)) ?? job;
+        if (current.containerId) await runtime.remove(current.containerId).catch(() => undefined);
+        job = await patch(current, errorPatch(message, clock.now()));
+      });
+    }
+  }
+
+  async function endPendingIfStopped(job: Job): Promise<void> {
+    if (intents.get(job.id) === 'stopped' && !forgotten.has(job.id)) {
+      intents.delete(job.id);
+      await patch(job, endedWithoutContainerPatch('stopped', clock.now()));
+    }
+  }
+
+  function launch(job: Job) {
+    if (launching.has(job.id)) return;
+    const p = runLaunch(job).finally(() => launching.delete(job.id));
+    launching.set(job.id, p);
+  }
+
+  async function stop(job: Job, timeoutSeconds: number): Promise<Job> {
+    if (isFinal(job.status)) return job;
+    intents.set(job.id, 'stopped');
+    const current = (await store.get(job.id)) ?? job;
+    if (current.containerId) {
+      await runtime.stop(current.containerId, timeoutSeconds);
+      return queue.run(job.id, async () => applyState((await store.get(job.id)) ?? current));
+    }
+    // Still pulling: the launcher sees the intent and ends the job instead of creating a container.
+    if (!launching.has(job.id)) {
+      return queue.run(job.id, async () => {
+        const j = (await store.get(job.id)) ?? current;
+        intents.delete(job.id);
+        return isFinal(j.status) ? j : patch(j, endedWithoutContainerPatch('stopped', clock.now()));
+      });
+    }
+    await launching.get(job.id);
+    return (await store.get(job.id)) ?? current;
+  }
+
+  function handleEvent(event: RuntimeEvent) {
+    if (closed) return;
+    if (event.type === 'resync') {
+      void reconcile().catch((e) => logger.warn({ err: e }, 'reconcile after Docker reconnect failed'));
+      return;
+    }
+    if (event.jobId === null) return;
+    const jobId = event.jobId;
+    if (event.type === 'oom') {
+      // Docker repeats oom events; one log line per container is enough. The exit sets the reason.
+      if (!oomSeen.has(event.containerId)) logger.info({ jobId, containerId: event.containerId }, 'job hit its memory limit');
+      oomSeen.add(event.containerId);
+      return;
+    }
+    if (event.type === 'start') return;
+    void queue
+      .run(jobId, async () => {
+        const job = await store.get(jobId);
+        if (!job || job.containerId !== event.containerId) return;
+        await applyState(job);
+      })
+      .catch((e) => logger.warn({ err: e, jobId }, `handling Docker ${event.type} event failed`));
+    if (event.type === 'destroy') oomSeen.delete(event.containerId);
+  }
+
+  // One reconcile at a time; a request during one runs once more after it (events may have been missed).
+  let reconciling: Promise<void> | null = null;
+  let again = false;
+  function reconcile(): Promise<void> {
+    if (reconciling) {
+      again = true;
+      return reconciling;
+    }
+    reconciling = (async () => {
+      do {
+        again = false;
+        await reconcileOnce();
+      } while (again && !closed);
+    })().finally(() => {
+      reconciling = null;
+    });
+    return reconciling;
+  }
+
+  async function reconcileOnce(): Promise<void> {
+    const [containers, active] = await Promise.all([runtime.listManaged(), store.listActive()]);
+    const known = new Map<string, Job>();
+    for (const job of active) if (job.containerId) known.set(job.containerId, job);
+
+    for (const c of containers) {
+      if (known.has(c.containerId)) continue;
+      const job = c.jobId === null ? null : await store.get(c.jobId);
+      if (job && job.containerId === c.containerId) continue; // a finished job's container: kept until removed
+      if (job && launching.has(job.id)) continue; // being created right now
+      logger.warn({ containerId: c.containerId, jobId: c.jobId }, 'removing a cjm container that has no record');
+      await runtime.remove(c.containerId);
+    }
+
+    for (const job of active) {
+      if (launching.has(job.id)) continue;
+      if (job.status === 'pending' && !job.containerId) {
+        launch(job);
+        continue;
+      }
+      await queue.run(job.id, async () => {
+        const current = await store.get(job.id);
+        if (!current || isFinal(current.status) || !current.containerId) return;
+        const state = await runtime.inspect(current.containerId);
+        if (state?.status === 'created') {
+          // Interrupted between create and start: start over cleanly.
+          await runtime.remove(current.containerId);
+          const reset = await store.update(current.id, { containerId: null, progress: null }, activeStatuses);
+          if (reset) launch(reset);
+          return;
+        }
+        // Resume log capture (from where the stored log ends) before judging the state.
+        if (state) await logs.capture(current, current.containerId);
+        await applyState(current);
+      });
+    }
+  }
+
+  return {
+    launch,
+    stop,
+    refresh: (job) => queue.run(job.id, async () => applyState((await store.get(job.id)) ?? job)),
+    async forget(job) {
+      forgotten.add(job.id);
+      clearTimer(job.id);
+      intents.delete(job.id);
+      await launching.get(job.id);
+      await queue.run(job.id, async () => undefined);
+    },
+    handleEvent,
+    reconcile,
+    async close() {
+      closed = true;
+      for (const id of [...timers.keys()]) clearTimer(id);
+      await Promise.allSettled([...launching.values()]);
+      await queue.idle();
+    },
+  };
+}
+
+function launchFailure(e: unknown): string {
+  if (e instanceof ImageUnavailableError || e instanceof ContainerStartError) return e.message;
+  if (e instanceof DockerUnavailableError) return 'Docker became unreachable while starting the job';
+  return 'the job could not be started (internal error; see the server log)';
+}

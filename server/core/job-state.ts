@@ -1,0 +1,67 @@
+// The job lifecycle as pure functions: pending -> running -> exited | error (and pending -> exited |
+// error directly). Final states never change. I/O lives in job-service.ts.
+import type { ExitReason, Job, JobStatus } from '../protocol/index.js';
+import type { ContainerState, JobPatch } from './ports.js';
+
+export const activeStatuses: readonly JobStatus[] = ['pending', 'running'];
+
+export function isFinal(status: JobStatus): boolean {
+  return status === 'exited' || status === 'error';
+}
+
+/** Why the server itself ended a container; wins over the exit code (a stopped job exits 137/143). */
+export type StopIntent = 'stopped' | 'timed_out';
+
+export function exitReasonOf(state: Pick<ContainerState, 'exitCode' | 'oomKilled'>, intent?: StopIntent): ExitReason {
+  // OOM first: a job killed by the kernel was not stopped by the user, even if a stop was racing.
+  if (state.oomKilled) return 'oom_killed';
+  if (intent) return intent;
+  return state.exitCode === 0 ? 'completed' : 'failed';
+}
+
+export function startedPatch(at: Date, enforced: Job['enforced']): JobPatch {
+  return { status: 'running', startedAt: at, enforced, progress: null, reason: null };
+}
+
+/** The patch for a container that is no longer running. */
+export function exitedPatch(job: Pick<Job, 'startedAt'>, state: ContainerState, now: Date, intent?: StopIntent): JobPatch {
+  const finishedAt = state.finishedAt && state.finishedAt.getTime() > 0 ? state.finishedAt : now;
+  const patch: JobPatch = {
+    status: 'exited',
+    reason: exitReasonOf(state, intent),
+    exitCode: state.exitCode,
+    finishedAt,
+    progress: null,
+  };
+  if (!job.startedAt && state.startedAt && state.startedAt.getTime() > 0) patch.startedAt = state.startedAt;
+  return patch;
+}
+
+/** A job that ended without its container running: stopped while pending, or its container vanished. */
+export function endedWithoutContainerPatch(reason: Extract<ExitReason, 'stopped' | 'lost'>, now: Date): JobPatch {
+  return { status: 'exited', reason, finishedAt: now, progress: null };
+}
+
+export function errorPatch(message: string, now: Date): JobPatch {
+  return { status: 'error', reason: message, finishedAt: now, progress: null };
+}
+
+/** Milliseconds left before a running job's wall-clock timeout; null when it has none. */
+export function timeoutRemainingMs(job: Pick<Job, 'timeoutSeconds' | 'startedAt'>, now: Date): number | null {
+  if (!job.timeoutSeconds || !job.startedAt) return null;
+  const deadline = Date.parse(job.startedAt) + job.timeoutSeconds * 1000;
+  return Math.max(0, deadline - now.getTime());
+}
+
+/** What a container's state says a job should become, or null when nothing changes. */
+export function reconcilePatch(job: Job, state: ContainerState | null, now: Date, intent?: StopIntent): JobPatch | null {
+  if (isFinal(job.status)) return null;
+  if (state === null) return endedWithoutContainerPatch('lost', now);
+  if (state.running) {
+    if (job.status === 'running') return null;
+    return startedPatch(state.startedAt ?? now, job.enforced);
+  }
+  // 'created' means it never started: only the launcher may move it on.
+  if (state.status === 'created') return null;
+  return exitedPatch(job, state, now, intent);
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { exitReasonOf, exitedPatch, isFinal, reconcilePatch, timeoutRemainingMs } from '../../../server/core/job-state.js';
+import type { ContainerState } from '../../../server/core/ports.js';
+import type { Job } from '../../../server/protocol/index.js';
+
+const now = new Date('2026-01-01T00:00:10Z');
+const state = (over: Partial<ContainerState>): ContainerState => ({
+  running: false,
+  status: 'exited',
+  exitCode: 0,
+  oomKilled: false,
+  startedAt: new Date('2026-01-01T00:00:01Z'),
+  finishedAt: new Date('2026-01-01T00:00:05Z'),
+  error: null,
+  ...over,
+});
+const job = (over: Partial<Job>): Job => ({
+  id: 1, name: 'j', image: 'busybox', cmd: 'true', argv: null, cpus: 1, memoryMb: 64, ioWeight: 500, pidsLimit: 512,
+  timeoutSeconds: 0, env: {}, network: 'bridge', status: 'running', reason: null, exitCode: null, owner: 'u',
+  createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: null, containerId: 'c1',
+  enforced: null, progress: null, ...over,
+});
+
+describe('exit reasons', () => {
+  it('exit 0 is completed, non-zero failed', () => {
+    expect(exitReasonOf({ exitCode: 0, oomKilled: false })).toBe('completed');
+    expect(exitReasonOf({ exitCode: 3, oomKilled: false })).toBe('failed');
+  });
+  it('a server stop or timeout wins over the exit code', () => {
+    expect(exitReasonOf({ exitCode: 143, oomKilled: false }, 'stopped')).toBe('stopped');
+    expect(exitReasonOf({ exitCode: 137, oomKilled: false }, 'timed_out')).toBe('timed_out');
+  });
+  it('OOM wins over everything', () => {
+    expect(exitReasonOf({ exitCode: 137, oomKilled: true }, 'stopped')).toBe('oom_killed');
+  });
+});
+
+describe('reconcilePatch', () => {
+  it('a running job whose container vanished is lost', () => {
+    expect(reconcilePatch(job({}), null, now)).toMatchObject({ status: 'exited', reason: 'lost', finishedAt: now });
+  });
+  it('an exited container finishes the job with its exit code and time', () => {
+    expect(reconcilePatch(job({}), state({ exitCode: 2 }), now)).toMatchObject({
+      status: 'exited', reason: 'failed', exitCode: 2, finishedAt: new Date('2026-01-01T00:00:05Z'),
+    });
+  });
+  it('a pending job whose container runs becomes running', () => {
+    expect(reconcilePatch(job({ status: 'pending', startedAt: null }), state({ running: true, status: 'running' }), now)).toMatchObject({ status: 'running' });
+  });
+  it('final jobs never change, and a created container is left to the launcher', () => {
+    expect(reconcilePatch(job({ status: 'exited' }), null, now)).toBeNull();
+    expect(reconcilePatch(job({ status: 'error' }), state({}), now)).toBeNull();
+    expect(reconcilePatch(job({ status: 'pending' }), state({ status: 'created' }), now)).toBeNull();
+    expect(reconcilePatch(job({}), state({ running: true, status: 'running' }), now)).toBeNull();
+  });
+  it('a zero finish time from Docker falls back to now, and a missing start time is filled', () => {
+    const p = exitedPatch(job({ startedAt: null }), state({ finishedAt: new Date(0) }), now);
+    expect(p.finishedAt).toEqual(now);
+    expect(p.startedAt).toEqual(new Date('2026-01-01T00:00:01Z'));
+  });
+});
+
+describe('timeouts', () => {
+  it('counts from the start time and never goes negative', () => {
+    expect(timeoutRemainingMs(job({ timeoutSeconds: 20 }), now)).toBe(11_000);
+    expect(timeoutRemainingMs(job({ timeoutSeconds: 2 }), now)).toBe(0);
+    expect(timeoutRemainingMs(job({ timeoutSeconds: 0 }), now)).toBeNull();
+  });
+  it('final states are exited and error', () => {
+    expect(['pending', 'running', 'exited', 'error'].map((s) => isFinal(s as Job['status']))).toEqual([false, false, true, true]);
+  });
+});
