@@ -45,6 +45,14 @@ export default tseslint.config(
     ),
   },
   {
+    // Configuration is read once, in the config modules; everything else is handed its values.
+    files: ['server/**/*.ts', 'tui/**/*.ts', 'web/**/*.ts'],
+    ignores: ['server/config.ts', 'tui/config.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read process.env only in server/config.ts or tui/config.ts.' }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

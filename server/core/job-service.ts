@@ -1,7 +1,7 @@
 // The job service: what every JSON-RPC method does, behind access checks. Lifecycle work (Docker,
 // timers, events) is in job-lifecycle.ts.
 import { invalidParams, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
-import { JobNotFoundError, JobNotRunningError, QuotaExceededError } from './errors.js';
+import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
@@ -143,7 +143,14 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       // Subscribe first so nothing that happens during the reconcile is missed; the stream's first
       // 'resync' triggers a second (cheap) reconcile, which is harmless.
       events = runtime.events((e) => lifecycle.handleEvent(e));
-      await lifecycle.reconcile();
+      try {
+        await lifecycle.reconcile();
+      } catch (e) {
+        // Serve anyway: calls answer 5003 meanwhile, and the event stream's resync reconciles once
+        // Docker is back.
+        if (!(e instanceof DockerUnavailableError)) throw e;
+        logger.warn({ err: e }, 'Docker is unreachable; reconciling when it comes back');
+      }
     },
 
     async close() {

@@ -1,0 +1,166 @@
+// Job server figures (issue 2), each against a baseline measured in the same run:
+// - job.create -> running, median/p95, vs raw dockerode create+start of the same image;
+// - 50 concurrent creates until all run, vs 50 concurrent raw create+start;
+// - with 10,000 jobs in the table: job.list (50 a page) and job.get p50/p99 over the socket;
+// - server RSS (the server runs as its own process: node dist/server/main.js).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { createMysqlPool, createJobStore } from '../../server/adapters/mysql/index.js';
+import { createTestDatabase } from '../support/database.js';
+import { waitFor } from '../support/wait.js';
+
+const IMAGE = 'busybox:latest';
+const docker = new Docker();
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function rawCreateStart(tag: string): Promise<number> {
+  const t0 = performance.now();
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Entrypoint: ['/bin/sh', '-c'],
+    Cmd: ['sleep 30'],
+    Labels: { 'cjm.bench': tag, 'cjm.managed': 'false' },
+    HostConfig: { NanoCpus: 100_000_000, Memory: 32 * 1024 * 1024, MemorySwap: 32 * 1024 * 1024 },
+  });
+  await c.start();
+  return performance.now() - t0;
+}
+
+async function cleanupRaw(tag: string) {
+  const list = await docker.listContainers({ all: true, filters: { label: [`cjm.bench=${tag}`] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+async function createUntilRunning(api: CjmClient, name: string): Promise<{ ms: number; id: number }> {
+  const t0 = performance.now();
+  const job = await api.call('job.create', { name, image: IMAGE, cmd: 'sleep 30', cpus: 0.1, memoryMb: 32 });
+  // Watch job.updated rather than polling, so polling cost does not count.
+  await new Promise<void>((resolve, reject) => {
+    const off = api.on('job.updated', ({ job: j }) => {
+      if (j.id !== job.id) return;
+      if (j.status === 'running') {
+        off();
+        resolve();
+      } else if (j.status !== 'pending') {
+        off();
+        reject(new Error(`job ${j.id} ended ${j.status}: ${j.reason}`));
+      }
+    });
+  });
+  return { ms: performance.now() - t0, id: job.id };
+}
+
+function rssMb(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(status.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+export async function run(): Promise<void> {
+  if (!existsSync('dist/server/main.js')) throw new Error('run `npm run build` first (the bench measures the built server)');
+  const db = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cjm-bench-'));
+  const token = `cjm_bench_${randomBytes(16).toString('hex')}`;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const tag = `bench-${Date.now()}`;
+  let server: ChildProcess | undefined;
+  let api: CjmClient | undefined;
+  try {
+    server = spawn(process.execPath, ['dist/server/main.js'], {
+      env: { ...process.env, CJM_LISTEN: `127.0.0.1:${port}`, CJM_DATABASE_URL: db.url, CJM_DATA_DIR: dataDir, CJM_ADMIN_TOKEN: token, CJM_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `ws://127.0.0.1:${port}/rpc`;
+    api = await waitFor('server to listen', async () => createClient(url, token).catch(() => null), 60_000);
+    await api.call('events.subscribe', {});
+
+    // warm-up both paths once
+    await rawCreateStart(tag);
+    await createUntilRunning(api, `${tag}-warm`);
+
+    const N = 20;
+    const raw: number[] = [];
+    const cjm: number[] = [];
+    for (let i = 0; i < N; i++) {
+      raw.push(await rawCreateStart(tag));
+      cjm.push((await createUntilRunning(api, `${tag}-seq-${i}`)).ms);
+    }
+    const [rm, rp] = [pct(raw, 50), pct(raw, 95)];
+    const [cm, cp] = [pct(cjm, 50), pct(cjm, 95)];
+    console.log(`create -> running (n=${N}): raw dockerode median ${ms(rm)} p95 ${ms(rp)}; cjm median ${ms(cm)} p95 ${ms(cp)}; ratio median ${(cm / rm).toFixed(2)}x p95 ${(cp / rp).toFixed(2)}x (target <= 1.15x)`);
+    await cleanupRaw(tag);
+    await removeAll(api);
+
+    const C = 50;
+    let t0 = performance.now();
+    await Promise.all(Array.from({ length: C }, () => rawCreateStart(tag)));
+    const rawWall = performance.now() - t0;
+    await cleanupRaw(tag);
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: C }, (_, i) => createUntilRunning(api!, `${tag}-par-${i}`)));
+    const cjmWall = performance.now() - t0;
+    console.log(`${C} concurrent creates until running: raw ${(rawWall / 1000).toFixed(2)} s; cjm ${(cjmWall / 1000).toFixed(2)} s; ratio ${(cjmWall / rawWall).toFixed(2)}x (target <= 1.25x)`);
+    await removeAll(api);
+
+    // 10,000 rows straight through the store (the socket path is what is measured below).
+    const pool = createMysqlPool(db.url);
+    const store = createJobStore({ pool, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const ROWS = 10_000;
+    const ids: number[] = [];
+    for (let i = 0; i < ROWS; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, ROWS - i) }, (_, k) =>
+          store.insert({ name: `${tag}-row-${i + k}`, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, ioWeight: 500, pidsLimit: 512, timeoutSeconds: 0, env: {}, network: 'bridge', owner: 'admin', createdAt: new Date() }),
+        ),
+      );
+      // Finished, so the server's reconciler leaves them alone.
+      await Promise.all(batch.map((j) => store.update(j.id, { status: 'exited', reason: 'completed', exitCode: 0, finishedAt: new Date() })));
+      ids.push(...batch.map((j) => j.id));
+    }
+    await pool.end();
+    const listT: number[] = [];
+    const getT: number[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 500; i++) {
+      const s = performance.now();
+      const page: { nextCursor: string | null } = await api.call('job.list', { limit: 50, cursor });
+      listT.push(performance.now() - s);
+      cursor = page.nextCursor && i % 40 !== 39 ? page.nextCursor : null;
+    }
+    for (let i = 0; i < 2000; i++) {
+      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const s = performance.now();
+      await api.call('job.get', { id });
+      getT.push(performance.now() - s);
+    }
+    console.log(`with ${ROWS} jobs: job.list(50) p50 ${ms(pct(listT, 50))} p99 ${ms(pct(listT, 99))} (target p99 < 20 ms); job.get p50 ${ms(pct(getT, 50))} p99 ${ms(pct(getT, 99))} (target p99 < 5 ms)`);
+    const mem = rssMb(server.pid!);
+    console.log(`server RSS now ${mem.rss.toFixed(0)} MB, peak ${mem.hwm.toFixed(0)} MB (target < 150 MB)`);
+  } finally {
+    api?.close();
+    server?.kill('SIGTERM');
+    await cleanupRaw(tag);
+    const left = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
+    for (const c of left.filter((c) => (c.Names[0] ?? '').includes(tag))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function removeAll(api: CjmClient) {
+  for (;;) {
+    const { jobs } = await api.call('job.list', { limit: 500 });
+    if (!jobs.length) return;
+    await Promise.all(jobs.map((j) => api.call('job.remove', { id: j.id })));
+  }
+}

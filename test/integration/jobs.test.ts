@@ -1,0 +1,262 @@
+// The job server end to end over a real socket: real dockerd, real MariaDB, the busybox image.
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { ErrorCode, RpcError, type JobSpecInput } from '../../server/protocol/index.js';
+import { startTestServer } from '../support/server.js';
+import { uniqueName, waitFor, waitForJob } from '../support/wait.js';
+
+const docker = new Docker();
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let api: CjmClient;
+
+const spec = (over: Partial<JobSpecInput> & { name?: string } = {}): JobSpecInput => ({
+  name: uniqueName('it'),
+  image: 'busybox:latest',
+  cmd: 'echo hello',
+  cpus: 0.5,
+  memoryMb: 64,
+  ...over,
+});
+
+async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
+  throw new Error('expected an RpcError, the call succeeded');
+}
+
+async function containerExists(id: string): Promise<boolean> {
+  try {
+    await docker.getContainer(id).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  api = await createClient(server.url, server.adminToken);
+});
+
+afterAll(async () => {
+  api?.close();
+  await server?.close();
+});
+
+describe('the original project\'s examples', () => {
+  it('hello + sleep: pending, then running, then exited 0 (completed), output kept', async () => {
+    const created = await api.call('job.create', spec({ cmd: 'echo hello from cjm; sleep 2' }));
+    expect(created.status).toBe('pending');
+    expect(created.id).toBeGreaterThan(0);
+    await waitForJob(api, created.id, (j) => j.status === 'running');
+    const done = await waitForJob(api, created.id, (j) => j.status === 'exited');
+    expect(done).toMatchObject({ reason: 'completed', exitCode: 0 });
+    expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt!) + 1500);
+    const logs = await api.call('job.logs', { id: created.id });
+    expect(logs.text).toContain('hello from cjm');
+  });
+
+  it('an HTTP server stays running and answers', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'mkdir -p /www && echo served-by-cjm > /www/index.html && httpd -f -p 8000 -h /www' }));
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running');
+    const info = await docker.getContainer(running.containerId!).inspect();
+    const ip = info.NetworkSettings.IPAddress;
+    const body = await waitFor('httpd to answer', async () => {
+      try {
+        return await (await fetch(`http://${ip}:8000/`)).text();
+      } catch {
+        return null;
+      }
+    }, 10_000);
+    expect(body).toContain('served-by-cjm');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await api.call('job.get', { id: job.id })).status).toBe('running');
+    await api.call('job.remove', { id: job.id });
+  });
+
+  it('a date loop keeps printing', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'while true; do date; sleep 1; done' }));
+    await waitForJob(api, job.id, (j) => j.status === 'running');
+    const text = await waitFor('three dates', async () => {
+      const { text } = await api.call('job.logs', { id: job.id });
+      return text.trim().split('\n').length >= 3 ? text : null;
+    }, 15_000);
+    expect(text).toMatch(/\d\d:\d\d:\d\d/);
+    await api.call('job.remove', { id: job.id });
+  });
+});
+
+describe('limits and defaults', () => {
+  it('are in the container\'s cgroup, in docker inspect and reported as enforced', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'sleep 30', cpus: 0.5, memoryMb: 48, pidsLimit: 64, ioWeight: 300 }));
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running');
+    const info = await docker.getContainer(running.containerId!).inspect();
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.Memory).toBe(48 * 1024 * 1024);
+    expect(info.HostConfig.MemorySwap).toBe(48 * 1024 * 1024);
+    expect(info.HostConfig.PidsLimit).toBe(64);
+    expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges');
+    expect(info.HostConfig.CapDrop).toContain('NET_RAW');
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.Mounts).toEqual([]);
+    expect(info.Config.Labels).toMatchObject({ 'cjm.managed': 'true', 'cjm.job-id': String(job.id) });
+    expect(running.enforced).toMatchObject({ cpus: true, memory: true, pids: true });
+    // IO weight is not enforceable with this host's scheduler unless bfq: either way a note says why.
+    if (!running.enforced!.ioWeight) expect(running.enforced!.note).toMatch(/io|weight|scheduler/i);
+    await api.call('job.remove', { id: job.id });
+  });
+
+  it('a job past its memory ends exited/oom_killed with exit 137', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'tail /dev/zero', memoryMb: 16 }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'oom_killed', exitCode: 137 });
+  });
+
+  it('a non-zero exit is failed with its code', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'echo bad >&2; exit 3' }));
+    expect(await waitForJob(api, job.id, (j) => j.status === 'exited')).toMatchObject({ reason: 'failed', exitCode: 3 });
+  });
+
+  it('timeoutSeconds stops a job that runs too long: timed_out', async () => {
+    const t0 = Date.now();
+    const job = await api.call('job.create', spec({ cmd: 'sleep 60', timeoutSeconds: 2 }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 20_000);
+    expect(done.reason).toBe('timed_out');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('argv runs in exec form, env and network none apply', async () => {
+    const job = await api.call('job.create', {
+      name: uniqueName('argv'), image: 'busybox:latest', argv: ['sh', '-c', 'echo "x=$GREETING"; ls /sys/class/net'],
+      cpus: 0.2, memoryMb: 32, env: { GREETING: 'hi there' }, network: 'none',
+    });
+    await waitForJob(api, job.id, (j) => j.status === 'exited');
+    const { text } = await waitFor('output', async () => {
+      const l = await api.call('job.logs', { id: job.id });
+      return l.text.includes('x=') ? l : null;
+    });
+    expect(text).toContain('x=hi there');
+    expect(text).toContain('lo');
+    expect(text).not.toContain('eth0');
+  });
+
+  it('a command that cannot be executed ends in error with a reason', async () => {
+    const job = await api.call('job.create', { name: uniqueName('noexec'), image: 'busybox:latest', argv: ['/no/such/program'], cpus: 0.1, memoryMb: 16 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'error' || j.status === 'exited');
+    if (done.status === 'error') expect(done.reason).toMatch(/no such|not found|executable/i);
+    else expect(done.exitCode).not.toBe(0);
+  });
+
+  it('a missing image ends in error naming the image', async () => {
+    const job = await api.call('job.create', spec({ image: '127.0.0.1:5999/nope/missing:1' }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'error', 60_000);
+    expect(done.reason).toContain('127.0.0.1:5999/nope/missing:1');
+  });
+
+  it('refuses limits beyond the host with the field named', async () => {
+    const e = await rpcError(api.call('job.create', spec({ cpus: 999 })));
+    expect(e.code).toBe(ErrorCode.InvalidParams);
+    expect(e.data).toMatchObject({ field: 'cpus' });
+  });
+});
+
+describe('stop, refresh, remove', () => {
+  it('stop ends a running job as exited/stopped, keeps the container, and is idempotent', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'trap "exit 0" TERM; while true; do sleep 1; done' }));
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running');
+    const stopped = await api.call('job.stop', { id: job.id, timeoutSeconds: 5 });
+    expect(stopped).toMatchObject({ status: 'exited', reason: 'stopped' });
+    expect(await containerExists(running.containerId!)).toBe(true);
+    expect(await api.call('job.stop', { id: job.id })).toMatchObject({ status: 'exited', reason: 'stopped' });
+    expect(await api.call('job.refresh', { id: job.id })).toMatchObject({ status: 'exited', reason: 'stopped' });
+  });
+
+  it('a container removed behind cjm\'s back makes the job exited/lost', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'sleep 300' }));
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running');
+    await docker.getContainer(running.containerId!).remove({ force: true });
+    expect(await waitForJob(api, job.id, (j) => j.status === 'exited')).toMatchObject({ reason: 'lost' });
+  });
+
+  it('remove deletes container and record; the id is then unknown', async () => {
+    const job = await api.call('job.create', spec({ cmd: 'sleep 300' }));
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running');
+    expect(await api.call('job.remove', { id: job.id })).toEqual({ id: job.id, removed: true });
+    expect(await containerExists(running.containerId!)).toBe(false);
+    expect((await rpcError(api.call('job.get', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
+    expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
+  });
+
+  it('unknown ids are 4004 for every method', async () => {
+    for (const method of ['job.get', 'job.refresh', 'job.stop', 'job.remove', 'job.logs', 'job.stats'] as const) {
+      expect((await rpcError(api.call(method, { id: 987654321 }))).code, method).toBe(ErrorCode.JobNotFound);
+    }
+  });
+});
+
+describe('names', () => {
+  it('concurrent creates with one name: exactly one wins, the rest get 4009, nothing left behind', async () => {
+    const name = uniqueName('race');
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => api.call('job.create', spec({ name, cmd: 'sleep 5' }))));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost.map((r) => (r.reason as RpcError).code)).toEqual(Array(9).fill(ErrorCode.NameTaken));
+    const { jobs } = await api.call('job.list', { search: name });
+    expect(jobs).toHaveLength(1);
+    const id = jobs[0]!.id;
+    await waitForJob(api, id, (j) => j.status !== 'pending');
+    const containers = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'], name: [name] } });
+    expect(containers).toHaveLength(1);
+  });
+});
+
+describe('listing', () => {
+  it('pages newest first with a cursor, and filters by status and search', async () => {
+    const prefix = uniqueName('page');
+    const made: number[] = [];
+    for (let i = 0; i < 5; i++) made.push((await api.call('job.create', spec({ name: `${prefix}-${i}`, cmd: 'true' }))).id);
+    const first = await api.call('job.list', { search: prefix, limit: 2 });
+    expect(first.jobs.map((j) => j.id)).toEqual([made[4], made[3]]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await api.call('job.list', { search: prefix, limit: 2, cursor: first.nextCursor });
+    expect(second.jobs.map((j) => j.id)).toEqual([made[2], made[1]]);
+    const third = await api.call('job.list', { search: prefix, limit: 2, cursor: second.nextCursor });
+    expect(third.jobs.map((j) => j.id)).toEqual([made[0]]);
+    expect(third.nextCursor).toBeNull();
+    for (const id of made) await waitForJob(api, id, (j) => j.status === 'exited');
+    const exited = await api.call('job.list', { search: prefix, status: 'exited' });
+    expect(exited.jobs).toHaveLength(5);
+    expect((await api.call('job.list', { search: prefix, status: 'running' })).jobs).toHaveLength(0);
+    expect((await rpcError(api.call('job.list', { cursor: 'abc' }))).data).toMatchObject({ field: 'cursor' });
+  });
+});
+
+describe('system', () => {
+  it('system.info reports Docker, capacity and enforcement', async () => {
+    const info = await api.call('system.info', {});
+    expect(info.docker.version).toMatch(/^\d+\./);
+    expect(info.capacity.cpus).toBeGreaterThan(0);
+    expect(info.capacity.memoryMb).toBeGreaterThan(100);
+    expect(info.enforcement).toMatchObject({ cpus: true, memory: true, pids: true });
+  });
+
+  it('job.updated notifications follow a job through its states in order', async () => {
+    const seen: string[] = [];
+    const off = api.on('job.updated', ({ job }) => {
+      if (job.name.startsWith('events-')) seen.push(job.status);
+    });
+    await api.call('events.subscribe', {});
+    const job = await api.call('job.create', spec({ name: uniqueName('events'), cmd: 'sleep 1' }));
+    await waitForJob(api, job.id, (j) => j.status === 'exited');
+    await waitFor('exited notification', async () => seen.includes('exited'));
+    off();
+    const order = seen.filter((s, i) => s !== seen[i - 1]);
+    expect(order).toEqual(['pending', 'running', 'exited']);
+  });
+});
