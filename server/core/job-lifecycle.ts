@@ -97,9 +97,13 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
    * complete when clients see it. */
   async function applyState(job: Job): Promise<Job> {
     if (isFinal(job.status) || !job.containerId) return job;
-    const state = await runtime.inspect(job.containerId);
+    let state = await runtime.inspect(job.containerId);
     if (state && !state.running && state.status !== 'created') {
       await Promise.race([logs.drained(job.id), new Promise((r) => setTimeout(r, drainWaitMs).unref())]);
+      // `docker rm -f` shows up as a kill (die, 137) and then the container is gone: that is a lost
+      // job, not a failed one. Looking again after the drain tells the two apart.
+      const again = await runtime.inspect(job.containerId);
+      if (again === null && !intents.has(job.id)) state = null;
     }
     const p = reconcilePatch(job, state, clock.now(), intents.get(job.id));
     if (!p) return job;

@@ -126,8 +126,9 @@ export interface JobRuntime {
   events(handler: (event: RuntimeEvent) => void): RuntimeEventStream;
   info(): Promise<Omit<SystemInfo, 'version'>>;
   stats(containerId: string, cpusLimit: number): Promise<JobStats>;
-  /** Output of the container as chunks; see LogCapture. */
-  attachOutput(containerId: string, options: { since?: Date }): Promise<OutputSource>;
+  /** Output of the container as chunks. mode 'attach' (default without since): live, from before
+   * start; 'logs' (default with since): Docker's stored log with timestamps, to resume a capture. */
+  attachOutput(containerId: string, options: { since?: Date; mode?: 'attach' | 'logs' }): Promise<OutputSource>;
 }
 
 /** A source of a container's output, in order. `time` is Docker's timestamp when the source knows it

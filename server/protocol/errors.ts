@@ -1,4 +1,4 @@
-// The one table of error codes. README's table is checked against it by test/unit/errors-doc.test.ts.
+// The one table of error codes. README's table is checked against it by test/unit/readme-errors.test.ts.
 
 export interface ErrorInfo {
   readonly code: number;

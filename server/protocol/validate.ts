@@ -39,6 +39,7 @@ function reasonOf(issue: z.core.$ZodIssue, value: unknown): string {
     // zod's default reads "Invalid input: expected number, received string"; say it plainly.
     if (value === undefined) return 'is required';
     if (issue.expected === 'number' && typeof value === 'number') return 'must be a finite number';
+    if (issue.expected === 'int') return 'must be a whole number';
     return `must be ${issue.expected === 'array' || issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}`;
   }
   if (issue.code === 'invalid_key' || issue.code === 'invalid_element') {

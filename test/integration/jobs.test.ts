@@ -65,7 +65,7 @@ describe('the original project\'s examples', () => {
     const job = await api.call('job.create', spec({ cmd: 'mkdir -p /www && echo served-by-cjm > /www/index.html && httpd -f -p 8000 -h /www' }));
     const running = await waitForJob(api, job.id, (j) => j.status === 'running');
     const info = await docker.getContainer(running.containerId!).inspect();
-    const ip = info.NetworkSettings.IPAddress;
+    const ip = info.NetworkSettings.Networks.bridge?.IPAddress;
     const body = await waitFor('httpd to answer', async () => {
       try {
         return await (await fetch(`http://${ip}:8000/`)).text();

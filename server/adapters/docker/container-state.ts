@@ -1,0 +1,33 @@
+// Docker's inspect State -> ContainerState. Pure.
+import type { ContainerState } from '../../core/ports.js';
+
+export interface DockerState {
+  Status?: string;
+  Running?: boolean;
+  ExitCode?: number;
+  OOMKilled?: boolean;
+  StartedAt?: string;
+  FinishedAt?: string;
+  Error?: string;
+}
+
+/** Docker writes "0001-01-01T00:00:00Z" for times that have not happened. */
+export function dockerTime(text: string | undefined): Date | null {
+  if (!text || text.startsWith('0001-')) return null;
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function containerState(state: DockerState): ContainerState {
+  const status = state.Status ?? 'unknown';
+  const finished = !state.Running && status !== 'created';
+  return {
+    running: state.Running === true,
+    status,
+    exitCode: finished && typeof state.ExitCode === 'number' ? state.ExitCode : null,
+    oomKilled: state.OOMKilled === true,
+    startedAt: dockerTime(state.StartedAt),
+    finishedAt: dockerTime(state.FinishedAt),
+    error: state.Error ? state.Error : null,
+  };
+}

@@ -1,0 +1,257 @@
+// JobRuntime over dockerode: the one place cjm talks to Docker.
+import type Docker from 'dockerode';
+import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
+import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
+import type { Enforced, Job } from '../../protocol/index.js';
+import { hostControllers } from './cgroup-io.js';
+import { createSystemClock } from './clock.js';
+import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
+import { containerState, type DockerState } from './container-state.js';
+import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';
+import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
+import { jobIdFromLabel } from './event-map.js';
+import { watchEvents, type EventSource } from './events.js';
+import { createOutputSource } from './output.js';
+import { ensureImage } from './pull.js';
+import { computeStats, type DockerStatsSample } from './stats.js';
+
+export interface DockerRuntimeDeps {
+  docker: Docker;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface DockerRuntimeOptions {
+  /** Where cgroups are mounted; tests pass fixture trees. */
+  cgroupRoot?: string;
+  sysBlockRoot?: string;
+  procRoot?: string;
+  /** Docker's json-file max-size: its copy of the output stays bounded (cjm keeps its own). */
+  logMaxSize?: string;
+  /** Ceiling for one Docker API call (stop adds its grace period). */
+  callTimeoutMs?: number;
+  /** A pull silent for this long fails. */
+  pullStallTimeoutMs?: number;
+  events?: { initialBackoffMs?: number; maxBackoffMs?: number };
+  /** Labels containers cjm.instance=<this> and lists/watches only those: several cjm servers sharing
+   * one dockerd (integration tests, each with its own database) then never reconcile away each
+   * other's containers. Unset: every cjm.managed container is this server's. */
+  instance?: string;
+}
+
+interface CreateResponse {
+  Id: string;
+  Warnings?: string[] | null;
+}
+
+const startError = (err: unknown) => new ContainerStartError(cleanDockerMessage(err), { cause: err });
+/** Create warnings kept until start() reads them; bounded in case a start never comes. */
+const maxPendingWarnings = 1000;
+
+export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRuntimeOptions = {}): JobRuntime {
+  const { docker, logger } = deps;
+  const clock = deps.clock ?? createSystemClock();
+  const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const logMaxSize = options.logMaxSize ?? '64m';
+  const warnings = new Map<string, string[]>();
+
+  const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
+  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+
+  const enforcement = createEnforcementChecker(
+    {
+      logger,
+      dataRoot: async () => (await dockerInfo()).DockerRootDir ?? '/var/lib/docker',
+    },
+    { cgroupRoot, sysBlockRoot: options.sysBlockRoot ?? '/sys/block', procRoot: options.procRoot ?? '/proc' },
+  );
+
+  const inspectRaw = async (containerId: string): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> } }) | null> => {
+    try {
+      return (await call('container inspect', docker.getContainer(containerId).inspect())) as never;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw mapDockerError(err);
+    }
+  };
+
+  // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
+  // reported; dial the endpoint directly to keep them.
+  const createContainer = (job: Job): Promise<CreateResponse> =>
+    call(
+      'container create',
+      new Promise<CreateResponse>((resolve, reject) => {
+        (docker.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
+          {
+            path: '/containers/create?',
+            method: 'POST',
+            options: {
+              _query: { name: containerName(job) },
+              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
+            },
+            statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as CreateResponse)),
+        );
+      }),
+    );
+
+  const removeUnstartedLeftover = async (job: Job): Promise<boolean> => {
+    const existing = await inspectRaw(containerName(job));
+    if (existing === null || existing.Config?.Labels?.[jobIdLabel] !== String(job.id) || existing.State.Status !== 'created') return false;
+    logger.warn({ jobId: job.id, containerId: existing.Id }, 'removing a never-started container left from an earlier create');
+    try {
+      await call('container remove', docker.getContainer(existing.Id).remove({ force: true, v: true }));
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw mapDockerError(err);
+    }
+    return true;
+  };
+
+  return {
+    async ping() {
+      try {
+        await withTimeout('ping', Math.min(callTimeoutMs, 5000), docker.ping());
+      } catch (err) {
+        throw mapDockerError(err, (e) => new DockerUnavailableError(e));
+      }
+    },
+
+    ensureImage(image, onProgress) {
+      return ensureImage(docker, clock, image, onProgress, {
+        callTimeoutMs,
+        stallTimeoutMs: options.pullStallTimeoutMs ?? 120_000,
+        progressIntervalMs: 500,
+      });
+    },
+
+    async create(job: Job): Promise<string> {
+      let response: CreateResponse;
+      try {
+        response = await createContainer(job);
+      } catch (err) {
+        // A container of this very job that was created but never started (the server stopped in
+        // between) holds the name: clear it and try once more.
+        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw mapDockerError(err, startError);
+        try {
+          response = await createContainer(job);
+        } catch (again) {
+          throw mapDockerError(again, startError);
+        }
+      }
+      const list = (response.Warnings ?? []).filter(Boolean);
+      if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
+      warnings.set(response.Id, list);
+      if (warnings.size > maxPendingWarnings) warnings.delete(warnings.keys().next().value as string);
+      return response.Id;
+    },
+
+    async start(containerId: string, job: Job): Promise<Enforced> {
+      try {
+        await call('container start', docker.getContainer(containerId).start());
+      } catch (err) {
+        if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
+      }
+      const createWarnings = warnings.get(containerId) ?? [];
+      warnings.delete(containerId);
+      const inspected = await inspectRaw(containerId);
+      if (inspected === null) throw new ContainerStartError('the container vanished right after it started');
+      return enforcement.verify(job, inspected, createWarnings);
+    },
+
+    async inspect(containerId: string): Promise<ContainerState | null> {
+      const inspected = await inspectRaw(containerId);
+      return inspected === null ? null : containerState(inspected.State);
+    },
+
+    async stop(containerId: string, timeoutSeconds: number): Promise<void> {
+      try {
+        await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(containerId).stop({ t: timeoutSeconds }));
+      } catch (err) {
+        const code = statusCodeOf(err);
+        if (code === 304 || code === 404) return;
+        throw mapDockerError(err);
+      }
+    },
+
+    async remove(containerId: string): Promise<void> {
+      warnings.delete(containerId);
+      try {
+        await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
+      } catch (err) {
+        const code = statusCodeOf(err);
+        // 409: a removal is already in progress; the container is going either way.
+        if (code === 404 || (code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) return;
+        throw mapDockerError(err);
+      }
+    },
+
+    async listManaged(): Promise<ManagedContainer[]> {
+      let list: Docker.ContainerInfo[];
+      try {
+        list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
+      } catch (err) {
+        throw mapDockerError(err);
+      }
+      // The list has no exit code or OOM flag; inspect each (in small batches) for the full state.
+      const out: ManagedContainer[] = [];
+      for (let i = 0; i < list.length; i += 8) {
+        const batch = await Promise.all(list.slice(i, i + 8).map((c) => inspectRaw(c.Id).then((x) => [c, x] as const)));
+        for (const [c, inspected] of batch) {
+          if (inspected === null) continue; // removed in between
+          out.push({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]), state: containerState(inspected.State) });
+        }
+      }
+      return out;
+    },
+
+    events(handler) {
+      return watchEvents(docker as unknown as EventSource, handler, { logger, clock }, { ...options.events, ...(options.instance === undefined ? {} : { instance: options.instance }) });
+    },
+
+    async info() {
+      let version: Docker.DockerVersion;
+      let info: Awaited<ReturnType<typeof dockerInfo>>;
+      try {
+        [version, info] = await Promise.all([call('version', docker.version()), dockerInfo()]);
+      } catch (err) {
+        throw mapDockerError(err);
+      }
+      const host = await hostControllers(cgroupRoot);
+      const io = await enforcement.hostIoWeight().catch((err: unknown) => ({
+        enforced: false,
+        note: `IO weight not verified: ${err instanceof Error ? err.message : String(err)}`,
+      }));
+      const notes = [io.note, info.SwapLimit === false ? 'swap limit not supported by the kernel (no swap accounting)' : undefined].filter(
+        (n): n is string => n !== undefined,
+      );
+      return {
+        docker: { version: version.Version, apiVersion: version.ApiVersion },
+        runtime: `${info.DefaultRuntime ?? 'runc'}, cgroup v${info.CgroupVersion ?? String(host.version)}`,
+        capacity: { cpus: info.NCPU ?? 0, memoryMb: Math.floor((info.MemTotal ?? 0) / (1024 * 1024)) },
+        enforcement: {
+          cpus: host.cpus && info.CpuCfsQuota !== false,
+          memory: host.memory && info.MemoryLimit !== false,
+          pids: host.pids && info.PidsLimit !== false,
+          ioWeight: io.enforced,
+          ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+        },
+      };
+    },
+
+    async stats(containerId: string, cpusLimit: number) {
+      let sample: DockerStatsSample;
+      try {
+        sample = (await call('container stats', docker.getContainer(containerId).stats({ stream: false }))) as DockerStatsSample;
+      } catch (err) {
+        throw mapDockerError(err);
+      }
+      return computeStats(sample, cpusLimit, clock.now());
+    },
+
+    attachOutput(containerId, attachOptions) {
+      return createOutputSource(docker, containerId, attachOptions);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createFileLogStore, type FileLogStoreDeps, type FileLogStoreOptions } from './file-log-store.js';

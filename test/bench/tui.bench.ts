@@ -1,0 +1,205 @@
+// cjm-tui under load (issue 4): 1,000 jobs in the table and the selected job printing 5,000 lines/s.
+// Drives the real app and blessed dashboard in-process, fed the same notification objects the client
+// delivers (job.log, job.updated), writing to an in-memory 160x45 terminal. Figures:
+// - key -> repaint: from the key's bytes entering the input stream to the output carrying the redraw
+//   (median, p95; target median < 50 ms);
+// - log pane keeping up: lines produced vs the last line drawn, during the flood and 100 ms after it
+//   (target: 0 behind once drawn; the ring holds the last 5,000 lines);
+// - peak RSS (target < 150 MB).
+import { performance } from 'node:perf_hooks';
+import { PassThrough } from 'node:stream';
+import type { Job } from '../../server/protocol/index.js';
+import { createClient } from '../../server/protocol/client.js';
+import { createApp } from '../../tui/app.js';
+import { createConnection } from '../../tui/connection.js';
+import { createDashboard } from '../../tui/views/dashboard.js';
+import { makeJob } from '../unit/tui/fixtures.js';
+import { createStubConnection } from '../unit/tui/stub-connection.js';
+
+const JOBS = 1000;
+const LINES_PER_SECOND = 5000;
+const SECONDS = 10;
+const TICK_MS = 10;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(): Promise<void> {
+  console.log('-- in-process: 1,000 jobs, 5,000 job.log notifications/s (one line each) --');
+  await floodedDashboard();
+  console.log('-- real server: a busybox job printing ~5,000 lines/s, followed through the real client --');
+  await realServerFollow();
+}
+
+/** Real server, real container, real client: does the pane keep up with what the server captured? */
+async function realServerFollow(): Promise<void> {
+  // Imported here so the in-process figures above are not inflated by the server's modules.
+  const { startTestServer } = await import('../support/server.js');
+  const server = await startTestServer();
+  const connection = createConnection({ connect: createClient }, { url: server.url, token: server.adminToken });
+  const app = createApp(connection, { url: server.url, onQuit: () => {}, followDelayMs: 0 });
+  const output = Object.assign(new PassThrough(), { columns: 160, rows: 45, isTTY: true });
+  output.resume();
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  let jobId: number | undefined;
+  try {
+    await connection.start();
+    const dash = createDashboard(app, { input, output, frameMs: 50 });
+    const job = await connection.call('job.create', {
+      name: `tui-bench-${Date.now().toString(36)}`,
+      image: 'busybox',
+      // 100 lines every ~20 ms (seq + sleep 0.015): about 5,000 lines/s for 12 s.
+      cmd: 'i=0; while [ $i -lt 600 ]; do seq $((i*100)) $((i*100+99)); i=$((i+1)); sleep 0.015; done',
+      cpus: 1,
+      memoryMb: 64,
+    });
+    jobId = job.id;
+    app.store.select(job.id);
+    const deadline = Date.now() + 30_000;
+    while (app.store.get(job.id)?.status !== 'running' && Date.now() < deadline) await sleep(20);
+    const t0 = performance.now();
+    let peakRss = 0;
+    const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    await sleep(10_000);
+    const { size } = await connection.call('job.logs', { id: job.id, tailBytes: 0 });
+    const shown = app.logs.position ?? 0;
+    const lines = app.logs.buffer.endSeq;
+    const perLine = shown / Math.max(1, lines);
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(rss);
+    console.log(`captured by the server after ${seconds.toFixed(1)} s: ${size} bytes (~${Math.round(size / perLine / seconds)} lines/s)`);
+    // job.logs and the follow race by a chunk or two; at or below 0 the pane has all the server had.
+    const behind = size - shown;
+    console.log(`log pane behind the server at that moment: ${Math.max(0, behind)} bytes (~${Math.max(0, Math.round(behind / perLine))} lines)${behind < 0 ? ` (the pane was ${-behind} bytes ahead of the size job.logs reported)` : ''}; ring holds ${app.logs.buffer.size} of ${app.logs.buffer.capacity}`);
+    console.log(`peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB (this process also runs the server)`);
+    dash.destroy();
+  } finally {
+    if (jobId !== undefined) await connection.call('job.remove', { id: jobId }).catch(() => {});
+    app.dispose();
+    connection.close();
+    await server.close();
+  }
+}
+
+async function floodedDashboard(): Promise<void> {
+  const jobs: Job[] = Array.from({ length: JOBS }, (_, i) =>
+    makeJob({ id: i + 1, name: `job-${i + 1}`, status: i % 3 === 0 ? 'running' : 'exited', reason: i % 3 === 0 ? null : 'completed', exitCode: i % 3 === 0 ? null : 0 }),
+  );
+  const floodId = JOBS; // newest first: the selected row
+  const conn = createStubConnection({
+    'events.subscribe': () => ({ subscription: 'ev' }),
+    'system.info': () => ({ version: 'bench', docker: { version: '20.10', apiVersion: '1.41' }, runtime: 'runc', capacity: { cpus: 2, memoryMb: 4096 }, enforcement: { cpus: true, memory: true, ioWeight: true, pids: true } }),
+    'job.list': () => ({ jobs, nextCursor: null }),
+    'job.logs': ({ id }) => ({ id, text: '', chunks: [], size: 0, truncated: false }),
+    'job.follow': () => ({ subscription: 'flood' }),
+    'job.unfollow': () => ({ ok: true }),
+    'job.stats': () => ({ cpuPercent: 50, cpuPercentOfLimit: 100, memoryBytes: 1e7, memoryLimitBytes: 1.3e8, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 0, at: new Date().toISOString() }),
+  });
+
+  const output = Object.assign(new PassThrough(), { columns: 160, rows: 45, isTTY: true });
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  let outputWrites = 0;
+  let outputBytes = 0;
+  let onWrite: (() => void) | undefined;
+  output.on('data', (d: Buffer) => {
+    outputWrites++;
+    outputBytes += d.length;
+    onWrite?.();
+  });
+  const rssBefore = process.memoryUsage().rss;
+
+  const app = createApp(conn, { url: 'ws://bench/rpc', onQuit: () => {}, followDelayMs: 0, statsIntervalMs: 1500 });
+  await conn.start();
+  const dash = createDashboard(app, { input, output, frameMs: 50 });
+  while (app.logs.jobId !== floodId) await sleep(10);
+  await sleep(50);
+  // The newest line the pane drew: the dashboard asks the pane for its window once per frame.
+  let drawnEnd = 0;
+  const realWindow = app.logs.window.bind(app.logs);
+  (app.logs as { window: typeof app.logs.window }).window = (h) => {
+    const lines = realWindow(h);
+    drawnEnd = (lines[lines.length - 1]?.seq ?? -1) + 1;
+    return lines;
+  };
+  const rssReady = process.memoryUsage().rss;
+
+  // The flood: 50 lines every 10 ms, one job.log notification per line (the worst case for the client).
+  let produced = 0;
+  let offset = 0;
+  let peakRss = 0;
+  const lags: number[] = [];
+  const t0 = performance.now();
+  const flood = setInterval(() => {
+    const due = Math.min(LINES_PER_SECOND * SECONDS, Math.floor(((performance.now() - t0) / 1000) * LINES_PER_SECOND));
+    while (produced < due) {
+      const data = `line ${produced} ${'x'.repeat(60)}\n`;
+      const n = Buffer.byteLength(data);
+      conn.emit('job.log', { subscription: 'flood', id: floodId, stream: produced % 50 === 49 ? 'stderr' : 'stdout', data, offset, nextOffset: offset + n });
+      offset += n;
+      produced++;
+    }
+    // A little status churn in the table too.
+    if (produced % 500 < 50) conn.emit('job.updated', { job: { ...jobs[(produced / 50) % JOBS | 0]!, progress: null } });
+  }, TICK_MS);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    lags.push(produced - lastDrawn());
+  }, 100);
+
+  // One line per notification, so the buffer's sequence numbers are line numbers.
+  const lastDrawn = () => drawnEnd;
+
+  // Keys during the flood: Tab flips the focused pane (borders and hints repaint), '?' opens help and
+  // Esc closes it. Time from the bytes entering the input to the next output write after the key
+  // was handled (the dashboard draws synchronously after every key).
+  const latencies: number[] = [];
+  const realKey = app.key.bind(app);
+  let handledAt = 0;
+  (app as { key: typeof app.key }).key = (k, ch) => {
+    realKey(k, ch);
+    handledAt = performance.now();
+  };
+  const sequence = ['\t', '\t', '?', '\x1b'];
+  let i = 0;
+  while (performance.now() - t0 < SECONDS * 1000 - 200) {
+    const key = sequence[i++ % sequence.length]!;
+    const start = performance.now();
+    handledAt = 0;
+    const painted = new Promise<number>((resolve) => {
+      onWrite = () => {
+        if (handledAt > 0) {
+          onWrite = undefined;
+          resolve(performance.now());
+        }
+      };
+    });
+    input.write(key);
+    const end = await Promise.race([painted, sleep(2000).then(() => NaN)]);
+    onWrite = undefined;
+    latencies.push(end - start);
+    await sleep(30 + Math.random() * 40);
+  }
+
+  while (produced < LINES_PER_SECOND * SECONDS) await sleep(5);
+  const floodMs = performance.now() - t0;
+  clearInterval(flood);
+  await sleep(120);
+  const behindAfter = produced - lastDrawn();
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+  const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
+  const lagSorted = [...lags].sort((a, b) => a - b);
+  const lost = latencies.length - sorted.length;
+  console.log(`jobs in the table: ${app.store.size}; log lines produced: ${produced} in ${(floodMs / 1000).toFixed(1)} s (${Math.round(produced / (floodMs / 1000))} lines/s, one notification each)`);
+  console.log(`key -> repaint: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms over ${latencies.length} keys${lost ? `, ${lost} never repainted` : ''} (target median < 50 ms)`);
+  console.log(`log pane lag during the flood (lines produced but not yet drawn, sampled every 100 ms): median ${pct(lagSorted, 50)}, p95 ${pct(lagSorted, 95)}, max ${lagSorted[lagSorted.length - 1]}`);
+  console.log(`log pane behind 120 ms after the last line: ${behindAfter} lines (target 0); ring holds ${app.logs.buffer.size} of ${app.logs.buffer.capacity} lines`);
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  console.log(`peak RSS: ${mb(peakRss)} (target < 150 MB); at start ${mb(rssBefore)}, with 1,000 jobs drawn ${mb(rssReady)}; terminal output ${outputWrites} writes, ${(outputBytes / 1024 / 1024).toFixed(1)} MB`);
+
+  dash.destroy();
+  app.dispose();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

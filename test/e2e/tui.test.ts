@@ -1,0 +1,217 @@
+// cjm-tui end to end: the real TUI in tmux against a real server (a child process, so it can be
+// SIGKILLed and restarted on the same port) with real containers. Assertions are on what tmux shows.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { freePort } from '../support/daemons.js';
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url).pathname;
+const tag = randomBytes(3).toString('hex');
+const session = `cjm-tui-e2e-${tag}`;
+const token = `tui-e2e-${randomBytes(16).toString('hex')}`;
+
+let db: TestDatabase;
+let dataDir: string;
+let port: number;
+let server: ChildProcess | undefined;
+let client: CjmClient | undefined;
+const url = () => `ws://127.0.0.1:${port}/rpc`;
+
+async function startServerProcess(): Promise<void> {
+  // Kept after the run (in the OS temp dir) so a failure can be read.
+  const log = createWriteStream(join(tmpdir(), `cjm-tui-e2e-${tag}-server-${Date.now()}.log`));
+  // node --import tsx runs the server in this one process, so SIGKILL leaves nothing behind.
+  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      CJM_LISTEN: `127.0.0.1:${port}`,
+      CJM_DATABASE_URL: db.url,
+      CJM_DATA_DIR: dataDir,
+      CJM_ADMIN_TOKEN: token,
+      CJM_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout?.pipe(log);
+  server.stderr?.pipe(log);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      client = await createClient(url(), token, { connectTimeoutMs: 1000 });
+      await client.call('system.ping', {});
+      return;
+    } catch (e) {
+      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start: ${String(e)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function killServer(): Promise<void> {
+  const s = server;
+  server = undefined;
+  client?.close();
+  client = undefined;
+  if (!s || s.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('exit', () => resolve());
+    s.kill('SIGKILL');
+  });
+}
+
+async function screen(): Promise<string> {
+  const { stdout } = await run('tmux', ['capture-pane', '-p', '-t', session]);
+  return stdout;
+}
+
+/** Poll the pane until `pred` holds; on timeout fail with what the screen showed. */
+async function waitScreen(what: string, pred: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await screen();
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; the screen shows:\n${last}`);
+}
+const shows = (text: string | RegExp, timeoutMs?: number) =>
+  waitScreen(String(text), (s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), timeoutMs);
+
+/** Keys one at a time (tmux names like Enter, Escape, Tab, or literal text), settling between them
+ * so Esc is never glued to the next key (which would read as Alt-key). */
+async function keys(...ks: string[]): Promise<void> {
+  for (const k of ks) {
+    const literal = !/^(Enter|Escape|Tab|BSpace|Up|Down|End|Home|PPage|NPage|C-[a-z])$/.test(k);
+    await run('tmux', ['send-keys', '-t', session, ...(literal ? ['-l', k] : [k])]);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+function tableRow(s: string, name: string): string | undefined {
+  return s.split('\n').find((l) => l.includes(` ${name} `) && /│\s+\d+ /.test(l));
+}
+
+function logPaneLines(s: string): string[] {
+  // The log pane is the left box below the table; its lines start with '│' and end at the '││' seam.
+  return s
+    .split('\n')
+    .filter((l) => l.includes('││'))
+    .map((l) => l.slice(1, l.indexOf('││')).trimEnd());
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dataDir = await mkdtemp(join(tmpdir(), 'cjm-tui-e2e-'));
+  port = await freePort();
+  await startServerProcess();
+  const cmd = `cd ${root} && NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color CJM_TOKEN=${token} exec ${process.execPath} --import tsx tui/main.ts --url ${url()} 2>${join(tmpdir(), `cjm-tui-e2e-${tag}-tui-stderr.log`)}`;
+  await run('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '45', cmd]);
+}, 120_000);
+
+afterAll(async () => {
+  await run('tmux', ['kill-session', '-t', session]).catch(() => {});
+  if (!client && db) await startServerProcess().catch(() => {});
+  if (client) {
+    const { jobs } = await client.call('job.list', { limit: 500 }).catch(() => ({ jobs: [] }));
+    for (const j of jobs) await client.call('job.remove', { id: j.id }).catch(() => {});
+  }
+  await killServer();
+  await db?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('cjm-tui in tmux against a real server', () => {
+  it('connects and shows the header', async () => {
+    const s = await shows('● connected');
+    expect(s.split('\n')[0]).toContain(url());
+    expect(s.split('\n')[0]).toContain('user admin');
+  });
+
+  it('creates a job with the form, sees it run then exit, and its output in the log pane', async () => {
+    const name = `e2e-form-${tag}`;
+    await keys('n');
+    await shows('New job');
+    await keys(name, 'Tab', 'Tab', `echo form-out-1; sleep 3; echo form-out-2 >&2`, 'Enter');
+    await shows(/created job \d+/);
+    await waitScreen('the job running', (s) => /running/.test(tableRow(s, name) ?? ''));
+    await waitScreen('the job exited', (s) => /exited \(completed\)\s+0/.test(tableRow(s, name) ?? ''));
+    const s = await shows('end of output');
+    const logs = logPaneLines(s);
+    expect(logs).toContain('   form-out-1');
+    expect(logs).toContain('E| form-out-2');
+  }, 90_000);
+
+  it('stops and removes another job, each after a confirmation', async () => {
+    const name = `e2e-victim-${tag}`;
+    await client!.call('job.create', { name, image: 'busybox', cmd: 'sleep 300', cpus: 0.2, memoryMb: 32 });
+    await waitScreen('the victim running', (s) => /running/.test(tableRow(s, name) ?? ''));
+    await keys('/', name, 'Enter');
+    await shows(`filter "${name}"`);
+    await keys('s');
+    await shows(`Stop job`);
+    await keys('y');
+    await waitScreen('the victim stopped', (s) => /exited \(stopped\)/.test(tableRow(s, name) ?? ''));
+    await keys('d');
+    await shows('Remove job');
+    await keys('y');
+    await waitScreen('the victim gone', (s) => s.includes('removed job') && tableRow(s, name) === undefined);
+    await keys('/', 'C-u', 'Enter');
+    await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
+  }, 90_000);
+
+  it('shows the disconnection, recovers, and resumes the log with no gap or duplicate', async () => {
+    const name = `e2e-ticker-${tag}`;
+    await client!.call('job.create', { name, image: 'busybox', cmd: 'i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo tick-$i; sleep 0.4; done', cpus: 0.2, memoryMb: 32 });
+    await keys('/', name, 'Enter');
+    await shows('tick-3');
+    const ticksOf = (s: string) => logPaneLines(s).flatMap((l) => (/^ {3}tick-(\d+)$/.exec(l) ? [Number(/tick-(\d+)/.exec(l)![1])] : []));
+    const before = Math.max(...ticksOf(await screen()));
+
+    await killServer();
+    await shows('disconnected, retrying in');
+    await startServerProcess();
+    await shows('● connected', 60_000);
+    const after = await waitScreen('ticks after the restart', (s) => Math.max(...ticksOf(s)) >= before + 12, 60_000);
+    const seen = ticksOf(after);
+    // Every visible tick follows the one above it: nothing lost, nothing shown twice.
+    for (let i = 1; i < seen.length; i++) expect(seen[i], `tick order around ${seen[i - 1]}: ${seen.join(',')}`).toBe(seen[i - 1]! + 1);
+    expect(seen).toContain(before);
+  }, 150_000);
+
+  it('--once prints the table, --json prints it as JSON, a bad token is one line and exit 1', async () => {
+    const tui = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'tui/main.ts', '--url', url(), ...args], { cwd: root }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const once = await tui(['--token', token, '--once']);
+    expect(once.code).toBe(0);
+    expect(once.stdout.split('\n')[0]).toMatch(/^\s*ID NAME\s+IMAGE\s+STATUS/);
+    expect(once.stdout).toMatch(new RegExp(`e2e-form-${tag}\\s+busybox\\s+exited`));
+    const json = await tui(['--token', token, '--json']);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as { name: string; status: string; exitCode: number | null }[];
+    expect(rows.find((r) => r.name === `e2e-form-${tag}`)).toMatchObject({ status: 'exited' });
+    const bad = await tui(['--token', 'not-a-real-token', '--once']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^cjm-tui: the server refused the token/);
+  }, 60_000);
+
+  it('q quits and gives the terminal back', async () => {
+    await keys('q');
+    await expect
+      .poll(async () => run('tmux', ['has-session', '-t', session]).then(() => 'running', () => 'gone'), { timeout: 10_000, interval: 100 })
+      .toBe('gone');
+  });
+});

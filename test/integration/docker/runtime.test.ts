@@ -1,0 +1,282 @@
+// The Docker runtime against the real dockerd (busybox:latest): limits read back from the host's
+// cgroup, from inside the container and from docker inspect; commands; security defaults; OOM; stop;
+// events; stats; and Docker-unreachable mapping.
+import { createServer, type Server } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDockerRuntime } from '../../../server/adapters/docker/index.js';
+import { ContainerStartError, DockerUnavailableError } from '../../../server/core/errors.js';
+import type { JobRuntime, RuntimeEvent } from '../../../server/core/ports.js';
+import type { Job } from '../../../server/protocol/index.js';
+import { execIn, outputOf, removeTagged, silentLogger, testDocker, testJob, testRunTag, waitFor } from '../../support/docker.js';
+
+const docker = testDocker();
+const tag = testRunTag('rt');
+let runtime: JobRuntime;
+const job = (o: Partial<Job>) => testJob({ network: 'none', ...o }, tag);
+
+async function run(o: Partial<Job>): Promise<{ job: Job; id: string; enforced: Awaited<ReturnType<JobRuntime['start']>> }> {
+  const j = job(o);
+  const id = await runtime.create(j);
+  return { job: j, id, enforced: await runtime.start(id, j) };
+}
+
+async function waitExit(id: string) {
+  return waitFor(async () => {
+    const s = await runtime.inspect(id);
+    return s && !s.running ? s : undefined;
+  }, 30_000);
+}
+
+beforeAll(async () => {
+  await docker.ping(); // fail, not skip, when dockerd is missing
+  // Own instance label: another cjm server's reconciler (if it is scoped too) leaves these alone.
+  runtime = createDockerRuntime({ docker, logger: silentLogger }, { instance: tag });
+});
+afterAll(async () => removeTagged(docker, tag));
+
+describe('limits', () => {
+  it('are in the cgroup (host and inside the container) and in docker inspect', async () => {
+    const { id, enforced } = await run({ cmd: 'sleep 60', cpus: 0.5, memoryMb: 96, pidsLimit: 77, ioWeight: 300 });
+    expect(enforced).toMatchObject({ cpus: true, memory: true, pids: true });
+    const inspect = await docker.getContainer(id).inspect();
+    const h = inspect.HostConfig;
+    expect(h.NanoCpus).toBe(500_000_000);
+    expect(h.Memory).toBe(96 * 1048576);
+    expect(h.MemorySwap).toBe(96 * 1048576);
+    expect(h.PidsLimit).toBe(77);
+    expect(h.Privileged).toBe(false);
+    expect(h.SecurityOpt).toEqual(['no-new-privileges']);
+    expect(h.CapDrop).toEqual(['NET_RAW']);
+    expect(inspect.Name).toMatch(new RegExp(`^/cjm-\\d+-${tag}-\\d+$`));
+    expect(inspect.Config.Labels).toMatchObject({ 'cjm.managed': 'true' });
+    expect(inspect.Mounts).toEqual([]);
+
+    const v2 = await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').then(() => true, () => false);
+    if (!v2) {
+      const host = (ctrl: string, file: string) => readFile(`/sys/fs/cgroup/${ctrl}/docker/${id}/${file}`, 'utf8').then((t) => t.trim());
+      expect(await host('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+      expect(await host('cpu', 'cpu.cfs_period_us')).toBe('100000');
+      expect(await host('memory', 'memory.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await host('memory', 'memory.memsw.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await host('pids', 'pids.max')).toBe('77');
+      // Docker discarded BlkioWeight; the runtime set BFQ's weight itself.
+      expect(h.BlkioWeight).toBe(0);
+      expect(await host('blkio', 'blkio.bfq.weight')).toMatch(/^(default )?300$/);
+      const inside = (p: string) => execIn(docker, id, ['cat', p]).then((t) => t.trim());
+      expect(await inside('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')).toBe('50000');
+      expect(await inside('/sys/fs/cgroup/memory/memory.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await inside('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await inside('/sys/fs/cgroup/pids/pids.max')).toBe('77');
+    } else {
+      const inside = (p: string) => execIn(docker, id, ['cat', p]).then((t) => t.trim());
+      expect(await inside('/sys/fs/cgroup/cpu.max')).toBe('50000 100000');
+      expect(await inside('/sys/fs/cgroup/memory.max')).toBe(String(96 * 1048576));
+      expect(await inside('/sys/fs/cgroup/pids.max')).toBe('77');
+    }
+    await runtime.remove(id);
+  });
+
+  it('reports IO weight as not enforced, naming the scheduler, while the disk is not on bfq', async () => {
+    const scheduler = await readFile('/sys/block/vda/queue/scheduler', 'utf8').catch(() => '');
+    const { id, enforced } = await run({ cmd: 'sleep 30' });
+    if (!scheduler.includes('[bfq]')) {
+      expect(enforced.ioWeight).toBe(false);
+      expect(enforced.note).toMatch(/disk \w+ uses [\w-]+; IO weights need the bfq scheduler \(echo bfq > \/sys\/block\/\w+\/queue\/scheduler\)/);
+    }
+    await runtime.remove(id);
+  });
+
+  it('a container that exits before the read-back does not fail start', async () => {
+    const { id, enforced } = await run({ cmd: 'true' });
+    expect(enforced.cpus && enforced.memory && enforced.pids).toBe(true);
+    // Either the read-back won the race or the HostConfig fallback says so.
+    if (enforced.note?.includes('exited')) expect(enforced.note).toMatch(/HostConfig/);
+    await runtime.remove(id);
+  });
+});
+
+describe('commands', () => {
+  it('cmd runs under /bin/sh -c with shell syntax', async () => {
+    const { id } = await run({ cmd: 'echo a && echo b; echo err >&2; exit 3' });
+    const s = await waitExit(id);
+    expect(s.exitCode).toBe(3);
+    expect(await outputOf(docker, id)).toEqual({ stdout: 'a\nb\n', stderr: 'err\n' });
+  });
+
+  it('argv runs in exec form: no shell expansion', async () => {
+    const { id } = await run({ cmd: null, argv: ['echo', 'a && b', '$HOME', '*'] });
+    await waitExit(id);
+    expect((await outputOf(docker, id)).stdout).toBe('a && b $HOME *\n');
+  });
+
+  it('env reaches the process', async () => {
+    const { id } = await run({ cmd: 'echo "$GREETING-$EMPTY-$ODD"', env: { GREETING: 'hello world', EMPTY: '', ODD: 'a=b;$(x)' } });
+    await waitExit(id);
+    expect((await outputOf(docker, id)).stdout).toBe('hello world--a=b;$(x)\n');
+  });
+
+  it('network none has no eth0; bridge has one', async () => {
+    const none = await run({ cmd: 'ls /sys/class/net', network: 'none' });
+    await waitExit(none.id);
+    expect((await outputOf(docker, none.id)).stdout.split(/\s+/).filter(Boolean)).toEqual(['lo']);
+    const bridge = await run({ cmd: 'ls /sys/class/net', network: 'bridge' });
+    await waitExit(bridge.id);
+    expect((await outputOf(docker, bridge.id)).stdout).toContain('eth0');
+  });
+
+  it('security defaults: no_new_privs and no NET_RAW', async () => {
+    const { id } = await run({ cmd: 'grep -E "^(NoNewPrivs|CapEff)" /proc/self/status' });
+    await waitExit(id);
+    const out = (await outputOf(docker, id)).stdout;
+    expect(out).toMatch(/NoNewPrivs:\s+1/);
+    const capEff = BigInt(`0x${/CapEff:\s+([0-9a-f]+)/.exec(out)![1]}`);
+    expect(capEff & (1n << 13n)).toBe(0n); // CAP_NET_RAW
+    expect(capEff & (1n << 0n)).not.toBe(0n); // CAP_CHOWN: the rest of Docker's defaults stay
+  });
+
+  it('a program that does not exist is a ContainerStartError with a showable message', async () => {
+    const j = job({ cmd: null, argv: ['/no/such/program'] });
+    const id = await runtime.create(j);
+    const err = await runtime.start(id, j).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerStartError);
+    expect((err as Error).message).toMatch(/no such file or directory|not found/);
+    expect((err as Error).message).not.toMatch(/HTTP code/);
+  });
+
+  it('create again after an interrupted create replaces the never-started container; a started one keeps its name', async () => {
+    const j = job({ cmd: 'sleep 30' });
+    const first = await runtime.create(j);
+    const second = await runtime.create(j);
+    expect(second).not.toBe(first);
+    expect(await runtime.inspect(first)).toBeNull();
+    await runtime.start(second, j);
+    const err = await runtime.create(j).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerStartError);
+    expect((err as Error).message).toMatch(/already in use/);
+    await runtime.remove(second);
+  });
+
+  it('an image that is not there is a ContainerStartError on create', async () => {
+    const err = await runtime.create(job({ image: `cjm-no-such-image-${tag}:latest` })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerStartError);
+    expect((err as Error).message).toMatch(/No such image/i);
+  });
+});
+
+describe('lifecycle', () => {
+  it('a memory hog is OOM-killed with exit 137', async () => {
+    const { id } = await run({ cmd: 'tail /dev/zero', memoryMb: 16 });
+    const s = await waitExit(id);
+    expect(s).toMatchObject({ oomKilled: true, exitCode: 137, status: 'exited' });
+  });
+
+  it('stop: SIGTERM first, SIGKILL after the timeout; idempotent; gone is fine', async () => {
+    const polite = await run({ cmd: 'trap "exit 3" TERM; sleep 300 & wait' });
+    await new Promise((r) => setTimeout(r, 300)); // let the shell install its trap
+    await runtime.stop(polite.id, 10);
+    expect(await runtime.inspect(polite.id)).toMatchObject({ running: false, exitCode: 3 });
+
+    // PID 1 ignores SIGTERM without a handler: killed after 1 s.
+    const stubborn = await run({ cmd: 'sleep 300' });
+    const t0 = Date.now();
+    await runtime.stop(stubborn.id, 1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(await runtime.inspect(stubborn.id)).toMatchObject({ running: false, exitCode: 137, oomKilled: false });
+
+    await runtime.stop(stubborn.id, 1); // already stopped (304)
+    await runtime.remove(stubborn.id);
+    await runtime.remove(stubborn.id); // gone (404)
+    await runtime.stop(stubborn.id, 1);
+    expect(await runtime.inspect(stubborn.id)).toBeNull();
+  });
+
+  it('listManaged finds our containers with their job id and state', async () => {
+    const { id, job: j } = await run({ cmd: 'exit 4' });
+    await waitExit(id);
+    const list = await runtime.listManaged();
+    expect(list.find((c) => c.containerId === id)).toMatchObject({ jobId: j.id, state: { running: false, exitCode: 4 } });
+    // Scoped to this instance: another instance sees none of them.
+    const other = createDockerRuntime({ docker, logger: silentLogger }, { instance: `${tag}-other` });
+    expect((await other.listManaged()).some((c) => c.containerId === id)).toBe(false);
+  });
+
+  it('stats: one sample with cpu, memory and pids', async () => {
+    const { id } = await run({ cmd: 'while :; do :; done', cpus: 0.5 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const s = await runtime.stats(id, 0.5);
+    expect(s.cpuPercent).toBeGreaterThan(5); // a loaded host may give it less than its quota
+    expect(s.cpuPercent).toBeLessThan(75);
+    expect(s.cpuPercentOfLimit).toBeCloseTo(s.cpuPercent / 0.5, 1);
+    expect(s.memoryLimitBytes).toBe(64 * 1048576);
+    expect(s.pids).toBeGreaterThanOrEqual(1);
+    await runtime.remove(id);
+  });
+});
+
+describe('events', () => {
+  it('resync at start, then start/die/oom for a managed container', async () => {
+    const got: RuntimeEvent[] = [];
+    const stream = runtime.events((e) => got.push(e));
+    try {
+      await waitFor(async () => (got.some((e) => e.type === 'resync') ? true : undefined));
+      const { id, job: j } = await run({ cmd: 'tail /dev/zero', memoryMb: 16 });
+      await waitFor(async () => (got.some((e) => e.type === 'die' && e.containerId === id) ? true : undefined), 30_000);
+      const mine = got.filter((e) => e.type !== 'resync' && e.containerId === id);
+      expect(mine[0]).toEqual({ type: 'start', containerId: id, jobId: j.id });
+      expect(mine.some((e) => e.type === 'oom' && e.jobId === j.id)).toBe(true);
+      expect(mine.find((e) => e.type === 'die')).toEqual({ type: 'die', containerId: id, jobId: j.id, exitCode: 137 });
+      await runtime.remove(id);
+      await waitFor(async () => (got.some((e) => e.type === 'destroy' && e.containerId === id) ? true : undefined));
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('system info', () => {
+  it('reports Docker, the runtime, capacity and host enforcement', async () => {
+    const info = await runtime.info();
+    expect(info.docker.version).toMatch(/^\d+\.\d+/);
+    expect(info.docker.apiVersion).toMatch(/^1\.\d+$/);
+    expect(info.runtime).toMatch(/^runc, cgroup v[12]$/);
+    expect(info.capacity.cpus).toBeGreaterThanOrEqual(1);
+    expect(info.capacity.memoryMb).toBeGreaterThan(256);
+    expect(info.enforcement).toMatchObject({ cpus: true, memory: true, pids: true });
+    if (!info.enforcement.ioWeight) expect(info.enforcement.note).toMatch(/bfq/);
+  });
+});
+
+describe('Docker unreachable', () => {
+  let dir: string;
+  let hung: Server;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'cjm-dock-'));
+    // A daemon that accepts connections and never answers.
+    hung = createServer(() => {});
+    await new Promise<void>((r) => hung.listen(path.join(dir, 'hung.sock'), r));
+  });
+  afterAll(async () => {
+    hung.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('no socket: every call is DockerUnavailableError', async () => {
+    const rt = createDockerRuntime({ docker: new Docker({ socketPath: path.join(dir, 'missing.sock') }), logger: silentLogger });
+    const j = job({});
+    for (const call of [() => rt.ping(), () => rt.info(), () => rt.create(j), () => rt.inspect('x'), () => rt.stop('x', 1), () => rt.remove('x'), () => rt.listManaged(), () => rt.ensureImage('busybox', () => {}), () => rt.stats('x', 1)]) {
+      await expect(call()).rejects.toBeInstanceOf(DockerUnavailableError);
+    }
+  });
+
+  it('a daemon that never answers times out as DockerUnavailableError', async () => {
+    const rt = createDockerRuntime({ docker: new Docker({ socketPath: path.join(dir, 'hung.sock') }), logger: silentLogger }, { callTimeoutMs: 300 });
+    const t0 = Date.now();
+    await expect(rt.inspect('x')).rejects.toBeInstanceOf(DockerUnavailableError);
+    await expect(rt.create(job({}))).rejects.toBeInstanceOf(DockerUnavailableError);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});

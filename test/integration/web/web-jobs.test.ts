@@ -1,0 +1,186 @@
+// The job list and its forms through app.request(), against the real server (MariaDB + dockerd).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, RpcError } from '../../../server/protocol/index.js';
+import { uniqueName, waitForJob } from '../../support/wait.js';
+import { browser, signIn, startWebStack, type Browser, type WebStack } from './web-stack.js';
+
+let stack: WebStack;
+let b: Browser;
+const created: number[] = [];
+
+const good = (over: Record<string, string> = {}) => ({
+  name: uniqueName('web'),
+  image: 'busybox:latest',
+  cmd: 'echo hello',
+  cpus: '0.25',
+  memoryMb: '32',
+  ioWeight: '500',
+  timeoutSeconds: '',
+  env: '',
+  network: 'none',
+  ...over,
+});
+
+async function createViaApi(cmd: string, name = uniqueName('web')) {
+  const job = await stack.api.call('job.create', { name, image: 'busybox:latest', cmd, cpus: 0.25, memoryMb: 32, network: 'none' });
+  created.push(job.id);
+  return job;
+}
+
+beforeAll(async () => {
+  stack = await startWebStack();
+  b = browser(stack.app);
+  await signIn(b, stack.adminToken);
+});
+
+afterAll(async () => {
+  for (const id of created) await stack.api.call('job.remove', { id }).catch(() => undefined);
+  await stack?.close();
+});
+
+describe('create', () => {
+  it('a good form creates the job and redirects (303), the next page says so', async () => {
+    const fields = good({ env: 'GREETING=hi there\n', timeoutSeconds: '60', ioWeight: '700', cmd: 'echo "$GREETING"' });
+    const res = await b.post('/jobs', fields);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    const { jobs } = await stack.api.call('job.list', { search: fields.name });
+    expect(jobs).toHaveLength(1);
+    const job = jobs[0]!;
+    created.push(job.id);
+    expect(job).toMatchObject({ cpus: 0.25, memoryMb: 32, ioWeight: 700, timeoutSeconds: 60, env: { GREETING: 'hi there' }, network: 'none' });
+    const page = await (await b.get('/')).text();
+    expect(page).toContain(`Job ${job.id} “${fields.name}” created`);
+    expect(page).toContain(`id="job-${job.id}"`);
+    // The flash is shown once.
+    expect(await (await b.get('/')).text()).not.toContain('created; it starts');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const log = await stack.api.call('job.logs', { id: job.id });
+    expect(log.text).toBe('hi there\n');
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['name', { name: 'bad name!' }, /Name must be 1-63 characters/],
+    ['image', { image: 'Not An Image' }, /Image must be an image reference/],
+    ['cmd', { cmd: '   ' }, /Command must not be blank/],
+    ['cpus', { cpus: '0' }, /CPUs must be at least 0.01/],
+    ['cpus', { cpus: 'lots' }, /CPUs must be a number/],
+    ['memoryMb', { memoryMb: '3' }, /Memory must be at least 6/],
+    ['memoryMb', { memoryMb: '1.5' }, /^Memory must be a/], // the server's wording for non-integers
+    ['ioWeight', { ioWeight: '5' }, /IO weight must be between 10 and 1000/],
+    ['timeoutSeconds', { timeoutSeconds: '-1' }, /Timeout must be 0 \(none\) or more/],
+    ['env', { env: '1X=1' }, /Environment names must be letters/],
+    ['env', { env: 'no equals sign' }, /Environment line 1: write KEY=VALUE/],
+    ['network', { network: 'host' }, /Network must be bridge or none/],
+  ];
+
+  it.each(bad)('a bad %s re-renders the form (422) with the message next to it and the values kept', async (field, over, message) => {
+    const fields = good(over);
+    const res = await b.post('/jobs', fields);
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    const err = new RegExp(`<p class="field-error" id="e-${field}">([^<]*)</p>`).exec(html);
+    expect(err?.[1]).toMatch(message);
+    expect(html.match(/class="field-error"/g)).toHaveLength(1);
+    expect(html).toContain(`aria-describedby="e-${field}"`);
+    // Typed values are still there.
+    expect(html).toContain(`value="${fields.name}"`);
+    expect(html).toContain(`value="${fields.memoryMb}"`);
+    expect(html).toContain(`>${fields.cmd}</textarea>`);
+    expect((await stack.api.call('job.list', { search: fields.name })).jobs).toHaveLength(0);
+  });
+
+  it('a taken name is shown next to the name (409)', async () => {
+    const first = await createViaApi('true');
+    const res = await b.post('/jobs', good({ name: first.name }));
+    expect(res.status).toBe(409);
+    expect(await res.text()).toMatch(/<p class="field-error" id="e-name">Name is already taken/);
+  });
+});
+
+describe('the list', () => {
+  it('shows each job with status, limits and actions; filters by search and status', async () => {
+    const job = await createViaApi('sleep 300');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    const html = await (await b.get(`/?search=${job.name}`)).text();
+    expect(html).toContain(`<strong>${job.name}</strong>`);
+    expect(html).toMatch(new RegExp(`id="job-${job.id}"[^]*>running<`));
+    expect(html).toContain('0.25 CPU · 32 MB · IO 500');
+    expect(html).toContain(`action="/jobs/${job.id}/stop"`);
+    const other = await (await b.get(`/?search=${job.name}&status=exited`)).text();
+    expect(other).not.toContain(`id="job-${job.id}"`);
+    expect(other).toContain('No job matches.');
+  });
+
+  it('pages with the list cursor', async () => {
+    const prefix = uniqueName('page');
+    for (let i = 0; i < 3; i++) await createViaApi('true', `${prefix}-${i}`);
+    // 50 a page is the page size; ask the server for a smaller page through the cursor it returns.
+    const first = await stack.api.call('job.list', { search: prefix, limit: 2 });
+    expect(first.nextCursor).not.toBeNull();
+    const html = await (await b.get(`/?search=${prefix}&cursor=${encodeURIComponent(first.nextCursor!)}`)).text();
+    expect(html).toContain(`<strong>${prefix}-0</strong>`);
+    expect(html).not.toContain(`<strong>${prefix}-2</strong>`);
+    expect(html).toContain('← Newest');
+  });
+
+  it('escapes HTML from job data and from the query', async () => {
+    const job = await createViaApi(`echo '<script>alert(1)</script>'`);
+    const html = await (await b.get(`/?search=${encodeURIComponent('<script>x')}`)).text();
+    expect(html).not.toContain('<script>x');
+    expect(html).toContain('value="&lt;script&gt;x"');
+    const all = await (await b.get(`/?search=${job.name}`)).text();
+    expect(all).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(all).not.toContain('<script>alert');
+  });
+});
+
+describe('actions', () => {
+  it('refresh, stop, then remove with a confirmation step', async () => {
+    const job = await createViaApi('sleep 300');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+
+    const refreshed = await b.post(`/jobs/${job.id}/refresh`, { back: '/?status=running' });
+    expect(refreshed.status).toBe(303);
+    expect(refreshed.headers.get('location')).toBe('/?status=running');
+    expect(await (await b.get('/?status=running')).text()).toContain(`Job ${job.id} “${job.name}” refreshed: running`);
+
+    const stopped = await b.post(`/jobs/${job.id}/stop`, { back: '/' });
+    expect(stopped.status).toBe(303);
+    expect((await stack.api.call('job.get', { id: job.id })).status).toBe('exited');
+    expect(await (await b.get('/')).text()).toContain('stopped: exited (stopped)');
+
+    // Without confirmed=yes the POST only shows the confirmation page.
+    const ask = await b.post(`/jobs/${job.id}/remove`, { back: '/' });
+    expect(ask.status).toBe(200);
+    const confirm = await ask.text();
+    expect(confirm).toContain(`Remove job ${job.id}`);
+    expect(confirm).toContain('name="confirmed" value="yes"');
+    expect((await stack.api.call('job.get', { id: job.id })).id).toBe(job.id);
+
+    const removed = await b.post(`/jobs/${job.id}/remove`, { back: '/', confirmed: 'yes' });
+    expect(removed.status).toBe(303);
+    const gone = await stack.api.call('job.get', { id: job.id }).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(RpcError);
+    expect((gone as RpcError).code).toBe(ErrorCode.JobNotFound);
+    expect(await (await b.get('/')).text()).toContain(`Job ${job.id} removed`);
+  });
+
+  it('GET never changes anything', async () => {
+    const job = await createViaApi('sleep 300');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    expect((await b.get(`/jobs/${job.id}/stop`)).status).toBe(404);
+    expect((await b.get(`/jobs/${job.id}/refresh`)).status).toBe(404);
+    expect((await b.get(`/jobs/${job.id}/remove`)).status).toBe(200); // the confirmation page
+    expect((await b.get(`/jobs/${job.id}/remove?confirmed=yes`)).status).toBe(200);
+    expect((await stack.api.call('job.get', { id: job.id })).status).toBe('running');
+    await stack.api.call('job.stop', { id: job.id, timeoutSeconds: 0 });
+  });
+
+  it('an action on a job that does not exist says so', async () => {
+    const res = await b.post('/jobs/999999/stop', { back: '/' });
+    expect(res.status).toBe(303);
+    expect(await (await b.get('/')).text()).toContain('the job was not found');
+    expect((await b.post('/jobs/abc/stop', {})).status).toBe(404);
+  });
+});

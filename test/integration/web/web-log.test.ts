@@ -1,0 +1,92 @@
+// The log page, its live follow (SSE) and the whole-log download, against the real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName, waitForJob } from '../../support/wait.js';
+import { browser, readEvents, signIn, startWebStack, type Browser, type WebStack } from './web-stack.js';
+
+let stack: WebStack;
+let b: Browser;
+const created: number[] = [];
+
+async function createJob(cmd: string) {
+  const job = await stack.api.call('job.create', { name: uniqueName('weblog'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 32, network: 'none' });
+  created.push(job.id);
+  return job;
+}
+
+beforeAll(async () => {
+  stack = await startWebStack({ heartbeatMs: 300 });
+  b = browser(stack.app);
+  await signIn(b, stack.adminToken);
+});
+
+afterAll(async () => {
+  for (const id of created) await stack.api.call('job.remove', { id }).catch(() => undefined);
+  await stack?.close();
+});
+
+describe('the log page', () => {
+  it('shows the output escaped, with stderr lines marked', async () => {
+    const job = await createJob(`echo '<script>alert(1)</script>'; echo 'oops <b>' >&2; echo done`);
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const res = await b.get(`/jobs/${job.id}/log`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('<span class="o">&lt;script&gt;alert(1)&lt;/script&gt;</span>');
+    expect(html).toContain('<div class="ln err"><span class="tag">err</span><span class="txt"><span class="e">oops &lt;b&gt;</span></span></div>');
+    expect(html).toContain(`href="/jobs/${job.id}/log.txt"`);
+    expect(html).not.toContain('data-follow'); // finished: nothing to follow
+    expect(html).toContain('<script src="/static/log.js');
+  });
+
+  it('shows only the last 20 KB of a long log; the download has all of it', async () => {
+    const job = await createJob('seq 1 30000');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const expected = Array.from({ length: 30000 }, (_, i) => `${i + 1}\n`).join('');
+    const html = await (await b.get(`/jobs/${job.id}/log`)).text();
+    expect(html).toMatch(/Showing the last 20 KB of\s*<span id="log-size" data-bytes="\d+">1\d\d KB<\/span>/);
+    expect(html).toContain('<span class="o">30000</span>');
+    expect(html).not.toContain('<span class="o">1</span>');
+
+    const res = await b.get(`/jobs/${job.id}/log.txt`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="job-${job.id}.log"`);
+    expect(await res.text()).toBe(expected);
+  });
+
+  it('follows a running job live until it ends', async () => {
+    const job = await createJob('i=0; while [ $i -lt 3 ]; do echo tick $i; i=$((i+1)); sleep 1; done; echo bye >&2');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    const html = await (await b.get(`/jobs/${job.id}/log`)).text();
+    const follow = /data-follow="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
+    expect(follow).toMatch(new RegExp(`^/jobs/${job.id}/log/events\\?from=\\d+$`));
+    const res = await b.get(follow!);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = await readEvents(res, (ev) => ev.event === 'end');
+    const logs = events.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data) as { stream: string; data: string });
+    const text = logs.map((l) => l.data).join('');
+    expect(text).toContain('tick 2\n');
+    expect(logs.find((l) => l.data.includes('bye'))?.stream).toBe('stderr');
+    const end = JSON.parse(events.at(-1)!.data) as { reason: string; status: { label: string } };
+    expect(end.reason).toBe('finished');
+    expect(end.status.label).toBe('exited');
+    // Each chunk's id is the offset after it: a reconnect resumes exactly there.
+    const lastId = Number(events.filter((e) => e.event === 'log').at(-1)!.id);
+    expect(lastId).toBe((await stack.api.call('job.logs', { id: job.id, tailBytes: 0 })).size);
+  });
+
+  it('resumes from Last-Event-ID with no gap and no repeat', async () => {
+    const job = await createJob('echo one; echo two');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const res = await b.get(`/jobs/${job.id}/log/events?from=0`, { headers: { 'Last-Event-ID': '4' } });
+    const events = await readEvents(res, (ev) => ev.event === 'end');
+    expect(events.filter((e) => e.event === 'log').map((e) => (JSON.parse(e.data) as { data: string }).data).join('')).toBe('two\n');
+  });
+
+  it('a job that does not exist is a 404 page', async () => {
+    expect((await b.get('/jobs/999999/log')).status).toBe(404);
+    expect((await b.get('/jobs/999999/log.txt')).status).toBe(404);
+    expect((await b.get('/jobs/x/log')).status).toBe(404);
+  });
+});

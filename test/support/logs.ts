@@ -1,0 +1,52 @@
+// Helpers for the log store's tests and bench: the two runtime methods it needs (on the real dockerd,
+// through the real output adapter), busybox containers with labels, and a clock.
+import type Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import type { Clock, ContainerState, JobRuntime } from '../../server/core/ports.js';
+import { createOutputSource } from '../../server/adapters/docker/output.js';
+
+export const realClock: Clock = {
+  now: () => new Date(),
+  setTimer(ms, fn) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+export function logsRuntime(docker: Docker): Pick<JobRuntime, 'attachOutput' | 'inspect'> {
+  return {
+    attachOutput: (containerId, options) => createOutputSource(docker, containerId, options),
+    async inspect(containerId): Promise<ContainerState | null> {
+      try {
+        const info = await docker.getContainer(containerId).inspect();
+        const s = info.State;
+        return {
+          running: s.Running,
+          status: s.Status,
+          exitCode: s.Running ? null : s.ExitCode,
+          oomKilled: s.OOMKilled,
+          startedAt: s.StartedAt && !s.StartedAt.startsWith('0001') ? new Date(s.StartedAt) : null,
+          finishedAt: s.FinishedAt && !s.FinishedAt.startsWith('0001') ? new Date(s.FinishedAt) : null,
+          error: s.Error || null,
+        };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+  };
+}
+
+/** A created (not started) busybox container running `cmd` with sh -c, labelled cjm.test for cleanup.
+ * Not cjm.managed=true unless asked: every cjm server started on this shared dockerd without an
+ * instance label reaps cjm.managed containers it has no record of, mid-test (seen: exit 137). */
+export async function createShellContainer(docker: Docker, testLabel: string, cmd: string, options: { managed?: boolean; logMaxSize?: string } = {}): Promise<string> {
+  const container = await docker.createContainer({
+    Image: 'busybox:latest',
+    name: `cjm-${testLabel}-${randomBytes(4).toString('hex')}`,
+    Cmd: ['/bin/sh', '-c', cmd],
+    Labels: { ...(options.managed === true ? { 'cjm.managed': 'true' } : {}), 'cjm.test': testLabel },
+    HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize ?? '256m', 'max-file': '1' } } },
+  });
+  return container.id;
+}

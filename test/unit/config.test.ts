@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactDatabaseUrl } from '../../server/config.js';
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      listen: { host: '127.0.0.1', port: 5000 },
+      databaseUrl: 'mysql://cjm:cjm@127.0.0.1:3306/cjm',
+      dataDir: '/var/lib/cjm',
+      adminToken: undefined,
+      adminUser: 'admin',
+      logLevel: 'info',
+      logMaxBytes: 64 * 1024 * 1024,
+      rateLimit: { perSecond: 1000, burst: 2000 },
+      secureCookies: false,
+      quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
+      dockerHost: undefined,
+    });
+  });
+
+  it('is frozen, nested parts too', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.listen)).toBe(true);
+    expect(Object.isFrozen(c.rateLimit)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      CJM_LISTEN: '0.0.0.0:0',
+      CJM_DATABASE_URL: 'mysql://u:p@db.example:3307/jobs',
+      CJM_DATA_DIR: '/tmp/cjm',
+      CJM_ADMIN_TOKEN: 'x'.repeat(16),
+      CJM_ADMIN_USER: 'root.user',
+      CJM_LOG_LEVEL: 'debug',
+      CJM_LOG_MAX_BYTES: '1048576',
+      CJM_RATE_LIMIT: '0',
+      CJM_RATE_BURST: '5',
+      CJM_SECURE_COOKIES: 'true',
+      CJM_QUOTA_JOBS: '3',
+      CJM_QUOTA_CPUS: '4',
+      CJM_QUOTA_MEMORY_MB: '2048',
+      DOCKER_HOST: 'unix:///run/docker.sock',
+    });
+    expect(c).toMatchObject({
+      listen: { host: '0.0.0.0', port: 0 },
+      databaseUrl: 'mysql://u:p@db.example:3307/jobs',
+      dataDir: '/tmp/cjm',
+      adminToken: 'x'.repeat(16),
+      adminUser: 'root.user',
+      logLevel: 'debug',
+      logMaxBytes: 1048576,
+      rateLimit: { perSecond: 0, burst: 5 },
+      secureCookies: true,
+      quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
+      dockerHost: 'unix:///run/docker.sock',
+    });
+  });
+
+  it('takes IPv6 listen addresses in brackets', () => {
+    expect(loadConfig({ CJM_LISTEN: '[::1]:5000' }).listen).toEqual({ host: '::1', port: 5000 });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ CJM_LISTEN: '', CJM_ADMIN_TOKEN: '' })).toMatchObject({ listen: { port: 5000 }, adminToken: undefined });
+  });
+
+  it.each([
+    ['CJM_LISTEN', '5000', /host:port/],
+    ['CJM_LISTEN', 'localhost:70000', /host:port/],
+    ['CJM_LISTEN', 'local host:80', /host:port/],
+    ['CJM_DATABASE_URL', 'not a url', /URL/],
+    ['CJM_DATABASE_URL', 'postgres://u@h/db', /mysql:\/\//],
+    ['CJM_DATABASE_URL', 'mysql://u:p@h:3306/', /database/],
+    ['CJM_DATA_DIR', 'relative/dir', /absolute/],
+    ['CJM_ADMIN_TOKEN', 'short', /at least 16/],
+    ['CJM_ADMIN_TOKEN', 'has a space in it ok', /spaces/],
+    ['CJM_ADMIN_USER', '-bad', /letters/],
+    ['CJM_LOG_LEVEL', 'verbose', /one of fatal, error/],
+    ['CJM_LOG_MAX_BYTES', '64MiB', /whole number/],
+    ['CJM_LOG_MAX_BYTES', '10', /at least/],
+    ['CJM_RATE_BURST', '0', /at least 1/],
+    ['CJM_SECURE_COOKIES', 'maybe', /./],
+    ['CJM_QUOTA_JOBS', '0', /at least 1/],
+    ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
+    ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
+    ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
+  ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {
+    const e = configError({ [name]: value });
+    expect(e.variable).toBe(name);
+    expect(e.message.startsWith(`${name}: `)).toBe(true);
+    expect(e.message).toMatch(reason);
+    expect(e.message).not.toContain('\n');
+  });
+
+  it('never echoes the admin token in its error', () => {
+    expect(configError({ CJM_ADMIN_TOKEN: 'secret1' }).message).not.toContain('secret1');
+  });
+});
+
+describe('redactDatabaseUrl', () => {
+  it('hides the password', () => {
+    expect(redactDatabaseUrl('mysql://cjm:hunter2@127.0.0.1:3306/cjm')).toBe('mysql://cjm:***@127.0.0.1:3306/cjm');
+  });
+});

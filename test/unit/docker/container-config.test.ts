@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { commandFor, containerConfig, containerName, managedFilters } from '../../../server/adapters/docker/container-config.js';
+import { testJob } from '../../support/docker.js';
+
+describe('containerConfig', () => {
+  const job = testJob({ id: 42, name: 'web.1', cmd: 'echo a && echo b', cpus: 0.5, memoryMb: 128, ioWeight: 300, pidsLimit: 100, env: { A: '1', B: 'x=y' }, network: 'none' });
+  const config = containerConfig(job, { logMaxSize: '64m' });
+
+  it('names the container after the job', () => {
+    expect(containerName(job)).toBe('cjm-42-web.1');
+  });
+
+  it('runs cmd with /bin/sh -c, never bash', () => {
+    expect(config.Entrypoint).toEqual(['/bin/sh', '-c']);
+    expect(config.Cmd).toEqual(['echo a && echo b']);
+  });
+
+  it('runs argv in exec form, replacing the image entrypoint', () => {
+    expect(commandFor({ cmd: null, argv: ['/bin/echo', 'a b', '$HOME'] })).toEqual({ Entrypoint: ['/bin/echo'], Cmd: ['a b', '$HOME'] });
+    expect(commandFor({ cmd: null, argv: ['true'] })).toEqual({ Entrypoint: ['true'], Cmd: [] });
+  });
+
+  it('sets the limits', () => {
+    const h = config.HostConfig!;
+    expect(h.NanoCpus).toBe(500_000_000);
+    expect(h.Memory).toBe(128 * 1024 * 1024);
+    expect(h.MemorySwap).toBe(h.Memory);
+    expect(h.PidsLimit).toBe(100);
+    expect(h.BlkioWeight).toBe(300);
+    expect(containerConfig(testJob({ cpus: 0.01 }), { logMaxSize: '1m' }).HostConfig!.NanoCpus).toBe(10_000_000);
+    expect(containerConfig(testJob({ cpus: 1.337 }), { logMaxSize: '1m' }).HostConfig!.NanoCpus).toBe(1_337_000_000);
+  });
+
+  it('applies the security defaults', () => {
+    const h = config.HostConfig!;
+    expect(h.SecurityOpt).toEqual(['no-new-privileges']);
+    expect(h.CapDrop).toEqual(['NET_RAW']);
+    expect(h.Privileged).toBe(false);
+    expect(h.Binds).toEqual([]);
+    expect(h.Mounts).toEqual([]);
+    expect(h.NetworkMode).toBe('none');
+    expect(h.AutoRemove).toBe(false);
+    expect(h.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '64m', 'max-file': '1' } });
+  });
+
+  it('labels, env and stdio', () => {
+    expect(config.Labels).toEqual({ 'cjm.managed': 'true', 'cjm.job-id': '42', 'cjm.job-name': 'web.1' });
+    expect(config.Env).toEqual(['A=1', 'B=x=y']);
+    expect(config).toMatchObject({ Tty: false, OpenStdin: false, AttachStdout: true, AttachStderr: true });
+  });
+
+  it('labels the owning instance when given, and filters on it', () => {
+    expect(containerConfig(job, { logMaxSize: '1m', instance: 'db7' }).Labels).toMatchObject({ 'cjm.managed': 'true', 'cjm.instance': 'db7' });
+    expect(config.Labels).not.toHaveProperty('cjm.instance');
+    expect(managedFilters(undefined)).toEqual(['cjm.managed=true']);
+    expect(managedFilters('db7')).toEqual(['cjm.managed=true', 'cjm.instance=db7']);
+  });
+});

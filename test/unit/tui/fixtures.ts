@@ -1,0 +1,29 @@
+import type { Job } from '../../../server/protocol/index.js';
+
+export function makeJob(over: Partial<Job> = {}): Job {
+  return {
+    id: 1,
+    name: 'hello',
+    image: 'busybox',
+    cmd: 'echo hi',
+    argv: null,
+    cpus: 0.5,
+    memoryMb: 128,
+    ioWeight: 500,
+    pidsLimit: 512,
+    timeoutSeconds: 0,
+    env: {},
+    network: 'bridge',
+    status: 'running',
+    reason: null,
+    exitCode: null,
+    owner: 'admin',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: '2026-01-01T00:00:01.000Z',
+    finishedAt: null,
+    containerId: 'abc',
+    enforced: null,
+    progress: null,
+    ...over,
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { fit, formatBytes, formatCpus, formatDuration, sparkline, statusLabel, statusTone, timeLabel } from '../../../tui/format.js';
+import { makeJob } from './fixtures.js';
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [999, '0s'],
+    [45_000, '45s'],
+    [185_000, '3m05s'],
+    [2 * 3600_000 + 7 * 60_000, '2h07m'],
+    [3 * 86400_000 + 4 * 3600_000, '3d04h'],
+    [-5, '0s'],
+    [NaN, '0s'],
+  ])('%d ms -> %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [512, '512 B'],
+    [1536, '1.5 KiB'],
+    [128 * 1024 * 1024, '128 MiB'],
+    [3.5 * 1024 ** 3, '3.5 GiB'],
+    [-1, '-'],
+  ])('%d -> %s', (n, text) => expect(formatBytes(n)).toBe(text));
+});
+
+describe('labels', () => {
+  it('cpus drop trailing zeros', () => {
+    expect(formatCpus(0.5)).toBe('0.5');
+    expect(formatCpus(2)).toBe('2');
+    expect(formatCpus(1.255)).toBe('1.25');
+  });
+  it('status carries the reason', () => {
+    expect(statusLabel(makeJob({ status: 'running' }))).toBe('running');
+    expect(statusLabel(makeJob({ status: 'exited', reason: 'oom_killed' }))).toBe('exited (oom_killed)');
+    expect(statusLabel(makeJob({ status: 'error', reason: 'image nope: not found' }))).toBe('error: image nope: not found');
+    expect(statusLabel(makeJob({ status: 'pending', progress: 'pulling image 45%' }))).toBe('pending: pulling image 45%');
+  });
+  it('tone: stopped and completed are fine, failures are bad', () => {
+    expect(statusTone(makeJob({ status: 'exited', reason: 'completed' }))).toBe('done');
+    expect(statusTone(makeJob({ status: 'exited', reason: 'failed' }))).toBe('bad');
+    expect(statusTone(makeJob({ status: 'running' }))).toBe('ok');
+  });
+  it('time: run time while running, ran time when done, age when pending', () => {
+    const start = Date.parse('2026-01-01T00:00:01.000Z');
+    expect(timeLabel(makeJob(), start + 65_000)).toBe('run 1m05s');
+    expect(timeLabel(makeJob({ status: 'exited', finishedAt: '2026-01-01T00:00:11.000Z' }), start + 999_000)).toBe('ran 10s');
+    expect(timeLabel(makeJob({ status: 'pending', startedAt: null }), Date.parse('2026-01-01T00:00:30.000Z'))).toBe('age 30s');
+  });
+  it('fit pads and cuts with an ellipsis', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('abc', 0)).toBe('');
+  });
+  it('sparkline scales to max and keeps the last width values', () => {
+    expect(sparkline([0, 50, 100], 3, 100)).toBe('▁▅█');
+    expect(sparkline([1, 2, 3, 4], 2, 4)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,72 @@
+import {
+  RpcError,
+  ErrorCode,
+  type Identity,
+  type MethodName,
+  type NotificationName,
+  type NotificationOf,
+  type ParamsOf,
+  type ResultOf,
+} from '../../../server/protocol/index.js';
+import type { Connection, ConnectionState } from '../../../tui/connection.js';
+
+// A Connection for screen tests that answers from a table of handlers. The real client, server and
+// reconnects are covered by test/e2e/tui.test.ts; here only what the screen shows is in question.
+
+type Handlers = { [M in MethodName]?: (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>> };
+
+export interface StubConnection extends Connection {
+  calls: { method: MethodName; params: unknown }[];
+  emit<N extends NotificationName>(name: N, params: NotificationOf<N>): void;
+  setState(s: ConnectionState): void;
+}
+
+export function createStubConnection(handlers: Handlers, identity: Identity = { user: 'alice', admin: false }): StubConnection {
+  let state: ConnectionState = { kind: 'connecting', attempt: 1 };
+  const stateHandlers = new Set<(s: ConnectionState) => void>();
+  const hooks = new Set<(i: Identity) => Promise<void>>();
+  const listeners = new Map<string, Set<(p: never) => void>>();
+  const calls: StubConnection['calls'] = [];
+  const setState = (s: ConnectionState) => {
+    state = s;
+    stateHandlers.forEach((h) => h(s));
+  };
+  return {
+    calls,
+    get state() {
+      return state;
+    },
+    onState(h) {
+      stateHandlers.add(h);
+      return () => stateHandlers.delete(h);
+    },
+    on(name, handler) {
+      const set = listeners.get(name) ?? new Set();
+      listeners.set(name, set);
+      set.add(handler as (p: never) => void);
+      return () => set.delete(handler as (p: never) => void);
+    },
+    onReady(hook) {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
+    },
+    async call(method, params) {
+      calls.push({ method, params });
+      const h = handlers[method] as ((p: unknown) => unknown) | undefined;
+      if (!h) throw new RpcError(ErrorCode.MethodNotFound, `stub has no ${method}`);
+      return (await h(params)) as never;
+    },
+    async start() {
+      setState({ kind: 'connected', identity });
+      for (const hook of hooks) await hook(identity);
+      return identity;
+    },
+    close() {
+      setState({ kind: 'closed' });
+    },
+    emit(name, params) {
+      listeners.get(name)?.forEach((h) => (h as (p: typeof params) => void)(params));
+    },
+    setState,
+  };
+}

@@ -1,0 +1,109 @@
+import type { Job } from '../server/protocol/index.js';
+
+// The jobs the TUI knows, by id: filled by `job.list`, kept live by `job.updated`, never polled.
+// The visible list (filtered, newest first) is recomputed lazily, only after a change.
+
+export interface JobStore {
+  replaceAll(jobs: readonly Job[]): void;
+  upsert(job: Job): void;
+  remove(id: number): void;
+  get(id: number): Job | undefined;
+  readonly size: number;
+  setFilter(filter: string): void;
+  readonly filter: string;
+  /** Filtered, sorted by id descending (newest first). */
+  visible(): readonly Job[];
+  /** The selected job id; kept on the same job while rows move around it. */
+  readonly selectedId: number | undefined;
+  select(id: number | undefined): void;
+  /** Move the selection by `delta` rows (clamped); 'first'/'last' jump. */
+  moveSelection(delta: number | 'first' | 'last'): void;
+  selectedIndex(): number;
+  readonly version: number;
+  onChange(handler: () => void): () => void;
+}
+
+export function matchesFilter(job: Job, filter: string): boolean {
+  if (!filter) return true;
+  const f = filter.toLowerCase();
+  return job.name.toLowerCase().includes(f) || job.image.toLowerCase().includes(f) || job.status.includes(f) || String(job.id) === f;
+}
+
+export function createJobStore(): JobStore {
+  const jobs = new Map<number, Job>();
+  let filter = '';
+  let selectedId: number | undefined;
+  let cache: readonly Job[] | undefined;
+  let version = 0;
+  const handlers = new Set<() => void>();
+
+  function changed(): void {
+    cache = undefined;
+    version++;
+    // Keep a selection whenever there are rows: the first one if the selected job went away.
+    const rows = visible();
+    if (selectedId === undefined || !rows.some((j) => j.id === selectedId)) selectedId = rows[0]?.id;
+    handlers.forEach((h) => h());
+  }
+
+  function visible(): readonly Job[] {
+    if (!cache) cache = [...jobs.values()].filter((j) => matchesFilter(j, filter)).sort((a, b) => b.id - a.id);
+    return cache;
+  }
+
+  function selectedIndex(): number {
+    return selectedId === undefined ? -1 : visible().findIndex((j) => j.id === selectedId);
+  }
+
+  return {
+    replaceAll(list) {
+      jobs.clear();
+      for (const j of list) jobs.set(j.id, j);
+      changed();
+    },
+    upsert(job) {
+      jobs.set(job.id, job);
+      changed();
+    },
+    remove(id) {
+      if (jobs.delete(id)) changed();
+    },
+    get: (id) => jobs.get(id),
+    get size() {
+      return jobs.size;
+    },
+    setFilter(f) {
+      if (f === filter) return;
+      filter = f;
+      changed();
+    },
+    get filter() {
+      return filter;
+    },
+    visible,
+    get selectedId() {
+      return selectedId;
+    },
+    select(id) {
+      if (id === selectedId) return;
+      selectedId = id;
+      version++;
+      handlers.forEach((h) => h());
+    },
+    moveSelection(delta) {
+      const rows = visible();
+      if (rows.length === 0) return;
+      const i = selectedIndex();
+      const next = delta === 'first' ? 0 : delta === 'last' ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, (i < 0 ? 0 : i) + delta));
+      this.select(rows[next]?.id);
+    },
+    selectedIndex,
+    get version() {
+      return version;
+    },
+    onChange(h) {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+  };
+}

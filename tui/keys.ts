@@ -1,0 +1,93 @@
+// Keybindings are data (STYLE.md 8): this one table drives the key handlers, the `?` help overlay
+// and the status-bar hints. Key names are what the view normalises a keypress to: the printable
+// character when there is one ('G', '/', '?'), else blessed's full name ('enter', 'C-c', 'pagedown').
+
+export type KeyContext = 'table' | 'log';
+
+export type Action =
+  | 'up'
+  | 'down'
+  | 'top'
+  | 'bottom'
+  | 'pageUp'
+  | 'pageDown'
+  | 'focusLogs'
+  | 'back'
+  | 'nextPane'
+  | 'create'
+  | 'stop'
+  | 'remove'
+  | 'refresh'
+  | 'filter'
+  | 'search'
+  | 'nextMatch'
+  | 'prevMatch'
+  | 'follow'
+  | 'help'
+  | 'quit';
+
+export interface KeyBinding {
+  keys: readonly string[];
+  /** How the key is written in help and hints. */
+  label: string;
+  action: Action;
+  description: string;
+  /** The one word in the status bar. */
+  hint: string;
+  contexts: readonly KeyContext[];
+  /** Shown in the status bar (the help overlay shows every binding). */
+  visible: boolean;
+  /** Asks for confirmation before acting. */
+  dangerous?: boolean;
+}
+
+const both: readonly KeyContext[] = ['table', 'log'];
+
+export const keyBindings: readonly KeyBinding[] = [
+  { keys: ['k', 'up'], label: 'k/↑', action: 'up', description: 'move up / scroll up', hint: 'up', contexts: both, visible: false },
+  { keys: ['j', 'down'], label: 'j/↓', action: 'down', description: 'move down / scroll down', hint: 'down', contexts: both, visible: false },
+  { keys: ['g', 'home'], label: 'g', action: 'top', description: 'go to the top', hint: 'top', contexts: both, visible: false },
+  { keys: ['G'], label: 'G', action: 'bottom', description: 'go to the last job', hint: 'bottom', contexts: ['table'], visible: false },
+  { keys: ['G', 'end'], label: 'G/End', action: 'follow', description: 'go to the end and follow', hint: 'follow', contexts: ['log'], visible: true },
+  { keys: ['pageup', 'C-b'], label: 'PgUp', action: 'pageUp', description: 'page up', hint: 'page up', contexts: both, visible: false },
+  { keys: ['pagedown', 'C-f'], label: 'PgDn', action: 'pageDown', description: 'page down', hint: 'page down', contexts: both, visible: false },
+  { keys: ['enter', 'l'], label: 'Enter', action: 'focusLogs', description: 'focus the log pane', hint: 'logs', contexts: ['table'], visible: true },
+  { keys: ['escape', 'h'], label: 'Esc', action: 'back', description: 'back to the job table', hint: 'back', contexts: ['log'], visible: true },
+  { keys: ['tab'], label: 'Tab', action: 'nextPane', description: 'switch pane', hint: 'pane', contexts: both, visible: false },
+  { keys: ['n'], label: 'n', action: 'create', description: 'new job', hint: 'new', contexts: ['table'], visible: true },
+  { keys: ['s'], label: 's', action: 'stop', description: 'stop the job', hint: 'stop', contexts: both, visible: true, dangerous: true },
+  { keys: ['d'], label: 'd', action: 'remove', description: 'remove the job and its logs', hint: 'remove', contexts: ['table'], visible: true, dangerous: true },
+  { keys: ['r'], label: 'r', action: 'refresh', description: 'refresh the job from Docker', hint: 'refresh', contexts: both, visible: true },
+  { keys: ['/'], label: '/', action: 'filter', description: 'filter jobs', hint: 'filter', contexts: ['table'], visible: true },
+  { keys: ['/'], label: '/', action: 'search', description: 'search the log', hint: 'search', contexts: ['log'], visible: true },
+  { keys: ['n'], label: 'n', action: 'nextMatch', description: 'next match', hint: 'next', contexts: ['log'], visible: true },
+  { keys: ['N'], label: 'N', action: 'prevMatch', description: 'previous match', hint: 'prev', contexts: ['log'], visible: true },
+  { keys: ['?'], label: '?', action: 'help', description: 'help', hint: 'help', contexts: both, visible: true },
+  { keys: ['q', 'C-c'], label: 'q', action: 'quit', description: 'quit', hint: 'quit', contexts: both, visible: true },
+];
+
+export function actionFor(context: KeyContext, key: string, table: readonly KeyBinding[] = keyBindings): KeyBinding | undefined {
+  return table.find((b) => b.contexts.includes(context) && b.keys.includes(key));
+}
+
+/** `n new  s stop  ...` for the status bar. */
+export function hints(context: KeyContext, table: readonly KeyBinding[] = keyBindings): string {
+  return table
+    .filter((b) => b.visible && b.contexts.includes(context))
+    .map((b) => `${b.label} ${b.hint}`)
+    .join('  ');
+}
+
+/** The `?` overlay: every binding, grouped by pane. */
+export function helpLines(table: readonly KeyBinding[] = keyBindings): string[] {
+  const lines: string[] = [];
+  for (const [context, title] of [['table', 'Job table'], ['log', 'Log pane']] as const) {
+    lines.push(title);
+    for (const b of table.filter((x) => x.contexts.includes(context))) {
+      lines.push(`  ${b.label.padEnd(8)} ${b.description}${b.dangerous ? ' (asks first)' : ''}`);
+    }
+    lines.push('');
+  }
+  lines.push('Esc or ? closes this help');
+  return lines;
+}

@@ -1,0 +1,202 @@
+import type { JobLogEndNotification, JobLogNotification } from '../server/protocol/index.js';
+import type { Connection } from './connection.js';
+import { createLogBuffer, type LogBuffer, type LogLine } from './log-buffer.js';
+import { createLogCursor, type LogCursor } from './log-cursor.js';
+
+// The log pane's model: which job it follows, the bytes shown so far (a cursor), the ring of lines,
+// and the viewport (following the end, or paused at a line the user scrolled to). Notifications
+// only append to the ring; the view draws the visible slice on its own timer.
+
+export interface LogPaneOptions {
+  capacity?: number;
+  tailBytes?: number;
+}
+
+export interface LogPane {
+  readonly buffer: LogBuffer;
+  readonly jobId: number | undefined;
+  /** Following the end (true) or paused where the user scrolled (false). */
+  readonly following: boolean;
+  readonly query: string;
+  /** The seq of the line the last search landed on. */
+  readonly matchSeq: number | undefined;
+  /** Follow a job from its recent tail; undefined clears the pane. */
+  show(jobId: number | undefined): Promise<void>;
+  /** Resume after a reconnect from the last byte shown. */
+  resume(): Promise<void>;
+  /** The lines to draw in a pane `height` lines tall. */
+  window(height: number): LogLine[];
+  scroll(delta: number, height: number): void;
+  scrollToTop(): void;
+  follow(): void;
+  setQuery(q: string): void;
+  /** Jump to the next match (1: towards the end, -1: towards the start); false when there is none. */
+  findNext(direction: 1 | -1, height: number): boolean;
+  /** Bytes of the job's log shown so far (for tests and the bench). */
+  readonly position: number | undefined;
+  readonly version: number;
+  onChange(handler: () => void): () => void;
+  dispose(): void;
+}
+
+export function createLogPane(connection: Connection, options: LogPaneOptions = {}): LogPane {
+  const buffer = createLogBuffer({ capacity: options.capacity ?? 5000 });
+  const tailBytes = options.tailBytes ?? 64 * 1024;
+  let jobId: number | undefined;
+  let cursor: LogCursor | undefined;
+  let subscription: string | undefined;
+  let generation = 0;
+  let following = true;
+  let top = 0;
+  let query = '';
+  let matchSeq: number | undefined;
+  let version = 0;
+  const handlers = new Set<() => void>();
+
+  function changed(): void {
+    version++;
+    handlers.forEach((h) => h());
+  }
+
+  function unfollow(): void {
+    const sub = subscription;
+    subscription = undefined;
+    if (sub && connection.state.kind === 'connected') connection.call('job.unfollow', { subscription: sub }).catch(() => {});
+  }
+
+  async function startFollow(gen: number, id: number, from: number): Promise<void> {
+    const { subscription: sub } = await connection.call('job.follow', { id, fromOffset: from });
+    if (gen !== generation) {
+      connection.call('job.unfollow', { subscription: sub }).catch(() => {});
+      return;
+    }
+    subscription = sub;
+  }
+
+  const offLog = connection.on('job.log', (n: JobLogNotification) => {
+    if (n.id !== jobId || !cursor) return;
+    if (subscription !== undefined && n.subscription !== subscription) return;
+    const { text, skipped } = cursor.accept(n);
+    if (skipped > 0) buffer.info(`… ${skipped} bytes not kept by the server …`);
+    if (text) {
+      buffer.append(n.stream, text);
+      changed();
+    }
+  });
+
+  const offEnd = connection.on('job.logEnd', (n: JobLogEndNotification) => {
+    if (n.id !== jobId || n.subscription !== subscription) return;
+    subscription = undefined;
+    if (n.reason === 'dropped') {
+      // We fell behind and the server let go; resume where the screen is, not where it says.
+      const gen = generation;
+      startFollow(gen, n.id, cursor?.position ?? n.offset).catch(() => {});
+      return;
+    }
+    buffer.info(n.reason === 'finished' ? '── end of output ──' : '── job removed ──');
+    changed();
+  });
+
+  const pane: LogPane = {
+    buffer,
+    get jobId() {
+      return jobId;
+    },
+    get following() {
+      return following;
+    },
+    get query() {
+      return query;
+    },
+    get matchSeq() {
+      return matchSeq;
+    },
+    get position() {
+      return cursor?.position;
+    },
+    async show(id) {
+      if (id === jobId && cursor) return;
+      generation++;
+      const gen = generation;
+      unfollow();
+      jobId = id;
+      cursor = undefined;
+      buffer.clear();
+      following = true;
+      matchSeq = undefined;
+      changed();
+      if (id === undefined || connection.state.kind !== 'connected') return;
+      const tail = await connection.call('job.logs', { id, tailBytes });
+      if (gen !== generation) return;
+      if (tail.truncated) buffer.info(`… earlier output not shown (${tail.size} bytes in all) …`);
+      for (const c of tail.chunks) buffer.append(c.stream, c.text);
+      cursor = createLogCursor(tail.size);
+      changed();
+      await startFollow(gen, id, tail.size);
+    },
+    async resume() {
+      subscription = undefined;
+      if (jobId === undefined) return;
+      if (!cursor) {
+        const id = jobId;
+        jobId = undefined;
+        return pane.show(id);
+      }
+      await startFollow(generation, jobId, cursor.position);
+    },
+    window(height) {
+      if (following) return buffer.slice(buffer.endSeq - height, height);
+      top = Math.max(buffer.firstSeq, Math.min(top, buffer.endSeq - 1));
+      return buffer.slice(top, height);
+    },
+    scroll(delta, height) {
+      if (following) {
+        if (delta >= 0) return;
+        top = Math.max(buffer.firstSeq, buffer.endSeq - height);
+        following = false;
+      }
+      top = Math.max(buffer.firstSeq, Math.min(top + delta, Math.max(buffer.firstSeq, buffer.endSeq - height)));
+      changed();
+    },
+    scrollToTop() {
+      following = false;
+      top = buffer.firstSeq;
+      changed();
+    },
+    follow() {
+      following = true;
+      changed();
+    },
+    setQuery(q) {
+      query = q;
+      matchSeq = undefined;
+      changed();
+    },
+    findNext(direction, height) {
+      if (!query) return false;
+      const from = matchSeq !== undefined ? matchSeq + direction : direction === 1 ? (following ? buffer.endSeq - height : top) : buffer.endSeq - 1;
+      const found = buffer.find(query, from, direction);
+      if (found === undefined) return false;
+      matchSeq = found;
+      following = false;
+      // Put the match a third of the way down, so there is context above and below it.
+      top = Math.max(buffer.firstSeq, found - Math.floor(height / 3));
+      changed();
+      return true;
+    },
+    get version() {
+      return version + buffer.version;
+    },
+    onChange(h) {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    dispose() {
+      generation++;
+      unfollow();
+      offLog();
+      offEnd();
+    },
+  };
+  return pane;
+}

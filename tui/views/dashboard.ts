@@ -1,0 +1,141 @@
+import blessed from 'blessed';
+import type { App } from '../app.js';
+import { renderLogLine } from '../markup.js';
+import { confirmText, formText, headerText, helpText, logLabel, statsText, statusText, tableLabel, tableLines } from './text.js';
+
+// The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
+// replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
+// unchanged row is never rewritten (no flicker). State changes mark the screen dirty and a timer
+// draws at most every `frameMs`; a key draws at once, so typing never waits for the timer.
+
+export interface DashboardOptions {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  terminal?: string;
+  frameMs?: number;
+}
+
+export interface Dashboard {
+  readonly screen: blessed.Widgets.Screen;
+  /** Draw now if anything changed. */
+  render(): void;
+  destroy(): void;
+}
+
+const printable = (ch: string | undefined) => ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f';
+
+/** blessed key -> the name the keybinding table uses: the character when printable, else the full name. */
+export function keyName(ch: string | undefined, key: { full?: string; name?: string } | undefined): string {
+  // blessed reports a '\r' twice, as 'enter' and then as 'return': act on 'enter' only.
+  if (key?.name === 'return') return '';
+  if (key?.name === 'space') return ' ';
+  if (printable(ch) && !key?.full?.startsWith('C-') && !key?.full?.startsWith('M-')) return ch as string;
+  return key?.full ?? key?.name ?? ch ?? '';
+}
+
+export function createDashboard(app: App, options: DashboardOptions = {}): Dashboard {
+  // @types/blessed has input and output swapped (Writable input); the runtime takes node streams.
+  const screenOptions = {
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.output ? { output: options.output } : {}),
+    terminal: options.terminal ?? 'xterm-256color',
+    smartCSR: true,
+    fullUnicode: false,
+    warnings: false,
+    autoPadding: false,
+    title: 'cjm',
+  };
+  const screen = blessed.screen(screenOptions as unknown as blessed.Widgets.IScreenOptions);
+
+  const header = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
+  const table = blessed.box({ parent: screen, top: 1, left: 0, width: '100%', height: '40%', tags: true, border: 'line', wrap: false, label: ' Jobs ' });
+  const logs = blessed.box({ parent: screen, top: '40%+1', left: 0, width: '72%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Logs ' });
+  const stats = blessed.box({ parent: screen, top: '40%+1', left: '72%', width: '28%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Stats ' });
+  const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false, style: { bg: 'black', fg: 'white' } });
+  const overlay = blessed.box({ parent: screen, top: 'center', left: 'center', width: '70%', height: 'shrink', tags: true, border: 'line', hidden: true, wrap: false, style: { border: { fg: 'yellow' } } });
+
+  const tableScroll = { offset: 0 };
+  let dirty = true;
+  let destroyed = false;
+
+  // Boxes report their size only after layout; these are the inner (content) sizes.
+  const inner = (b: blessed.Widgets.BoxElement) => ({
+    width: Math.max(1, (b.width as number) - ((b.iwidth as number) ?? 2)),
+    height: Math.max(1, (b.height as number) - ((b.iheight as number) ?? 2)),
+  });
+
+  function draw(): void {
+    if (destroyed) return;
+    dirty = false;
+    const t = inner(table);
+    const l = inner(logs);
+    const st = inner(stats);
+    app.setHeights(Math.max(1, t.height - 1), l.height);
+
+    header.setContent(headerText(app));
+    table.setLabel(tableLabel(app));
+    table.setContent(tableLines(app, t.width, t.height, tableScroll).join('\n'));
+
+    logs.setLabel(logLabel(app));
+    const match = app.logs.matchSeq;
+    logs.setContent(
+      app.logs
+        .window(l.height)
+        .map((line) => renderLogLine(line, l.width, app.logs.query, line.seq === match))
+        .join('\n'),
+    );
+    stats.setContent(statsText(app, st.width));
+    status.setContent(statusText(app));
+
+    const focusLog = app.context === 'log';
+    table.style.border = { fg: focusLog ? 'gray' : 'cyan' };
+    logs.style.border = { fg: focusLog ? 'cyan' : 'gray' };
+
+    const m = app.mode;
+    if (m.kind === 'help' || m.kind === 'confirm' || m.kind === 'form') {
+      overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : ' New job ');
+      overlay.setContent(m.kind === 'help' ? helpText() : m.kind === 'confirm' ? confirmText(app) : formText(app));
+      overlay.show();
+      overlay.setFront();
+    } else {
+      overlay.hide();
+    }
+    screen.render();
+  }
+
+  const offChange = app.onChange(() => {
+    dirty = true;
+  });
+  const frame = setInterval(() => {
+    if (dirty) draw();
+  }, options.frameMs ?? 50);
+  // Once a second: ages, run times and the "retrying in Ns" countdown move on their own.
+  const tick = setInterval(() => {
+    dirty = true;
+  }, 1000);
+
+  screen.on('keypress', (ch: string | undefined, key: { full?: string; name?: string } | undefined) => {
+    const name = keyName(ch, key);
+    if (!name) return;
+    app.key(name, ch);
+    draw();
+  });
+  screen.on('resize', () => draw());
+
+  draw();
+
+  return {
+    screen,
+    render() {
+      if (dirty) draw();
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      offChange();
+      clearInterval(frame);
+      clearInterval(tick);
+      screen.destroy();
+    },
+  };
+}

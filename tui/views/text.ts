@@ -1,0 +1,145 @@
+import type { App } from '../app.js';
+import { formatBytes, formatCpus, formatMemoryMb, sparkline, statusTone } from '../format.js';
+import { formFields } from '../form.js';
+import { hints, helpLines } from '../keys.js';
+import { escapeTags } from '../markup.js';
+import { columns, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
+
+// What each box says, as tagged strings built from the app's state. No blessed objects here, so the
+// dashboard file is only layout and wiring.
+
+export function connectionLabel(app: App): string {
+  const s = app.connection;
+  switch (s.kind) {
+    case 'connected':
+      return '{green-fg}● connected{/green-fg}';
+    case 'connecting':
+      return s.attempt > 1 ? `{yellow-fg}◌ reconnecting (attempt ${s.attempt}){/yellow-fg}` : '{yellow-fg}◌ connecting{/yellow-fg}';
+    case 'disconnected': {
+      const secs = Math.max(0, Math.ceil((s.retryAt - app.now()) / 1000));
+      return `{red-fg}✖ disconnected, retrying in ${secs}s{/red-fg}`;
+    }
+    case 'closed':
+      return 'closed';
+  }
+}
+
+export function headerText(app: App): string {
+  const parts = [
+    '{bold}cjm{/bold}',
+    escapeTags(app.url),
+    `user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`,
+    `server ${escapeTags(app.info?.version ?? '?')}`,
+    app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?',
+    connectionLabel(app),
+  ];
+  return ' ' + parts.join(' │ ');
+}
+
+const toneColour = { ok: 'green', busy: 'yellow', done: 'white', bad: 'red' } as const;
+
+/** The table's lines: header, then the rows that fit, scrolled so the selection is visible. */
+export function tableLines(app: App, width: number, height: number, scroll: { offset: number }): string[] {
+  const widths = layoutColumns(width);
+  const rows = app.store.visible();
+  const body = Math.max(1, height - 1);
+  const sel = app.store.selectedIndex();
+  if (sel >= 0 && sel < scroll.offset) scroll.offset = sel;
+  if (sel >= scroll.offset + body) scroll.offset = sel - body + 1;
+  scroll.offset = Math.max(0, Math.min(scroll.offset, Math.max(0, rows.length - body)));
+  const now = app.now();
+  const statusCol = columns.findIndex((c) => c.key === 'status');
+  const lines = [`{bold}${escapeTags(formatHeader(widths))}{/bold}`];
+  for (const job of rows.slice(scroll.offset, scroll.offset + body)) {
+    const text = formatRow(jobRow(job, now), widths);
+    if (job.id === app.store.selectedId) {
+      lines.push(`{inverse}${escapeTags(text)}{/inverse}`);
+    } else {
+      // Colour only the status cell; the words carry the meaning without colour.
+      const start = widths.slice(0, statusCol).reduce((n, w) => n + w + 1, 0);
+      const end = start + (widths[statusCol] ?? 0);
+      const c = toneColour[statusTone(job)];
+      lines.push(`${escapeTags(text.slice(0, start))}{${c}-fg}${escapeTags(text.slice(start, end))}{/${c}-fg}${escapeTags(text.slice(end))}`);
+    }
+  }
+  if (rows.length === 0) lines.push(app.store.filter ? `  no job matches "${escapeTags(app.store.filter)}"` : '  no jobs yet: press n to create one');
+  return lines;
+}
+
+export function tableLabel(app: App): string {
+  const n = app.store.visible().length;
+  const filter = app.store.filter ? ` filter "${app.store.filter}"` : '';
+  return ` Jobs ${n}${app.store.size !== n ? `/${app.store.size}` : ''}${filter} `;
+}
+
+export function logLabel(app: App): string {
+  const id = app.logs.jobId;
+  const job = id === undefined ? undefined : app.store.get(id);
+  const name = job ? `job ${job.id} ${job.name}` : 'no job selected';
+  const state = app.logs.following ? 'following' : 'paused — G to resume';
+  const search = app.logs.query ? ` │ /${app.logs.query}` : '';
+  return ` Logs: ${name} │ ${state}${search} `;
+}
+
+export function statsText(app: App, width: number): string {
+  const s = app.stats;
+  const id = app.store.selectedId;
+  const job = id === undefined ? undefined : app.store.get(id);
+  if (!job) return '';
+  if (job.status !== 'running') return ` job ${job.id} is ${job.status}\n no live stats`;
+  if (!s?.latest) return ` job ${job.id}\n sampling…`;
+  const l = s.latest;
+  const memPct = l.memoryLimitBytes > 0 ? (100 * l.memoryBytes) / l.memoryLimitBytes : 0;
+  const w = Math.max(5, width - 2);
+  return [
+    ` CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`,
+    ` {green-fg}${sparkline(s.cpu, w, Math.max(100 * job.cpus, 1))}{/green-fg}`,
+    ` MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`,
+    ` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`,
+    ` PIDS ${l.pids}`,
+    ` IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`,
+  ].join('\n');
+}
+
+export function statusText(app: App): string {
+  const m = app.mode;
+  if (m.kind === 'filter') return ` filter: ${escapeTags(app.store.filter)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
+  if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
+  if (m.kind === 'form') return ' Tab/↓ next field · ↑ previous · Enter create · Esc cancel';
+  if (m.kind === 'confirm') return ' y confirm · any other key cancels';
+  if (m.kind === 'help') return ' Esc or ? closes help';
+  const msg = app.message ? (app.message.error ? `{red-fg}${escapeTags(app.message.text)}{/red-fg} │ ` : `${escapeTags(app.message.text)} │ `) : '';
+  return ` ${msg}${escapeTags(hints(app.context))}`;
+}
+
+export function helpText(): string {
+  return helpLines().map((l) => ' ' + escapeTags(l)).join('\n');
+}
+
+export function confirmText(app: App): string {
+  const m = app.mode;
+  if (m.kind !== 'confirm') return '';
+  const what = m.action === 'stop' ? 'Stop' : 'Remove';
+  const extra = m.action === 'remove' ? '\n This deletes the container, the record and its logs.' : '';
+  return ` {bold}${what} job ${m.job.id} (${escapeTags(m.job.name)})?{/bold}${extra}\n\n y = yes, any other key = no`;
+}
+
+export function formText(app: App): string {
+  const m = app.mode;
+  if (m.kind !== 'form') return '';
+  const f = m.form;
+  const lines: string[] = [''];
+  formFields.forEach((field, i) => {
+    const focused = i === f.focus;
+    const value = escapeTags(f.values[field.key]);
+    const shown = focused ? `{inverse}${value}█{/inverse}` : value;
+    lines.push(` ${focused ? '▶' : ' '} ${field.label.padEnd(10)} ${shown}`);
+    const err = f.errors[field.key];
+    if (err) lines.push(`   {red-fg}! ${escapeTags(field.label)}: ${escapeTags(err)}{/red-fg}`);
+  });
+  lines.push('');
+  if (f.message) lines.push(` {red-fg}! ${escapeTags(f.message)}{/red-fg}`);
+  if (f.submitting) lines.push(' creating…');
+  lines.push(' {gray-fg}Env: KEY=VALUE separated by spaces · Network: bridge or none{/gray-fg}');
+  return lines.join('\n');
+}

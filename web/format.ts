@@ -1,0 +1,114 @@
+import type { Job } from '../server/protocol/index.js';
+
+// Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
+
+/** 0s, 45s, 3m 05s, 2h 07m, 3d 04h: two units at most. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) ms = 0;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${pad2(s % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${pad2(m % 60)}m`;
+  const d = Math.floor(h / 24);
+  return `${d}d ${pad2(h % 24)}h`;
+}
+
+const units = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/** 512 B, 1.5 KB, 20 KB, 256 MB (binary multiples, one decimal below 10). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '-';
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  if (i === 0) return `${v} B`;
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+export function formatMemoryMb(mb: number): string {
+  return formatBytes(mb * 1024 * 1024);
+}
+
+/** 0.5, 2, 1.25: no trailing zeros. */
+export function formatCpus(cpus: number): string {
+  return String(Number(cpus.toFixed(2)));
+}
+
+/** `2025-11-26 16:01:02 UTC`: one unambiguous form whatever the server's or browser's zone. */
+export function formatTime(iso: string | null): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Wall time a job ran (or has been running, measured against `now`); null before it started. */
+export function runTimeMs(job: Pick<Job, 'startedAt' | 'finishedAt'>, now: Date): number | null {
+  if (!job.startedAt) return null;
+  const start = Date.parse(job.startedAt);
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : now.getTime();
+  if (Number.isNaN(start) || Number.isNaN(end)) return null;
+  return Math.max(0, end - start);
+}
+
+export interface StatusView {
+  /** The status word, always shown as text so colour is never the only signal. */
+  label: string;
+  /** The detail after it: exit reason, error message or pull progress; '' when none. */
+  detail: string;
+  /** CSS modifier: ok, run, wait, warn, bad. */
+  tone: 'ok' | 'run' | 'wait' | 'warn' | 'bad';
+}
+
+const reasonText: Record<string, string> = {
+  completed: 'completed',
+  failed: 'failed',
+  oom_killed: 'out of memory',
+  timed_out: 'timed out',
+  stopped: 'stopped',
+  lost: 'lost',
+};
+
+export function statusView(job: Pick<Job, 'status' | 'reason' | 'progress' | 'exitCode'>): StatusView {
+  switch (job.status) {
+    case 'pending':
+      return { label: 'pending', detail: job.progress ?? '', tone: 'wait' };
+    case 'running':
+      return { label: 'running', detail: '', tone: 'run' };
+    case 'error':
+      return { label: 'error', detail: job.reason ?? '', tone: 'bad' };
+    case 'exited': {
+      const reason = job.reason ?? '';
+      const tone = reason === 'completed' ? 'ok' : reason === 'stopped' ? 'warn' : 'bad';
+      return { label: 'exited', detail: reasonText[reason] ?? reason, tone };
+    }
+  }
+}
+
+export interface LimitWarning {
+  limit: string;
+  note: string;
+}
+
+/** The limits a job asked for that the server could not verify in its cgroup. */
+export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>): LimitWarning[] {
+  const e = job.enforced;
+  if (!e) return [];
+  const note = e.note ?? 'not verified in the container';
+  const names: [keyof typeof e, string][] = [
+    ['cpus', 'CPUs'],
+    ['memory', 'memory'],
+    ['ioWeight', 'IO weight'],
+    ['pids', 'process limit'],
+  ];
+  return names.filter(([k]) => e[k] === false).map(([, limit]) => ({ limit, note }));
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}

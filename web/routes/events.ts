@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Job, JobStatus } from '../../server/protocol/index.js';
+import type { Web, WebEnv } from '../context.js';
+import { localPath } from '../paths.js';
+import { jobRow } from '../views/job-row.js';
+import type { ListQuery } from '../views/jobs-page.js';
+import { listQueryOf } from './jobs.js';
+import { createSignal, runStream, tooManyStreams } from './streams.js';
+
+/** Whether a job belongs in a list filtered by this query (the server's search: name or image). */
+export function matchesQuery(job: Pick<Job, 'status' | 'name' | 'image'>, q: Pick<ListQuery, 'status' | 'search'>): boolean {
+  if (q.status && job.status !== q.status) return false;
+  if (!q.search) return true;
+  const needle = q.search.toLowerCase();
+  return job.name.toLowerCase().includes(needle) || job.image.toLowerCase().includes(needle);
+}
+
+/** GET /events: the live job list. Every job.updated becomes an SSE `job` event carrying the row's
+ * HTML (rendered here, escaped like the page) so web/static/list.js only swaps rows. */
+export function eventRoutes(web: Web): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  app.get('/events', (c) => {
+    const s = c.get('session');
+    if (tooManyStreams(web, s)) return c.text('Too many open event streams for this session.', 429);
+    const query = listQueryOf((n) => c.req.query(n));
+    const back = localPath(c.req.query('back'));
+    c.header('X-Accel-Buffering', 'no');
+    return streamSSE(c, (stream) =>
+      runStream(web, s, stream, async (api, until) => {
+        // Latest state per job, in arrival order: a burst of updates to one job sends one row.
+        const pending = new Map<number, Job>();
+        const signal = createSignal(until);
+        let over = false;
+        void until.then(() => (over = true));
+        api.on('job.updated', ({ job }) => {
+          pending.delete(job.id);
+          pending.set(job.id, job);
+          signal.wake();
+        });
+        await api.call('events.subscribe', {});
+        // Whatever changed between the page's render and this subscription: send the current rows.
+        const first = await api.call('job.list', {
+          limit: 50,
+          ...(query.status ? { status: query.status as JobStatus } : {}),
+          ...(query.search ? { search: query.search } : {}),
+        });
+        for (const job of [...first.jobs].reverse()) if (!pending.has(job.id)) pending.set(job.id, job);
+        await stream.writeSSE({ event: 'ready', data: '{}', retry: 3000 });
+        while (!over) {
+          for (const job of pending.values()) {
+            pending.delete(job.id);
+            const html = jobRow(job, { csrf: s.csrf, back, now: new Date() }).toString();
+            await stream.writeSSE({ event: 'job', data: JSON.stringify({ id: job.id, matches: matchesQuery(job, query), html }) });
+          }
+          if (pending.size === 0) await signal.wait();
+        }
+      }),
+    );
+  });
+
+  return app;
+}

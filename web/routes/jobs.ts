@@ -1,0 +1,152 @@
+import { Hono } from 'hono';
+import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '../../server/protocol/index.js';
+import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
+import { emptyJobForm, errorsFromRpc, formValuesFrom, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
+import { jobIdParam, localPath } from '../paths.js';
+import { confirmRemovePage } from '../views/confirm-page.js';
+import { jobsPage, listUrl, type ListQuery } from '../views/jobs-page.js';
+import { messagePage } from '../views/message-page.js';
+
+const pageSize = 50;
+
+export function listQueryOf(q: (name: string) => string | undefined): ListQuery {
+  const status = q('status') ?? '';
+  return {
+    status: (jobStatuses as readonly string[]).includes(status) ? status : '',
+    search: (q('search') ?? '').slice(0, 200),
+    cursor: (q('cursor') ?? '').slice(0, 100),
+  };
+}
+
+/** The job list with its create form, and every per-job action (all POST). */
+export function jobRoutes(web: Web): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  async function listPage(c: WebCtx, query: ListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503) {
+    const s = c.get('session');
+    let jobs: Job[] = [];
+    let nextCursor: string | null = null;
+    let listError: string | null = null;
+    try {
+      const r = await web.withApi(s, (api) =>
+        api.call('job.list', {
+          limit: pageSize,
+          ...(query.status ? { status: query.status as JobStatus } : {}),
+          ...(query.search ? { search: query.search } : {}),
+          ...(query.cursor ? { cursor: query.cursor } : {}),
+        }),
+      );
+      jobs = r.jobs;
+      nextCursor = r.nextCursor;
+    } catch (e) {
+      if (!isRpcError(e) || e.code !== ErrorCode.InvalidParams) web.deps.logger.warn({ err: e }, 'web: job.list failed');
+      listError = isRpcError(e) && e.code === ErrorCode.InvalidParams ? 'That page of the list is no longer valid.' : describeError(e, 'load the jobs');
+      if (status === 200 && !(isRpcError(e) && e.code === ErrorCode.InvalidParams)) {
+        const code = httpStatusOf(e);
+        status = code === 404 ? 500 : code;
+      }
+    }
+    const back = listUrl(query);
+    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError }, { csrf: s.csrf, back, now: new Date() }), {
+      scripts: ['list.js'],
+    });
+  }
+
+  app.get('/', (c) => listPage(c, listQueryOf((n) => c.req.query(n)), emptyJobForm, null, 200));
+
+  app.post('/jobs', async (c) => {
+    const s = c.get('session');
+    const values = formValuesFrom(await c.req.parseBody());
+    const parsed = parseJobForm(values);
+    const query = listQueryOf(() => undefined);
+    if (!parsed.ok) return listPage(c, query, values, parsed.errors, 422);
+    try {
+      const job = await web.withApi(s, (api) => api.call('job.create', parsed.spec));
+      s.flash = { kind: 'ok', text: `Job ${job.id} “${job.name}” created; it starts in the background.` };
+      web.deps.logger.info({ user: s.user, job: job.id }, 'web: job created');
+      return c.redirect('/', 303);
+    } catch (e) {
+      const errors = errorsFromRpc(e);
+      if (!isRpcError(e)) web.deps.logger.error({ err: e }, 'web: job.create failed');
+      return listPage(c, query, values, errors, createStatus(e));
+    }
+  });
+
+  const action = (name: 'refresh' | 'stop', run: (s: WebSession, id: number) => Promise<Job>, done: (j: Job) => string) =>
+    app.post(`/jobs/:id/${name}`, async (c) => {
+      const s = c.get('session');
+      const back = localPath((await c.req.parseBody()).back);
+      const id = jobIdParam(c.req.param('id'));
+      if (id === null) return web.render(c, 404, 'Not found', messagePage('Not found', 'There is no such job.'));
+      try {
+        s.flash = { kind: 'ok', text: done(await run(s, id)) };
+      } catch (e) {
+        s.flash = { kind: 'error', text: describeError(e, `${name} job ${id}`) };
+      }
+      return c.redirect(back, 303);
+    });
+
+  action(
+    'refresh',
+    (s, id) => web.withApi(s, (api) => api.call('job.refresh', { id })),
+    (j) => `Job ${j.id} “${j.name}” refreshed: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`,
+  );
+  action(
+    'stop',
+    (s, id) => web.withApi(s, (api) => api.call('job.stop', { id })),
+    (j) => `Job ${j.id} “${j.name}” stopped: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`,
+  );
+
+  async function confirmRemove(c: WebCtx, id: number, back: string) {
+    const s = c.get('session');
+    try {
+      const job = await web.withApi(s, (api) => api.call('job.get', { id }));
+      return web.render(c, 200, `Remove job ${id}?`, confirmRemovePage(job, s.csrf, back));
+    } catch (e) {
+      return web.render(c, httpStatusOf(e), 'Job', messagePage('Cannot remove', describeError(e, `find job ${id}`)));
+    }
+  }
+
+  // GET only shows the confirmation; nothing is removed without the POST from it.
+  app.get('/jobs/:id/remove', (c) => {
+    const id = jobIdParam(c.req.param('id'));
+    if (id === null) return web.render(c, 404, 'Not found', messagePage('Not found', 'There is no such job.'));
+    return confirmRemove(c, id, localPath(c.req.query('back')));
+  });
+
+  app.post('/jobs/:id/remove', async (c) => {
+    const s = c.get('session');
+    const body = await c.req.parseBody();
+    const back = localPath(body.back);
+    const id = jobIdParam(c.req.param('id'));
+    if (id === null) return web.render(c, 404, 'Not found', messagePage('Not found', 'There is no such job.'));
+    if (body.confirmed !== 'yes') return confirmRemove(c, id, back);
+    try {
+      await web.withApi(s, (api) => api.call('job.remove', { id }));
+      s.flash = { kind: 'ok', text: `Job ${id} removed, with its container and log.` };
+      web.deps.logger.info({ user: s.user, job: id }, 'web: job removed');
+    } catch (e) {
+      s.flash = { kind: 'error', text: describeError(e, `remove job ${id}`) };
+    }
+    return c.redirect(back, 303);
+  });
+
+  return app;
+}
+
+function createStatus(e: unknown): 409 | 422 | 429 | 500 | 503 {
+  if (!isRpcError(e)) return 500;
+  switch (e.code) {
+    case ErrorCode.InvalidParams:
+      return 422;
+    case ErrorCode.NameTaken:
+      return 409;
+    case ErrorCode.QuotaExceeded:
+      return 429;
+    case ErrorCode.DockerUnavailable:
+    case ErrorCode.DatabaseUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}

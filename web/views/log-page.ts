@@ -1,0 +1,42 @@
+import type { Job, LogChunk } from '../../server/protocol/index.js';
+import { formatBytes, statusView } from '../format.js';
+import { toLogLines, type LogLine } from '../log-lines.js';
+import { h, type Html } from './html.js';
+
+export interface LogPageData {
+  job: Job;
+  chunks: LogChunk[];
+  size: number;
+  truncated: boolean;
+  /** Follow live from this byte offset (the log's size when the tail was read); null: finished. */
+  followFrom: number | null;
+}
+
+export function logPage(d: LogPageData): Html {
+  const { job } = d;
+  const st = statusView(job);
+  const { lines, open } = toLogLines(d.chunks);
+  return h`<section class="log-page" aria-labelledby="log-title">
+<p><a href="/">← Jobs</a></p>
+<div class="section-head">
+  <h1 id="log-title">Log of job ${job.id} “${job.name}”</h1>
+  <span class="status tone-${st.tone}" id="log-status">${st.label}</span><span class="detail" id="log-detail">${st.detail ? ` ${st.detail}` : ''}</span>
+</div>
+<p class="log-meta">
+  <span>${d.truncated ? h`Showing the last ${formatBytes(d.chunks.reduce((n, c) => n + Buffer.byteLength(c.text), 0))} of` : h`In all:`} <span id="log-size" data-bytes="${d.size}">${formatBytes(d.size)}</span>.
+  Lines written to stderr are marked <span class="tag-sample">err</span>.${d.truncated && d.followFrom !== null ? h` New output is added below.` : ''}</span>
+  <a class="button" href="/jobs/${job.id}/log.txt" download>Download the whole log</a>
+  <a class="button" href="/jobs/${job.id}/log">Reload</a>
+  <span id="follow-state" class="live" ${d.followFrom === null ? 'hidden' : ''}>${d.followFrom === null ? '' : '● following'}</span>
+</p>
+<div class="log" id="log" role="log" aria-label="Output" tabindex="0" data-open="${open ? 'true' : 'false'}"${
+    d.followFrom === null ? '' : h` data-follow="/jobs/${job.id}/log/events?from=${d.followFrom}"`
+  }>${lines.length === 0 ? h`<div class="ln empty" id="log-empty"><span class="tag"></span><span class="txt">(no output yet)</span></div>` : ''}${lines.map(lineHtml)}</div>
+</section>`;
+}
+
+export function lineHtml(line: LogLine): Html {
+  return h`<div class="ln${line.stderr ? ' err' : ''}"><span class="tag">${line.stderr ? 'err' : ''}</span><span class="txt">${line.pieces.map(
+    (p) => h`<span class="${p.stream === 'stderr' ? 'e' : 'o'}">${p.text}</span>`,
+  )}</span></div>`;
+}
