@@ -12,11 +12,18 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('names the instance after the database unless CJM_INSTANCE says otherwise', () => {
+    expect(loadConfig({ CJM_DATABASE_URL: 'mysql://u:p@db:3306/cjm_test_x' }).instance).toBe('cjm_test_x');
+    expect(loadConfig({ CJM_INSTANCE: 'blue' }).instance).toBe('blue');
+    expect(() => loadConfig({ CJM_INSTANCE: '../x' })).toThrow(/CJM_INSTANCE/);
+  });
+
   it('has the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toEqual({
       listen: { host: '127.0.0.1', port: 5000 },
       databaseUrl: 'mysql://cjm:cjm@127.0.0.1:3306/cjm',
+      instance: 'cjm',
       dataDir: '/var/lib/cjm',
       adminToken: undefined,
       adminUser: 'admin',
