@@ -64,13 +64,21 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
     if (sub && connection.state.kind === 'connected') connection.call('job.unfollow', { subscription: sub }).catch(() => {});
   }
 
+  // A logEnd can beat the job.follow answer (a finished job ends at once): keep it until the answer
+  // names its subscription.
+  let early: JobLogEndNotification | undefined;
+
   async function startFollow(gen: number, id: number, from: number): Promise<void> {
+    early = undefined;
     const { subscription: sub } = await connection.call('job.follow', { id, fromOffset: from });
     if (gen !== generation) {
       connection.call('job.unfollow', { subscription: sub }).catch(() => {});
       return;
     }
     subscription = sub;
+    const end = early;
+    early = undefined;
+    if (end?.subscription === sub) ended(end);
   }
 
   const offLog = connection.on('job.log', (n: JobLogNotification) => {
@@ -85,7 +93,12 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
   });
 
   const offEnd = connection.on('job.logEnd', (n: JobLogEndNotification) => {
-    if (n.id !== jobId || n.subscription !== subscription) return;
+    if (n.id !== jobId) return;
+    if (subscription === undefined) early = n;
+    else if (n.subscription === subscription) ended(n);
+  });
+
+  function ended(n: JobLogEndNotification): void {
     subscription = undefined;
     if (n.reason === 'dropped') {
       // We fell behind and the server let go; resume where the screen is, not where it says.
@@ -95,7 +108,7 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
     }
     buffer.info(n.reason === 'finished' ? '── end of output ──' : '── job removed ──');
     changed();
-  });
+  }
 
   const pane: LogPane = {
     buffer,

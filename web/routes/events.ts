@@ -17,7 +17,8 @@ export function matchesQuery(job: Pick<Job, 'status' | 'name' | 'image'>, q: Pic
 }
 
 /** GET /events: the live job list. Every job.updated becomes an SSE `job` event carrying the row's
- * HTML (rendered here, escaped like the page) so web/static/list.js only swaps rows. */
+ * HTML (rendered here, escaped like the page) so web/static/list.js only swaps rows; job.removed
+ * becomes a `removed` event. */
 export function eventRoutes(web: Web): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
@@ -34,9 +35,15 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
         const signal = createSignal(until);
         let over = false;
         void until.then(() => (over = true));
+        const removed = new Set<number>();
         api.on('job.updated', ({ job }) => {
           pending.delete(job.id);
           pending.set(job.id, job);
+          signal.wake();
+        });
+        api.on('job.removed', ({ id }) => {
+          pending.delete(id);
+          removed.add(id);
           signal.wake();
         });
         await api.call('events.subscribe', {});
@@ -49,12 +56,16 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
         for (const job of [...first.jobs].reverse()) if (!pending.has(job.id)) pending.set(job.id, job);
         await stream.writeSSE({ event: 'ready', data: '{}', retry: 3000 });
         while (!over) {
+          for (const id of removed) {
+            removed.delete(id);
+            await stream.writeSSE({ event: 'removed', data: JSON.stringify({ id }) });
+          }
           for (const job of pending.values()) {
             pending.delete(job.id);
             const html = jobRow(job, { csrf: s.csrf, back, now: new Date() }).toString();
             await stream.writeSSE({ event: 'job', data: JSON.stringify({ id: job.id, matches: matchesQuery(job, query), html }) });
           }
-          if (pending.size === 0) await signal.wait();
+          if (pending.size === 0 && removed.size === 0) await signal.wait();
         }
       }),
     );

@@ -57,6 +57,10 @@
     var msg = JSON.parse(ev.data);
     place(msg.id, msg.html, msg.matches);
   });
+  source.addEventListener('removed', function (ev) {
+    var row = document.getElementById('job-' + JSON.parse(ev.data).id);
+    if (row) row.remove();
+  });
   source.addEventListener('error', function () { if (live) live.hidden = true; });
 
   // A confirm() on top of the no-JS confirmation page: confirmed here, the POST removes at once.

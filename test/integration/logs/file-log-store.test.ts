@@ -62,16 +62,20 @@ describe('file log store on real containers', () => {
   it('keeps the order across streams as Docker delivers it', async () => {
     // Docker copies stdout and stderr in separate goroutines, so writes microseconds apart may swap
     // before cjm sees them; spaced writes arrive in order, and cjm must keep that order exactly.
-    // (On this shared host, under load average ~11, even 10 ms gaps were once seen swapped by Docker:
-    // hence the small allowance, while both streams stay strictly ordered.)
+    // (On this shared host, at load average 11-17 on 2 cores, Docker was seen to swap neighbours even
+    // 20 ms apart, in its own json-file as well: hence the allowance of neighbour swaps, while each
+    // stream stays strictly ordered.)
     const store = makeStore();
     const { job } = await runCaptured(store, 'for i in $(seq 1 100); do echo out$i; usleep 20000; echo err$i >&2; usleep 20000; done');
     await store.drained(job.id);
     const got = lines((await store.tail(job.id, 1024 * 1024, 'all')).text);
     const expected = Array.from({ length: 100 }, (_, i) => [`out${i + 1}`, `err${i + 1}`]).flat();
     expect([...got].sort()).toEqual([...expected].sort());
-    const misplaced = got.filter((l, i) => l !== expected[i]).length;
-    expect(misplaced).toBeLessThanOrEqual(4);
+    expect(got.filter((l) => l.startsWith('out'))).toEqual(expected.filter((l) => l.startsWith('out')));
+    expect(got.filter((l) => l.startsWith('err'))).toEqual(expected.filter((l) => l.startsWith('err')));
+    const misplaced = got.filter((l, i) => l !== expected[i]);
+    for (const l of misplaced) expect(Math.abs(got.indexOf(l) - expected.indexOf(l))).toBeLessThanOrEqual(1);
+    expect(misplaced.length).toBeLessThanOrEqual(20);
     await store.close();
   }, 30_000);
 

@@ -51,6 +51,16 @@ describe('GET /events', () => {
     expect(last.html).toContain('&lt;i&gt;');
   });
 
+  it('tells the page when a job is removed, so its row goes away', async () => {
+    const job = await stack.api.call('job.create', { name: uniqueName('webrm'), image: 'busybox:latest', cmd: 'sleep 30', cpus: 0.25, memoryMb: 32, network: 'none' });
+    const res = await b.get('/events');
+    const events = await readEvents(res, (ev) => {
+      if (ev.event === 'ready') void stack.api.call('job.remove', { id: job.id });
+      return ev.event === 'removed';
+    });
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({ id: job.id });
+  });
+
   it('says whether a job matches the page filter', async () => {
     const res = await b.get('/events?status=running');
     const name = uniqueName('webev');

@@ -81,3 +81,21 @@ describe('log pane model', () => {
     expect(pane.window(10).at(-1)?.text).toBe('more');
   });
 });
+
+describe('log pane: an end that beats the follow answer', () => {
+  it('is kept and applied once the subscription is known', async () => {
+    let emitEnd: () => void = () => {};
+    const conn = createStubConnection({
+      'job.logs': ({ id }) => ({ id, text: 'done\n', chunks: [{ stream: 'stdout', text: 'done\n' }], size: 5, truncated: false }),
+      'job.follow': () => {
+        emitEnd();
+        return { subscription: 'subE' };
+      },
+    });
+    emitEnd = () => conn.emit('job.logEnd', { subscription: 'subE', id: 7, offset: 5, reason: 'finished' });
+    await conn.start();
+    const pane = createLogPane(conn);
+    await pane.show(7);
+    expect(pane.window(10).map((l) => l.text)).toEqual(['done', '── end of output ──']);
+  });
+});
