@@ -76,7 +76,7 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       return;
     }
     subscription = sub;
-    const end = early;
+    const end = early as JobLogEndNotification | undefined; // set by the handler meanwhile
     early = undefined;
     if (end?.subscription === sub) ended(end);
   }

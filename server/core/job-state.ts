@@ -56,7 +56,8 @@ export function timeoutRemainingMs(job: Pick<Job, 'timeoutSeconds' | 'startedAt'
 /** What a container's state says a job should become, or null when nothing changes. */
 export function reconcilePatch(job: Job, state: ContainerState | null, now: Date, intent?: StopIntent): JobPatch | null {
   if (isFinal(job.status)) return null;
-  if (state === null) return endedWithoutContainerPatch('lost', now);
+  // 'removing': someone ran `docker rm -f`; the kill it does first is not the job's own exit.
+  if (state === null || (state.status === 'removing' && !intent)) return endedWithoutContainerPatch('lost', now);
   if (state.running) {
     if (job.status === 'running') return null;
     return startedPatch(state.startedAt ?? now, job.enforced);

@@ -142,10 +142,10 @@ export function createJobLog(
     if (unwritten.length === 0 || !writer) return;
     inFlight = writeBatch(unwritten.slice()).finally(() => {
       inFlight = null;
-      // A fast producer filled the next batch meanwhile: write it now rather than at the timer.
-      if (unwrittenBytes >= options.flushBytes) void flush().catch(report);
     });
     await inFlight;
+    // A fast producer filled the next batch meanwhile: write it now rather than at the timer.
+    if (unwrittenBytes >= options.flushBytes && !inFlight) void flush().catch(report);
   }
 
   return {

@@ -1,6 +1,6 @@
 // job.logs: the last N bytes of a job's log, read from the end of the files (the cost depends on N
 // and on how finely the two streams interleave, not on the size of the log).
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { LogStream } from '../../protocol/index.js';
 import type { LogTail } from '../../core/ports.js';
@@ -17,17 +17,30 @@ const empty: LogTail = { text: '', chunks: [], size: 0, truncated: false };
 export async function readTail(paths: LogPaths, tailBytes: number, stream: 'all' | LogStream): Promise<LogTail> {
   // Few sequential file operations: each one is a thread-pool round trip, which is what a busy
   // host makes slow (not the bytes read).
-  const [index, data] = await Promise.all([openOrNull(paths.index), openOrNull(paths.data)]);
+  // Opening and sizing both files in one round; closing is not waited for.
+  const [index, data, indexSize, dataSize] = await Promise.all([
+    openOrNull(paths.index),
+    openOrNull(paths.data),
+    sizeOrZero(paths.index),
+    sizeOrZero(paths.data),
+  ]);
   try {
     if (!index || !data) return empty;
-    const [indexStat, dataStat] = await Promise.all([index.stat(), data.stat()]);
     const want = tailBytes + 1; // one byte more, to know whether the cut falls at a line start
-    const { records, reachedStart, end } = await collectBackwards(index, Math.floor(indexStat.size / RECORD_SIZE), dataStat.size, want, stream);
+    const { records, reachedStart, end } = await collectBackwards(index, Math.floor(indexSize / RECORD_SIZE), dataSize, want, stream);
     if (end === 0) return empty;
     const chunks = await readChunks(data, records, want, end, stream === 'all');
     return shapeTail(chunks, tailBytes, reachedStart, end);
   } finally {
-    await Promise.allSettled([index?.close(), data?.close()]);
+    void Promise.allSettled([index?.close(), data?.close()]);
+  }
+}
+
+async function sizeOrZero(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
   }
 }
 

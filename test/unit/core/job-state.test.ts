@@ -39,6 +39,10 @@ describe('reconcilePatch', () => {
   it('a running job whose container vanished is lost', () => {
     expect(reconcilePatch(job({}), null, now)).toMatchObject({ status: 'exited', reason: 'lost', finishedAt: now });
   });
+  it('a container being removed behind cjm\'s back is lost, not failed', () => {
+    expect(reconcilePatch(job({}), state({ status: 'removing', exitCode: 137 }), now)).toMatchObject({ status: 'exited', reason: 'lost' });
+    expect(reconcilePatch(job({}), state({ status: 'removing', exitCode: 137 }), now, 'stopped')).toMatchObject({ reason: 'stopped' });
+  });
   it('an exited container finishes the job with its exit code and time', () => {
     expect(reconcilePatch(job({}), state({ exitCode: 2 }), now)).toMatchObject({
       status: 'exited', reason: 'failed', exitCode: 2, finishedAt: new Date('2026-01-01T00:00:05Z'),
