@@ -79,7 +79,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const tokens = createTokenStore({ pool, logger });
     const clock = createSystemClock();
     // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
-    const runtime = createDockerRuntime({ docker: new Docker(), logger }, { instance: config.instance });
+    const runtime = createDockerRuntime(
+      { docker: new Docker(), logger },
+      // Docker's own copy is kept at twice cjm's cap, so a resume after a restart can always skip
+      // exactly what cjm already stored.
+      { instance: config.instance, logMaxSize: `${Math.ceil((2 * config.logMaxBytes) / (1024 * 1024))}m` },
+    );
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });
 

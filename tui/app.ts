@@ -101,6 +101,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
     changed();
   });
   connection.on('job.updated', ({ job }) => store.upsert(job));
+  // Removed elsewhere (another TUI, the web page): the row goes without a re-list.
+  connection.on('job.removed', ({ id }) => store.remove(id));
 
   connection.onReady(async () => {
     // Order matters: subscribe first so no update falls between the list and the subscription.

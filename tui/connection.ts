@@ -2,6 +2,7 @@ import type { CjmClient } from '../server/protocol/client.js';
 import {
   ErrorCode,
   isRpcError,
+  notifications,
   RpcError,
   type Identity,
   type MethodName,
@@ -72,7 +73,8 @@ export function createConnection(deps: ConnectionDeps, options: ConnectionOption
   const stateHandlers = new Set<(s: ConnectionState) => void>();
   const readyHooks = new Set<(identity: Identity) => Promise<void>>();
   const notificationHandlers = new Map<NotificationName, Set<(p: never) => void>>();
-  const notificationNames: readonly NotificationName[] = ['job.updated', 'job.log', 'job.logEnd'];
+  // Every notification the contract defines, so a new one needs no change here.
+  const notificationNames = Object.keys(notifications) as NotificationName[];
 
   function setState(s: ConnectionState): void {
     state = s;

@@ -33,6 +33,10 @@ export interface LifecycleOptions {
   drainWaitMs?: number;
   /** Minimum time between two progress updates of a pull. */
   progressIntervalMs?: number;
+  /** How often a job whose exit could not be stored (database down) is tried again. */
+  retryIntervalMs?: number;
+  /** A full reconcile this often catches whatever events and retries missed. */
+  reconcileIntervalMs?: number;
 }
 
 export interface Lifecycle {
@@ -52,6 +56,8 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
   const graceSeconds = options.timeoutGraceSeconds ?? 2;
   const drainWaitMs = options.drainWaitMs ?? 5000;
   const progressIntervalMs = options.progressIntervalMs ?? 500;
+  const retryIntervalMs = options.retryIntervalMs ?? 2000;
+  const reconcileIntervalMs = options.reconcileIntervalMs ?? 60_000;
 
   const queue = createKeyedQueue();
   const intents = new Map<number, StopIntent>();
@@ -59,7 +65,37 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
   const launching = new Map<number, Promise<void>>();
   const forgotten = new Set<number>();
   const oomSeen = new Set<string>();
+  const retry = new Set<number>();
+  let cancelRetry: (() => void) | null = null;
   let closed = false;
+
+  // A change that could not be stored (the database was down) is applied again until it sticks.
+  function retryLater(jobId: number) {
+    retry.add(jobId);
+    if (cancelRetry || closed) return;
+    cancelRetry = clock.setTimer(retryIntervalMs, () => {
+      cancelRetry = null;
+      for (const id of [...retry]) {
+        retry.delete(id);
+        void queue
+          .run(id, async () => {
+            const job = await store.get(id);
+            if (job) await applyState(job);
+          })
+          .catch(() => retryLater(id));
+      }
+    });
+  }
+
+  let cancelPeriodic: (() => void) | null = null;
+  function schedulePeriodicReconcile() {
+    if (closed) return;
+    cancelPeriodic = clock.setTimer(reconcileIntervalMs, () => {
+      void reconcile()
+        .catch((e) => logger.warn({ err: e }, 'periodic reconcile failed'))
+        .finally(schedulePeriodicReconcile);
+    });
+  }
 
   async function patch(job: Job, p: JobPatch): Promise<Job> {
     if (forgotten.has(job.id)) return job;
@@ -105,6 +141,8 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
       const again = await runtime.inspect(job.containerId);
       if (again === null && !intents.has(job.id)) state = null;
     }
+    // Docker sometimes processes the exit before its own oom event and reports OOMKilled false.
+    if (state && oomSeen.has(job.containerId)) state = { ...state, oomKilled: true };
     const p = reconcilePatch(job, state, clock.now(), intents.get(job.id));
     if (!p) return job;
     const updated = await patch(job, p);
@@ -210,7 +248,10 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
         if (!job || job.containerId !== event.containerId) return;
         await applyState(job);
       })
-      .catch((e) => logger.warn({ err: e, jobId }, `handling Docker ${event.type} event failed`));
+      .catch((e) => {
+        logger.warn({ err: e, jobId }, `handling Docker ${event.type} event failed; retrying`);
+        retryLater(jobId);
+      });
     if (event.type === 'destroy') oomSeen.delete(event.containerId);
   }
 
@@ -283,9 +324,14 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
       await queue.run(job.id, async () => undefined);
     },
     handleEvent,
-    reconcile,
+    async reconcile() {
+      await reconcile();
+      if (!cancelPeriodic) schedulePeriodicReconcile();
+    },
     async close() {
       closed = true;
+      cancelRetry?.();
+      cancelPeriodic?.();
       for (const id of [...timers.keys()]) clearTimer(id);
       await Promise.allSettled([...launching.values()]);
       await queue.idle();

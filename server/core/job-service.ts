@@ -4,6 +4,7 @@ import { invalidParams, type Job, type JobSpec, type ResultOf, type SystemInfo }
 import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
+import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
 import type { Caller, JobService } from './service.js';
 
@@ -39,6 +40,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   const infoTtlMs = options.infoTtlMs ?? 60_000;
   const bus = createJobBus((err) => logger.warn({ err }, 'a job listener threw'));
   const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus }, options);
+  const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
   let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
 
@@ -69,8 +71,11 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
 
   return {
     async create(caller, spec) {
-      await checkCapacity(caller, spec);
-      const job = await store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
+      // One create at a time per user, so two concurrent creates cannot both pass the quota check.
+      const job = await perUser.run(caller.user, async () => {
+        await checkCapacity(caller, spec);
+        return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
+      });
       bus.updated(job);
       lifecycle.launch(job);
       return job;
@@ -123,7 +128,12 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     },
 
     async follow(caller, params, sink) {
-      await visible(caller, params.id);
+      const job = await visible(caller, params.id);
+      // A job that ended before it had a container has no output and never will.
+      if ((job.status === 'error' || job.status === 'exited') && !job.containerId) {
+        sink.end('finished', 0);
+        return () => undefined;
+      }
       return logs.follow(params.id, params.fromOffset, (c) => sink.chunk(c), (reason, offset) => sink.end(reason, offset));
     },
 

@@ -1,15 +1,15 @@
 /** Runs tasks one at a time per key, in call order, so that updates of one job never interleave and
  * job.updated goes out in order per job. Keys with nothing queued are forgotten. */
-export interface KeyedQueue {
-  run<T>(key: number, task: () => Promise<T>): Promise<T>;
+export interface KeyedQueue<K = number> {
+  run<T>(key: K, task: () => Promise<T>): Promise<T>;
   /** Resolves when every queued task has settled. */
   idle(): Promise<void>;
 }
 
-export function createKeyedQueue(): KeyedQueue {
-  const tails = new Map<number, Promise<unknown>>();
+export function createKeyedQueue<K = number>(): KeyedQueue<K> {
+  const tails = new Map<K, Promise<unknown>>();
   return {
-    run<T>(key: number, task: () => Promise<T>): Promise<T> {
+    run<T>(key: K, task: () => Promise<T>): Promise<T> {
       const prev = tails.get(key) ?? Promise.resolve();
       const next = prev.then(task, task);
       const settled = next.then(

@@ -37,15 +37,15 @@ export function logsRuntime(docker: Docker): Pick<JobRuntime, 'attachOutput' | '
   };
 }
 
-/** A created (not started) busybox container running `cmd` with sh -c, labelled cjm.test for cleanup.
- * Not cjm.managed=true unless asked: every cjm server started on this shared dockerd without an
- * instance label reaps cjm.managed containers it has no record of, mid-test (seen: exit 137). */
+/** A created (not started) busybox container running `cmd` with sh -c, labelled cjm.managed=true and
+ * cjm.test for cleanup. `managed: false` leaves out cjm.managed: a cjm server on this shared dockerd
+ * that was started without an instance label reaps cjm.managed containers it has no record of. */
 export async function createShellContainer(docker: Docker, testLabel: string, cmd: string, options: { managed?: boolean; logMaxSize?: string } = {}): Promise<string> {
   const container = await docker.createContainer({
     Image: 'busybox:latest',
     name: `cjm-${testLabel}-${randomBytes(4).toString('hex')}`,
     Cmd: ['/bin/sh', '-c', cmd],
-    Labels: { ...(options.managed === true ? { 'cjm.managed': 'true' } : {}), 'cjm.test': testLabel },
+    Labels: { ...(options.managed === false ? {} : { 'cjm.managed': 'true' }), 'cjm.test': testLabel },
     HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize ?? '256m', 'max-file': '1' } } },
   });
   return container.id;

@@ -89,6 +89,9 @@ describe('dashboard screen', () => {
     text = await waitForText(term, 'exited (oom_killed)');
     expect(text).toMatch(/1 alpha\s+busybox\s+exited \(oom_killed\)\s+137/);
     expect(conn.calls.filter((c) => c.method === 'job.list').length).toBe(lists);
+    conn.emit('job.removed', { id: 2 });
+    text = await waitForText(term, (t) => !t.includes('beta'));
+    expect(text).toContain('Jobs 1 ');
   });
 
   it('log pane: stderr marked E|, paused when scrolled up, G resumes', async () => {
