@@ -1,42 +1,11 @@
-import type { Job } from '../server/protocol/index.js';
+import { formatBytes, formatDuration, type Job } from '../server/protocol/index.js';
 
 // Pure presentation helpers: data in, strings out (STYLE.md 7). Nothing here knows about blessed.
 
-/** 0s, 45s, 3m05s, 2h07m, 3d04h: two units at most, so a column never grows past 6 characters. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) ms = 0;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  const d = Math.floor(h / 24);
-  return `${d}d${String(h % 24).padStart(2, '0')}h`;
-}
-
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-/** 512 B, 1.5 KiB, 256 MiB: binary units, one decimal below 10. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '-';
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  if (i === 0) return `${v} B`;
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
+export { formatBytes, formatCpus, formatDuration } from '../server/protocol/index.js';
 
 export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);
-}
-
-/** 0.5, 2, 1.25: no trailing zeros. */
-export function formatCpus(cpus: number): string {
-  return String(Number(cpus.toFixed(2)));
 }
 
 /** `running`, `exited (completed)`, `error: image nope not found`, `pending: pulling image 45%`. */

@@ -1,42 +1,21 @@
-import type { Job } from '../server/protocol/index.js';
+import { formatBytes as sharedBytes, formatDuration as sharedDuration, type Job } from '../server/protocol/index.js';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
+export { formatCpus } from '../server/protocol/index.js';
+
 /** 0s, 45s, 3m 05s, 2h 07m, 3d 04h: two units at most. */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) ms = 0;
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${pad2(s % 60)}s`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${pad2(m % 60)}m`;
-  const d = Math.floor(h / 24);
-  return `${d}d ${pad2(h % 24)}h`;
+  return sharedDuration(ms, ' ');
 }
 
-const units = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
-
-/** 512 B, 1.5 KB, 20 KB, 256 MB (binary multiples, one decimal below 10). */
+/** 512 B, 1.5 KB, 20 KB, 256 MB (binary multiples, labelled the short way people read on a page). */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '-';
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  if (i === 0) return `${v} B`;
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return sharedBytes(bytes, ['B', 'KB', 'MB', 'GB', 'TB']);
 }
 
 export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);
-}
-
-/** 0.5, 2, 1.25: no trailing zeros. */
-export function formatCpus(cpus: number): string {
-  return String(Number(cpus.toFixed(2)));
 }
 
 /** `2025-11-26 16:01:02 UTC`: one unambiguous form whatever the server's or browser's zone. */
@@ -107,8 +86,4 @@ export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>): LimitWarni
     ['pids', 'process limit'],
   ];
   return names.filter(([k]) => e[k] === false).map(([, limit]) => ({ limit, note }));
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
 }

@@ -5,3 +5,4 @@ export * from './system.js';
 export * from './methods.js';
 export * from './validate.js';
 export * from './openrpc.js';
+export * from './present.js';
