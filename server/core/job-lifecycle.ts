@@ -33,6 +33,8 @@ export interface LifecycleOptions {
   drainWaitMs?: number;
   /** Minimum time between two progress updates of a pull. */
   progressIntervalMs?: number;
+  /** How long an exit with code 137 waits for Docker's oom event before it counts as a plain kill. */
+  oomWaitMs?: number;
   /** How often a job whose exit could not be stored (database down) is tried again. */
   retryIntervalMs?: number;
   /** A full reconcile this often catches whatever events and retries missed. */
@@ -56,6 +58,7 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
   const graceSeconds = options.timeoutGraceSeconds ?? 2;
   const drainWaitMs = options.drainWaitMs ?? 5000;
   const progressIntervalMs = options.progressIntervalMs ?? 500;
+  const oomWaitMs = options.oomWaitMs ?? 1000;
   const retryIntervalMs = options.retryIntervalMs ?? 2000;
   const reconcileIntervalMs = options.reconcileIntervalMs ?? 60_000;
 
@@ -65,6 +68,7 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
   const launching = new Map<number, Promise<void>>();
   const forgotten = new Set<number>();
   const oomSeen = new Set<string>();
+  const oomWaiters = createOomWaiters(oomSeen);
   const retry = new Set<number>();
   let cancelRetry: (() => void) | null = null;
   let closed = false;
@@ -133,16 +137,21 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
    * complete when clients see it. */
   async function applyState(job: Job): Promise<Job> {
     if (isFinal(job.status) || !job.containerId) return job;
-    let state = await runtime.inspect(job.containerId);
+    const containerId = job.containerId;
+    let state = await runtime.inspect(containerId);
     if (state && !state.running && state.status !== 'created') {
-      await Promise.race([logs.drained(job.id), new Promise((r) => setTimeout(r, drainWaitMs).unref())]);
+      const waits = [logs.drained(job.id)];
+      // A kill (137) may be the kernel's OOM killer: Docker can report the exit before its own oom
+      // event and say OOMKilled false, so give that event a moment to arrive.
+      if (state.exitCode === 137 && !state.oomKilled && !intents.has(job.id)) waits.push(oomWaiters.wait(containerId, oomWaitMs));
+      await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, drainWaitMs).unref())]);
       // `docker rm -f` shows up as a kill (die, 137) and then the container is gone: that is a lost
       // job, not a failed one. Looking again after the drain tells the two apart.
-      const again = await runtime.inspect(job.containerId);
+      const again = await runtime.inspect(containerId);
       if (again === null && !intents.has(job.id)) state = null;
+      else if (again) state = again;
     }
-    // Docker sometimes processes the exit before its own oom event and reports OOMKilled false.
-    if (state && oomSeen.has(job.containerId)) state = { ...state, oomKilled: true };
+    if (state && oomSeen.has(containerId)) state = { ...state, oomKilled: true };
     const p = reconcilePatch(job, state, clock.now(), intents.get(job.id));
     if (!p) return job;
     const updated = await patch(job, p);
@@ -239,6 +248,7 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
       // Docker repeats oom events; one log line per container is enough. The exit sets the reason.
       if (!oomSeen.has(event.containerId)) logger.info({ jobId, containerId: event.containerId }, 'job hit its memory limit');
       oomSeen.add(event.containerId);
+      oomWaiters.seen(event.containerId);
       return;
     }
     if (event.type === 'start') return;
@@ -343,4 +353,30 @@ function launchFailure(e: unknown): string {
   if (e instanceof ImageUnavailableError || e instanceof ContainerStartError) return e.message;
   if (e instanceof DockerUnavailableError) return 'Docker became unreachable while starting the job';
   return 'the job could not be started (internal error; see the server log)';
+}
+
+/** Lets an exit wait a bounded time for the oom event of its container. */
+function createOomWaiters(seen: Set<string>) {
+  const waiting = new Map<string, Set<() => void>>();
+  return {
+    wait(containerId: string, ms: number): Promise<void> {
+      if (seen.has(containerId)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const set = waiting.get(containerId) ?? new Set();
+        waiting.set(containerId, set);
+        const done = () => {
+          clearTimeout(timer);
+          set.delete(done);
+          if (!set.size) waiting.delete(containerId);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        timer.unref();
+        set.add(done);
+      });
+    },
+    seen(containerId: string) {
+      for (const done of [...(waiting.get(containerId) ?? [])]) done();
+    },
+  };
 }

@@ -1,4 +1,5 @@
 // JobRuntime over dockerode: the one place cjm talks to Docker.
+import { createKernelOomCheck } from './kernel-oom.js';
 import type Docker from 'dockerode';
 import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
@@ -37,6 +38,8 @@ export interface DockerRuntimeOptions {
    * one dockerd (integration tests, each with its own database) then never reconcile away each
    * other's containers. Unset: every cjm.managed container is this server's. */
   instance?: string;
+  /** The kernel log, read to tell an OOM kill Docker missed from another kill (default /dev/kmsg). */
+  kmsgPath?: string;
 }
 
 interface CreateResponse {
@@ -57,6 +60,19 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const warnings = new Map<string, string[]>();
 
   const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
+  const kernelOom = createKernelOomCheck({ kmsgPath: options.kmsgPath });
+  // A finished container's answer never changes; remember the last few so repeated inspects of one
+  // exit read the kernel log once.
+  const oomAnswers = new Map<string, boolean>();
+  const oomFromKernel = (containerId: string): boolean => {
+    let answer = oomAnswers.get(containerId);
+    if (answer === undefined) {
+      answer = kernelOom.wasOomKilled(containerId);
+      oomAnswers.set(containerId, answer);
+      if (oomAnswers.size > 256) oomAnswers.delete(oomAnswers.keys().next().value!);
+    }
+    return answer;
+  };
   const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
 
   const enforcement = createEnforcementChecker(
@@ -162,7 +178,10 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
     async inspect(containerId: string): Promise<ContainerState | null> {
       const inspected = await inspectRaw(containerId);
-      return inspected === null ? null : containerState(inspected.State);
+      if (inspected === null) return null;
+      const state = containerState(inspected.State);
+      if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
+      return state;
     },
 
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {

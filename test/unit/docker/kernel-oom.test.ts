@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { isOomKillOf } from '../../../server/adapters/docker/kernel-oom.js';
+
+const id = '84b5991b932075270b066a4bc8a34b7a9d8b1eca34e67d7d208acc4b579da0d9';
+// Recorded from this host's /dev/kmsg (cgroup v1), and the form cgroup v2 with systemd writes.
+const v1 = `6,1234,3783453484,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${id},mems_allowed=0,oom_memcg=/docker/${id},task_memcg=/docker/${id},task=tail,pid=9394,uid=0`;
+const v2 = `6,99,100,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice/docker-${id}.scope,task_memcg=/system.slice/docker-${id}.scope,task=tail,pid=1,uid=0`;
+
+describe('kernel OOM record', () => {
+  it('names the container whose memory cgroup hit its limit (v1 and v2)', () => {
+    expect(isOomKillOf(v1, id)).toBe(true);
+    expect(isOomKillOf(v2, id)).toBe(true);
+  });
+  it('does not match another container, another line, or a too-short id', () => {
+    expect(isOomKillOf(v1, 'a'.repeat(64))).toBe(false);
+    expect(isOomKillOf(`6,1,1,-;Memory cgroup out of memory: Killed process 9394 (tail)`, id)).toBe(false);
+    expect(isOomKillOf(v1, id.slice(0, 6))).toBe(false);
+    // an OOM of the whole host (no memcg of this container)
+    expect(isOomKillOf('6,1,1,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),oom_memcg=/,task_memcg=/user.slice,task=x,pid=5', id)).toBe(false);
+  });
+});
