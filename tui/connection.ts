@@ -1,5 +1,6 @@
 import type { CjmClient } from '../server/protocol/client.js';
 import {
+  createNotificationHub,
   ErrorCode,
   isRpcError,
   notifications,
@@ -72,7 +73,7 @@ export function createConnection(deps: ConnectionDeps, options: ConnectionOption
   let closed = false;
   const stateHandlers = new Set<(s: ConnectionState) => void>();
   const readyHooks = new Set<(identity: Identity) => Promise<void>>();
-  const notificationHandlers = new Map<NotificationName, Set<(p: never) => void>>();
+  const hub = createNotificationHub();
   // Every notification the contract defines, so a new one needs no change here.
   const notificationNames = Object.keys(notifications) as NotificationName[];
 
@@ -108,7 +109,7 @@ export function createConnection(deps: ConnectionDeps, options: ConnectionOption
     client = c;
     // One dispatcher per name per socket, so handlers added or removed later need no re-wiring.
     for (const name of notificationNames) {
-      c.on(name, (p) => notificationHandlers.get(name)?.forEach((h) => (h as (x: typeof p) => void)(p)));
+      c.on(name, (p) => hub.emit(name, p));
     }
     c.onClose((info) => {
       if (client !== c) return;
@@ -146,12 +147,7 @@ export function createConnection(deps: ConnectionDeps, options: ConnectionOption
       stateHandlers.add(h);
       return () => stateHandlers.delete(h);
     },
-    on(name, handler) {
-      const set = notificationHandlers.get(name) ?? new Set();
-      notificationHandlers.set(name, set);
-      set.add(handler as (p: never) => void);
-      return () => set.delete(handler as (p: never) => void);
-    },
+    on: hub.on,
     onReady(hook) {
       readyHooks.add(hook);
       return () => readyHooks.delete(hook);

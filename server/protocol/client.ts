@@ -1,7 +1,8 @@
 import { WebSocket } from 'ws';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { RpcError, ErrorCode, type ErrorCodeValue } from './errors.js';
-import type { CjmApi, MethodName, NotificationName, NotificationOf, ParamsOf, ResultOf } from './methods.js';
+import { createNotificationHub } from './notification-hub.js';
+import type { CjmApi, MethodName, ParamsOf, ResultOf } from './methods.js';
 
 export interface ClientOptions {
   /** Per-call timeout; a call that gets no answer rejects with a -32603 RpcError. Default 30 s. */
@@ -28,7 +29,7 @@ export async function createClient(url: string, token: string | undefined, optio
     ws.once('unexpected-response', (_req, res) => reject(new Error(`server refused the connection: HTTP ${res.statusCode}`)));
   });
 
-  const handlers = new Map<string, Set<(p: unknown) => void>>();
+  const hub = createNotificationHub();
   const closeHandlers = new Set<(info: { code: number; reason: string }) => void>();
   const rpc = new JSONRPCClient((payload: unknown) => {
     if (ws.readyState !== WebSocket.OPEN) throw new RpcError(ErrorCode.InternalError, 'not connected');
@@ -46,7 +47,7 @@ export async function createClient(url: string, token: string | undefined, optio
     for (const m of Array.isArray(msg) ? msg : [msg]) {
       if (m && typeof m === 'object' && 'method' in m && !('id' in m)) {
         const { method, params } = m as { method: string; params: unknown };
-        handlers.get(method)?.forEach((h) => h(params));
+        hub.emit(method, params);
       } else {
         rpc.receive(m as JSONRPCResponse);
       }
@@ -75,13 +76,7 @@ export async function createClient(url: string, token: string | undefined, optio
         throw new RpcError(ErrorCode.InternalError, e instanceof Error ? e.message : String(e));
       }
     },
-    on<N extends NotificationName>(name: N, handler: (params: NotificationOf<N>) => void) {
-      const set = handlers.get(name) ?? new Set();
-      handlers.set(name, set);
-      const h = handler as (p: unknown) => void;
-      set.add(h);
-      return () => set.delete(h);
-    },
+    on: hub.on,
     closed,
     onClose(handler) {
       closeHandlers.add(handler);

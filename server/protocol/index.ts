@@ -6,3 +6,4 @@ export * from './methods.js';
 export * from './validate.js';
 export * from './openrpc.js';
 export * from './present.js';
+export * from './notification-hub.js';

@@ -1,13 +1,12 @@
 // The in-process caller the web app uses: the same token check, the same dispatch and handlers as a
 // socket, without a network; notifications go straight to its on() handlers.
 import {
+  createNotificationHub,
   ErrorCode,
   RpcError,
   type CjmApi,
   type ErrorCodeValue,
   type MethodName,
-  type NotificationName,
-  type NotificationOf,
   type ParamsOf,
   type ResultOf,
 } from '../protocol/index.js';
@@ -29,17 +28,10 @@ export async function connectLocal({ dispatcher, auth, newSession }: LocalDeps, 
   const identity = token === '' ? null : await auth.authenticate(token);
   if (token !== '' && !identity) throw new RpcError(ErrorCode.Unauthenticated, 'Not authenticated: unknown or revoked token');
 
-  const handlers = new Map<string, Set<(p: unknown) => void>>();
+  // A consumer's handler throwing must not break delivery to the others or the service.
+  const hub = createNotificationHub();
   const transport: SessionTransport = {
-    notify(name, params) {
-      for (const h of handlers.get(name) ?? []) {
-        try {
-          h(params);
-        } catch {
-          // A consumer's handler throwing must not break delivery to the others or the service.
-        }
-      }
-    },
+    notify: (name, params) => hub.emit(name, params),
     writable: () => true,
     close: () => session.dispose(),
   };
@@ -58,16 +50,10 @@ export async function connectLocal({ dispatcher, auth, newSession }: LocalDeps, 
       if (reply.error) throw new RpcError(reply.error.code as ErrorCodeValue, reply.error.message, reply.error.data);
       return reply.result as ResultOf<M>;
     },
-    on<N extends NotificationName>(name: N, handler: (params: NotificationOf<N>) => void) {
-      const set = handlers.get(name) ?? new Set();
-      handlers.set(name, set);
-      const h = handler as (p: unknown) => void;
-      set.add(h);
-      return () => set.delete(h);
-    },
+    on: hub.on,
     close() {
       session.dispose();
-      handlers.clear();
+      hub.clear();
     },
   };
 }

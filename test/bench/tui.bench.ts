@@ -13,7 +13,7 @@ import { createClient } from '../../server/protocol/client.js';
 import { createApp } from '../../tui/app.js';
 import { createConnection } from '../../tui/connection.js';
 import { createDashboard } from '../../tui/views/dashboard.js';
-import { makeJob } from '../unit/tui/fixtures.js';
+import { makeJob } from '../support/job.js';
 import { createStubConnection } from '../unit/tui/stub-connection.js';
 
 const JOBS = 1000;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type CjmClient } from '../../server/protocol/client.js';
 import { ErrorCode, RpcError, type JobSpecInput } from '../../server/protocol/index.js';
 import { startTestServer } from '../support/server.js';
-import { uniqueName, waitFor, waitForJob } from '../support/wait.js';
+import { rpcError, uniqueName, waitFor, waitForJob } from '../support/wait.js';
 
 const docker = new Docker();
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -19,15 +19,6 @@ const spec = (over: Partial<JobSpecInput> & { name?: string } = {}): JobSpecInpu
   ...over,
 });
 
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RpcError, the call succeeded');
-}
 
 async function containerExists(id: string): Promise<boolean> {
   try {

@@ -1,3 +1,4 @@
+import { RpcError } from '../../server/protocol/index.js';
 import type { CjmApi, Job } from '../../server/protocol/index.js';
 
 /** Polls job.get until pred holds; fails with the last state seen so a timeout says what happened. */
@@ -23,3 +24,14 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+/** The RpcError a call fails with; fails the test if it succeeds or fails some other way. */
+export async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RpcError) return e;
+    throw e;
+  }
+  throw new Error('expected an RpcError, the call succeeded');
+}

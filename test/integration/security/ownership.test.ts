@@ -5,7 +5,7 @@ import { createClient, type CjmClient } from '../../../server/protocol/client.js
 import { ErrorCode, RpcError, type Job, type JobSpecInput } from '../../../server/protocol/index.js';
 import { createToken, tokenCli } from '../../fault/harness.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { uniqueName, waitFor, waitForJob } from '../../support/wait.js';
+import { rpcError, uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 
 let server: TestServer;
 const clients: CjmClient[] = [];
@@ -25,15 +25,6 @@ const spec = (over: Partial<JobSpecInput> = {}): JobSpecInput => ({
   ...over,
 });
 
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RpcError) return e;
-    throw e;
-  }
-  throw new Error('expected an RpcError, the call succeeded');
-}
 
 beforeAll(async () => {
   // Tokens are re-checked every 300 ms here (5 s by default) so revocation is quick to observe.

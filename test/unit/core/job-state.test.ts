@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { exitReasonOf, exitedPatch, isFinal, reconcilePatch, timeoutRemainingMs } from '../../../server/core/job-state.js';
 import type { ContainerState } from '../../../server/core/ports.js';
 import type { Job } from '../../../server/protocol/index.js';
+import { makeJob } from '../../support/job.js';
 
 const now = new Date('2026-01-01T00:00:10Z');
 const state = (over: Partial<ContainerState>): ContainerState => ({
@@ -14,12 +15,8 @@ const state = (over: Partial<ContainerState>): ContainerState => ({
   error: null,
   ...over,
 });
-const job = (over: Partial<Job>): Job => ({
-  id: 1, name: 'j', image: 'busybox', cmd: 'true', argv: null, cpus: 1, memoryMb: 64, ioWeight: 500, pidsLimit: 512,
-  timeoutSeconds: 0, env: {}, network: 'bridge', status: 'running', reason: null, exitCode: null, owner: 'u',
-  createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: null, containerId: 'c1',
-  enforced: null, progress: null, ...over,
-});
+const job = (over: Partial<Job>): Job =>
+  makeJob({ cmd: 'true', cpus: 1, memoryMb: 64, owner: 'u', name: 'j', image: 'busybox', containerId: 'c1', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:01.000Z', ...over });
 
 describe('exit reasons', () => {
   it('exit 0 is completed, non-zero failed', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
 import { createApp, type App } from '../../../tui/app.js';
 import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js';
-import { makeJob } from './fixtures.js';
+import { makeJob } from '../../support/job.js';
 import { createHeadlessTerminal, keys, type HeadlessTerminal } from './headless-screen.js';
 import { createStubConnection, type StubConnection } from './stub-connection.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fit, formatBytes, formatCpus, formatDuration, sparkline, statusLabel, statusTone, timeLabel } from '../../../tui/format.js';
-import { makeJob } from './fixtures.js';
+import { makeJob } from '../../support/job.js';
 
 describe('formatDuration', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createJobStore } from '../../../tui/job-store.js';
-import { makeJob } from './fixtures.js';
+import { makeJob } from '../../support/job.js';
 
 describe('job store', () => {
   it('lists newest first and selects the first row', () => {

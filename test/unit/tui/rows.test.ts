@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columns, formatHeader, formatRow, formatTable, jobRow, layoutColumns, tableJson } from '../../../tui/rows.js';
-import { makeJob } from './fixtures.js';
+import { makeJob } from '../../support/job.js';
 
 const now = Date.parse('2026-01-01T00:01:01.000Z');
 

@@ -1,4 +1,5 @@
 import {
+  createNotificationHub,
   RpcError,
   ErrorCode,
   type Identity,
@@ -25,7 +26,7 @@ export function createStubConnection(handlers: Handlers, identity: Identity = { 
   let state: ConnectionState = { kind: 'connecting', attempt: 1 };
   const stateHandlers = new Set<(s: ConnectionState) => void>();
   const hooks = new Set<(i: Identity) => Promise<void>>();
-  const listeners = new Map<string, Set<(p: never) => void>>();
+  const listeners = createNotificationHub();
   const calls: StubConnection['calls'] = [];
   const setState = (s: ConnectionState) => {
     state = s;
@@ -40,12 +41,7 @@ export function createStubConnection(handlers: Handlers, identity: Identity = { 
       stateHandlers.add(h);
       return () => stateHandlers.delete(h);
     },
-    on(name, handler) {
-      const set = listeners.get(name) ?? new Set();
-      listeners.set(name, set);
-      set.add(handler as (p: never) => void);
-      return () => set.delete(handler as (p: never) => void);
-    },
+    on: listeners.on,
     onReady(hook) {
       hooks.add(hook);
       return () => hooks.delete(hook);
@@ -65,7 +61,7 @@ export function createStubConnection(handlers: Handlers, identity: Identity = { 
       setState({ kind: 'closed' });
     },
     emit(name, params) {
-      listeners.get(name)?.forEach((h) => (h as (p: typeof params) => void)(params));
+      listeners.emit(name, params);
     },
     setState,
   };

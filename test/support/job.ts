@@ -1,5 +1,6 @@
-import type { Job } from '../../../server/protocol/index.js';
+import type { Job } from '../../server/protocol/index.js';
 
+/** A job as the server returns it, for tests of pure code; override what a test is about. */
 export function makeJob(over: Partial<Job> = {}): Job {
   return {
     id: 1,
