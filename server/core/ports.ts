@@ -89,7 +89,6 @@ export interface ManagedContainer {
   containerId: string;
   /** From the cjm.job-id label; null if the label is missing or not a number. */
   jobId: number | null;
-  state: ContainerState;
 }
 
 export type RuntimeEvent =

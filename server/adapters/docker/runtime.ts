@@ -213,16 +213,9 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         throw mapDockerError(err);
       }
-      // The list has no exit code or OOM flag; inspect each (in small batches) for the full state.
-      const out: ManagedContainer[] = [];
-      for (let i = 0; i < list.length; i += 8) {
-        const batch = await Promise.all(list.slice(i, i + 8).map((c) => inspectRaw(c.Id).then((x) => [c, x] as const)));
-        for (const [c, inspected] of batch) {
-          if (inspected === null) continue; // removed in between
-          out.push({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]), state: containerState(inspected.State) });
-        }
-      }
-      return out;
+      // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
+      // periodic reconcile costs one list call however many finished containers are kept.
+      return list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
     },
 
     events(handler) {
