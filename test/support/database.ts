@@ -1,14 +1,25 @@
-// A throwaway database per test file on the real server (CJM_TEST_DATABASE_URL, default the local
-// MariaDB). Fails loudly when the server is unreachable: a test that needs MySQL must not pass
+// A throwaway database per test file on the real server (CJM_TEST_DATABASE_URL; else the server the
+// provision script set up, from /etc/cjm/cjm.env, whose password it generated; else the DESIGN.md
+// default cjm:cjm on the local MariaDB). Fails loudly when the server is unreachable: a test that needs MySQL must not pass
 // without it.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createMysqlPool } from '../../server/adapters/mysql/pool.js';
 import { runMigrations } from '../../server/adapters/mysql/migrations.js';
 import { parseMysqlUrl, redactMysqlUrl, withDatabase } from '../../server/adapters/mysql/url.js';
 
-export const testDatabaseUrl = process.env.CJM_TEST_DATABASE_URL ?? 'mysql://cjm:cjm@127.0.0.1:3306/cjm';
+export const testDatabaseUrl =
+  process.env.CJM_TEST_DATABASE_URL ?? provisionedDatabaseUrl() ?? 'mysql://cjm:cjm@127.0.0.1:3306/cjm';
+
+function provisionedDatabaseUrl(): string | undefined {
+  try {
+    return /^CJM_DATABASE_URL=(\S+)$/m.exec(readFileSync('/etc/cjm/cjm.env', 'utf8'))?.[1];
+  } catch {
+    return undefined; // not provisioned here, or not readable by this user
+  }
+}
 
 /** The repository's sql/ directory. */
 export const migrationsDir = fileURLToPath(new URL('../../sql/', import.meta.url));
