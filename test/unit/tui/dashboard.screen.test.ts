@@ -3,6 +3,7 @@ import { ErrorCode, RpcError, type Job, type SystemInfo } from '../../../server/
 import { createApp, type App } from '../../../tui/app.js';
 import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js';
 import { makeJob } from '../../support/job.js';
+import { waitFor } from '../../support/wait.js';
 import { createHeadlessTerminal, keys, type HeadlessTerminal } from './headless-screen.js';
 import { createStubConnection, type StubConnection } from './stub-connection.js';
 
@@ -97,7 +98,8 @@ describe('dashboard screen', () => {
   it('log pane: stderr marked E|, paused when scrolled up, G resumes', async () => {
     const { term, conn } = await start([makeJob({ id: 5, name: 'talker' })]);
     await waitForText(term, 'Logs: job 5 talker');
-    await new Promise((r) => setTimeout(r, 20));
+    // The pane accepts lines once its tail is read and the follow is asked for.
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
     let offset = 0;
     const say = (stream: 'stdout' | 'stderr', data: string) => {
       const bytes = Buffer.byteLength(data);
@@ -125,7 +127,8 @@ describe('dashboard screen', () => {
   it('/ in the log searches and highlights; n/N move between matches', async () => {
     const { term, conn, app } = await start([makeJob({ id: 5, name: 'talker' })]);
     await waitForText(term, 'Logs: job 5 talker');
-    await new Promise((r) => setTimeout(r, 20));
+    // The pane accepts lines once its tail is read and the follow is asked for.
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
     const data = Array.from({ length: 100 }, (_, i) => (i === 10 || i === 90 ? `needle ${i}` : `hay ${i}`)).join('\n') + '\n';
     conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: 0, nextOffset: Buffer.byteLength(data) });
     await waitForText(term, 'hay 99');
@@ -186,7 +189,8 @@ describe('dashboard screen', () => {
     await waitForText(term, 'batch');
     term.press('/');
     for (const ch of 'we') term.press(ch);
-    let text = await waitForText(term, 'filter "we"');
+    // The log pane moves to the job left selected once the selection rests.
+    let text = await waitForText(term, (t) => t.includes('filter "we"') && t.includes('Logs: job 1 web'));
     expect(text).toMatch(/Jobs 1\/2/);
     expect(text).not.toContain('batch');
     // Enter keeps the filter and the job table keeps the keys (one Enter is one key, not two).
