@@ -136,9 +136,12 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
   /** Applies the container's state; waits for the log to drain first so that an exited job's log is
    * complete when clients see it. */
   async function applyState(job: Job): Promise<Job> {
-    if (isFinal(job.status) || !job.containerId) return job;
+    if (isFinal(job.status) || !job.containerId || forgotten.has(job.id)) return job;
     const containerId = job.containerId;
     let state = await runtime.inspect(containerId);
+    // After a restart an event can reach a job before the reconcile does: whoever gets here first
+    // resumes its capture (from where the stored log ends), or the job would end with its log cut.
+    if (state && state.status !== 'created') await logs.capture(job, containerId);
     if (state && !state.running && state.status !== 'created') {
       const waits = [logs.drained(job.id)];
       // A kill (137) may be the kernel's OOM killer: Docker can report the exit before its own oom
@@ -315,8 +318,6 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
           if (reset) launch(reset);
           return;
         }
-        // Resume log capture (from where the stored log ends) before judging the state.
-        if (state) await logs.capture(current, current.containerId);
         await applyState(current);
       });
     }
