@@ -65,6 +65,8 @@ async function eventStreamWorks(): Promise<void> {
   const off = api.on('job.updated', ({ job }) => seen.push(job));
   const fresh = await create('after', 'echo fresh; sleep 1');
   const done = await waitForJob(api, fresh.id, (j) => j.status === 'exited', 20_000);
+  // job.get can read the stored exit a moment before its notification arrives.
+  await waitFor('the exited notification', async () => seen.some((j) => j.id === fresh.id && j.status === 'exited'), 20_000);
   off();
   expect(done).toMatchObject({ reason: 'completed', exitCode: 0 });
   expect(seen.filter((j) => j.id === fresh.id).map((j) => j.status)).toContain('exited');
@@ -94,8 +96,13 @@ describe('dockerd restarts while jobs run', () => {
   }, 120_000);
 
   it('a job that ends while dockerd is down gets its real end status afterwards', async () => {
+    // It runs for about a second: polling job.get can miss that, its job.updated cannot.
+    const seen: Job[] = [];
+    await api.call('events.subscribe', {});
+    const off = api.on('job.updated', ({ job: j }) => seen.push(j));
     const job = await create('ends-while-down', 'echo going; sleep 1; exit 3');
-    await waitForJob(api, job.id, (x) => x.status === 'running');
+    await waitFor('the job running', async () => seen.some((j) => j.id === job.id && j.status === 'running'), 30_000);
+    off();
     await dockerd.stop();
     figures.faults++;
     await new Promise((r) => setTimeout(r, 3000));

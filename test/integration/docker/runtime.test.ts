@@ -175,8 +175,9 @@ describe('lifecycle', () => {
   });
 
   it('stop: SIGTERM first, SIGKILL after the timeout; idempotent; gone is fine', async () => {
-    const polite = await run({ cmd: 'trap "exit 3" TERM; sleep 300 & wait' });
-    await new Promise((r) => setTimeout(r, 300)); // let the shell install its trap
+    const polite = await run({ cmd: 'trap "exit 3" TERM; echo trapped; sleep 300 & wait' });
+    // A SIGTERM before the trap is in place is ignored (PID 1) and the stop ends in a SIGKILL.
+    await waitFor(async () => ((await outputOf(docker, polite.id)).stdout.includes('trapped') ? true : undefined));
     await runtime.stop(polite.id, 10);
     expect(await runtime.inspect(polite.id)).toMatchObject({ running: false, exitCode: 3 });
 

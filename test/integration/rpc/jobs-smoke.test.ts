@@ -63,6 +63,8 @@ describe('a job over the socket', () => {
     // Offsets are contiguous: a follower can resume exactly.
     for (let i = 1; i < logs.length; i++) expect(logs[i]!.offset).toBe(logs[i - 1]!.nextOffset);
 
+    // job.get can read the stored exit a moment before its notification arrives.
+    await waitFor('the exited notification', async () => updates.some((j) => j.id === created.id && j.status === 'exited'), 15_000);
     const statuses = updates.filter((j) => j.id === created.id).map((j) => j.status);
     expect(statuses).toContain('running');
     expect(statuses.at(-1)).toBe('exited');

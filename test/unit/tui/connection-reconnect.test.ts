@@ -87,8 +87,8 @@ describe('reconnecting connection', () => {
     expect(s.kind === 'disconnected' && s.retryAt > Date.now() - 1000).toBe(true);
     await expect(conn.call('system.ping', {})).rejects.toThrow(/not connected/);
 
-    // Let it fail a few times against nothing, then come back on the same port.
-    await new Promise((r) => setTimeout(r, 500));
+    // Let a retry fail against nothing, then come back on the same port.
+    await until('a failed retry', () => states.filter((k) => k === 'disconnected').length >= 2);
     peer = await startPeer(port);
     await until('reconnected', () => conn.state.kind === 'connected' && ready === 2);
     // Handlers registered once still fire on the new socket, exactly once each.
