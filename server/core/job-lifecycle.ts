@@ -187,12 +187,11 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
         }
         // Attach before start so not a byte of output is missed.
         await logs.capture(job, containerId);
-        const enforced = await runtime.start(containerId, job);
-        const state = await runtime.inspect(containerId);
-        job = await patch(job, startedPatch(state?.startedAt ?? clock.now(), enforced));
+        const { enforced, state } = await runtime.start(containerId, job);
+        job = await patch(job, startedPatch(state.startedAt ?? clock.now(), enforced));
         if (job.status === 'running') scheduleTimeout(job);
         // A quick job may already be gone: its die event can arrive before we stored 'running'.
-        if (state && !state.running) job = await applyState(job);
+        if (!state.running) job = await applyState(job);
       });
     } catch (e) {
       await queue.run(job.id, async () => {

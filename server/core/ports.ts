@@ -112,7 +112,7 @@ export interface JobRuntime {
   /** Creates (not starts) the container with the job's limits, security defaults and labels. */
   create(job: Job): Promise<string>;
   /** Starts it and returns what was verified in effect (cgroup read-back). */
-  start(containerId: string, job: Job): Promise<Enforced>;
+  start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }>;
   /** null when the container does not exist. */
   inspect(containerId: string): Promise<ContainerState | null>;
   /** SIGTERM, then SIGKILL after timeoutSeconds. No error if already stopped or gone. */

@@ -88,7 +88,8 @@ export async function run(): Promise<void> {
     await rawCreateStart(tag);
     await createUntilRunning(api, `${tag}-warm`);
 
-    const N = 20;
+    // 40 pairs, interleaved: with fewer, p95 is one or two samples and swings with host noise.
+    const N = 40;
     const raw: number[] = [];
     const cjm: number[] = [];
     for (let i = 0; i < N; i++) {

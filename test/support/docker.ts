@@ -179,7 +179,7 @@ export async function raceWriters(
   const jobs = weights.map((ioWeight) => testJob({ ioWeight, network: 'none', cpus: 1, memoryMb: 64, cmd: script }, tag));
   const ids = await Promise.all(jobs.map((j) => runtime.create(j)));
   try {
-    const enforced = await Promise.all(jobs.map((j, i) => runtime.start(ids[i]!, j)));
+    const enforced = await Promise.all(jobs.map(async (j, i) => (await runtime.start(ids[i]!, j)).enforced));
     await Promise.all(ids.map((id) => docker.getContainer(id).wait()));
     return await Promise.all(
       ids.map(async (id, i) => {

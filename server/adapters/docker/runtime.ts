@@ -92,6 +92,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
   };
 
+  const stateOf = (inspected: { Id: string; State: DockerState }): ContainerState => {
+    const state = containerState(inspected.State);
+    if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
+    return state;
+  };
+
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
   const createContainer = (job: Job): Promise<CreateResponse> =>
@@ -163,7 +169,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       return response.Id;
     },
 
-    async start(containerId: string, job: Job): Promise<Enforced> {
+    async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
       try {
         await call('container start', docker.getContainer(containerId).start());
       } catch (err) {
@@ -173,15 +179,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       warnings.delete(containerId);
       const inspected = await inspectRaw(containerId);
       if (inspected === null) throw new ContainerStartError('the container vanished right after it started');
-      return enforcement.verify(job, inspected, createWarnings);
+      return { enforced: await enforcement.verify(job, inspected, createWarnings), state: stateOf(inspected) };
     },
 
     async inspect(containerId: string): Promise<ContainerState | null> {
       const inspected = await inspectRaw(containerId);
-      if (inspected === null) return null;
-      const state = containerState(inspected.State);
-      if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
-      return state;
+      return inspected === null ? null : stateOf(inspected);
     },
 
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {

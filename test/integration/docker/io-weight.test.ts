@@ -46,7 +46,7 @@ describe('IO weight', () => {
     await withScheduler(disk, 'mq-deadline', async () => {
       const job = testJob({ cmd: 'sleep 5', network: 'none' }, tag);
       const id = await runtime.create(job);
-      const enforced = await runtime.start(id, job);
+      const { enforced } = await runtime.start(id, job);
       await runtime.remove(id);
       expect(enforced.ioWeight).toBe(false);
       expect(enforced.note).toContain(`disk ${disk} uses mq-deadline; IO weights need the bfq scheduler (echo bfq > /sys/block/${disk}/queue/scheduler)`);

@@ -18,10 +18,10 @@ const tag = testRunTag('rt');
 let runtime: JobRuntime;
 const job = (o: Partial<Job>) => testJob({ network: 'none', ...o }, tag);
 
-async function run(o: Partial<Job>): Promise<{ job: Job; id: string; enforced: Awaited<ReturnType<JobRuntime['start']>> }> {
+async function run(o: Partial<Job>): Promise<{ job: Job; id: string; enforced: Awaited<ReturnType<JobRuntime['start']>>['enforced'] }> {
   const j = job(o);
   const id = await runtime.create(j);
-  return { job: j, id, enforced: await runtime.start(id, j) };
+  return { job: j, id, enforced: (await runtime.start(id, j)).enforced };
 }
 
 async function waitExit(id: string) {
@@ -153,7 +153,8 @@ describe('commands', () => {
     const second = await runtime.create(j);
     expect(second).not.toBe(first);
     expect(await runtime.inspect(first)).toBeNull();
-    await runtime.start(second, j);
+    // start answers with the state it read back, so the caller needs no second inspect.
+    expect((await runtime.start(second, j)).state).toMatchObject({ running: true, status: 'running' });
     const err = await runtime.create(j).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContainerStartError);
     expect((err as Error).message).toMatch(/already in use/);
