@@ -286,6 +286,10 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
     return reconciling;
   }
 
+  // The first reconcile that gets through also finishes captures a kill cut short: an exit waits only
+  // drainWaitMs for its log, so a job can be final while its output is still being read.
+  let finishedResumed = false;
+
   async function reconcileOnce(): Promise<void> {
     const [containers, active] = await Promise.all([runtime.listManaged(), store.listActive()]);
     const known = new Map<string, Job>();
@@ -294,7 +298,11 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
     for (const c of containers) {
       if (known.has(c.containerId)) continue;
       const job = c.jobId === null ? null : await store.get(c.jobId);
-      if (job && job.containerId === c.containerId) continue; // a finished job's container: kept until removed
+      if (job && job.containerId === c.containerId) {
+        // A finished job's container, kept until removed; a complete log makes this a no-op.
+        if (!finishedResumed && !forgotten.has(job.id)) await logs.capture(job, c.containerId);
+        continue;
+      }
       if (job && launching.has(job.id)) continue; // being created right now
       logger.warn({ containerId: c.containerId, jobId: c.jobId }, 'removing a cjm container that has no record');
       await runtime.remove(c.containerId);
@@ -320,6 +328,7 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
         await applyState(current);
       });
     }
+    finishedResumed = true;
   }
 
   return {
