@@ -125,6 +125,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
       followTimer = undefined;
       stats = undefined;
       logs.show(store.selectedId).catch((e: unknown) => say(`logs: ${describe(e)}`, true));
+      // The first figures now, not one interval later.
+      void sampleStats();
     }, options.followDelayMs ?? 120);
   }
 

@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, type Job } from '../server/protocol/index.js';
+import { formatBytes, formatCpus, formatDuration, type Job } from '../server/protocol/index.js';
 
 // Pure presentation helpers: data in, strings out (STYLE.md 7). Nothing here knows about blessed.
 
@@ -62,4 +62,39 @@ export function sparkline(values: readonly number[], width: number, max?: number
       return bars[i];
     })
     .join('');
+}
+
+/** Word-wraps to lines of at most `width` columns; a word longer than a line is cut. */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length <= w) {
+      line += ` ${word}`;
+      continue;
+    }
+    if (line) lines.push(line);
+    line = word;
+    while (line.length > w) {
+      lines.push(line.slice(0, w));
+      line = line.slice(w);
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** What the job's limits are, and which of them the host does not enforce (with why). */
+export function limitsLines(job: Pick<Job, 'cpus' | 'memoryMb' | 'ioWeight' | 'pidsLimit' | 'timeoutSeconds' | 'enforced'>): string[] {
+  const limits = [`${formatCpus(job.cpus)} CPU`, formatMemoryMb(job.memoryMb), `io ${job.ioWeight}`, `pids ${job.pidsLimit}`];
+  if (job.timeoutSeconds > 0) limits.push(`timeout ${formatDuration(job.timeoutSeconds * 1000)}`);
+  const lines = [`limits ${limits.join(' · ')}`];
+  const e = job.enforced;
+  if (!e) return lines;
+  const names = { cpus: 'cpus', memory: 'memory', pids: 'pids', ioWeight: 'io weight' } as const;
+  const missing = (Object.keys(names) as (keyof typeof names)[]).filter((k) => !e[k]).map((k) => names[k]);
+  lines.push(missing.length ? `not enforced: ${missing.join(', ')}` : 'all limits enforced');
+  if (e.note) lines.push(e.note);
+  return lines;
 }

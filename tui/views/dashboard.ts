@@ -1,7 +1,7 @@
 import blessed from 'blessed';
 import type { App } from '../app.js';
 import { renderLogLine } from '../markup.js';
-import { confirmText, formText, headerText, helpText, logLabel, statsText, statusText, tableLabel, tableLines } from './text.js';
+import { confirmText, formText, headerText, helpText, logLabel, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
@@ -50,7 +50,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
   const header = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
   const table = blessed.box({ parent: screen, top: 1, left: 0, width: '100%', height: '40%', tags: true, border: 'line', wrap: false, label: ' Jobs ' });
   const logs = blessed.box({ parent: screen, top: '40%+1', left: 0, width: '72%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Logs ' });
-  const stats = blessed.box({ parent: screen, top: '40%+1', left: '72%', width: '28%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Stats ' });
+  const details = blessed.box({ parent: screen, top: '40%+1', left: '72%', width: '28%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Job ' });
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false, style: { bg: 'black', fg: 'white' } });
   const overlay = blessed.box({ parent: screen, top: 'center', left: 'center', width: '70%', height: 'shrink', tags: true, border: 'line', hidden: true, wrap: false, style: { border: { fg: 'yellow' } } });
 
@@ -69,7 +69,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     dirty = false;
     const t = inner(table);
     const l = inner(logs);
-    const st = inner(stats);
+    const d = inner(details);
     app.setHeights(Math.max(1, t.height - 1), l.height);
 
     header.setContent(headerText(app));
@@ -84,7 +84,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
         .map((line) => renderLogLine(line, l.width, app.logs.query, line.seq === match))
         .join('\n'),
     );
-    stats.setContent(statsText(app, st.width));
+    details.setContent(jobPanelText(app, d.width));
     status.setContent(statusText(app));
 
     const focusLog = app.context === 'log';

@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
-import { formatBytes, formatCpus, formatMemoryMb, sparkline, statusTone } from '../format.js';
+import type { Job } from '../../server/protocol/index.js';
+import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, statusTone, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
 import { hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
@@ -81,16 +82,32 @@ export function logLabel(app: App): string {
   return ` Logs: ${name} │ ${state}${search} `;
 }
 
-export function statsText(app: App, width: number): string {
-  const s = app.stats;
+/** The selected job in full: what the table cuts short (the whole reason, the exit code, which limits
+ * the host does not enforce and why), and for a running job its live CPU and memory. */
+export function jobPanelText(app: App, width: number): string {
   const id = app.store.selectedId;
   const job = id === undefined ? undefined : app.store.get(id);
   if (!job) return '';
-  if (job.status !== 'running') return ` job ${job.id} is ${job.status}\n no live stats`;
-  if (!s?.latest) return ` job ${job.id}\n sampling…`;
+  const w = Math.max(5, width - 2);
+  const c = toneColour[statusTone(job)];
+  const para = (text: string) => wrap(text, w).map((l) => ` ${escapeTags(l)}`);
+  const when = [timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ');
+  const lines = [
+    ...para(`#${job.id} ${job.name}`),
+    ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`),
+    ` ${escapeTags(when)}`,
+  ];
+  if (job.status === 'running') lines.push('', ...statsLines(app, job, w));
+  lines.push('');
+  for (const l of limitsLines(job)) lines.push(...para(l));
+  return lines.join('\n');
+}
+
+function statsLines(app: App, job: Job, w: number): string[] {
+  const s = app.stats;
+  if (!s?.latest) return [' sampling…'];
   const l = s.latest;
   const memPct = l.memoryLimitBytes > 0 ? (100 * l.memoryBytes) / l.memoryLimitBytes : 0;
-  const w = Math.max(5, width - 2);
   return [
     ` CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`,
     ` {green-fg}${sparkline(s.cpu, w, Math.max(100 * job.cpus, 1))}{/green-fg}`,
@@ -98,7 +115,7 @@ export function statsText(app: App, width: number): string {
     ` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`,
     ` PIDS ${l.pids}`,
     ` IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`,
-  ].join('\n');
+  ];
 }
 
 export function statusText(app: App): string {

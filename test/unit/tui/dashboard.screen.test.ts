@@ -66,6 +66,19 @@ async function waitForText(term: HeadlessTerminal, pattern: RegExp | string | ((
   throw new Error(`screen never showed ${String(pattern)}; it shows:\n${last}`);
 }
 
+/** The job panel: the right-hand box below the table, its lines joined. */
+function panel(text: string): string {
+  const lines = text.split('\n');
+  const top = lines.findIndex((l) => l.includes('─ Job '));
+  if (top < 0) return '';
+  const left = lines[top]!.lastIndexOf('┌');
+  const body = lines.slice(top + 1).map((l) => l.slice(left));
+  return body
+    .slice(0, body.findIndex((l) => l.startsWith('└')))
+    .map((l) => l.slice(1).replace(/│\s*$/, '').trimEnd())
+    .join('\n');
+}
+
 describe('dashboard screen', () => {
   it('header: server URL, user, server version, capacity, connection state', async () => {
     const { term } = await start([]);
@@ -197,6 +210,34 @@ describe('dashboard screen', () => {
     term.press(keys.enter);
     text = await waitForText(term, 'n new');
     expect(text).toContain('filter "we"');
+  });
+
+  it('the job panel shows what the table cuts short: the whole reason, the exit code, unenforced limits', async () => {
+    const reason = 'image nosuchimage:1: registry unreachable: Get "https://registry-1.docker.io/v2/": no such host';
+    const note = 'disk vda uses mq-deadline; IO weights need the bfq scheduler';
+    const { term } = await start([
+      makeJob({ id: 7, name: 'fetcher', status: 'error', reason, exitCode: null, enforced: null }),
+      makeJob({ id: 8, name: 'hog', status: 'exited', reason: 'oom_killed', exitCode: 137, enforced: { cpus: true, memory: true, pids: true, ioWeight: false, note } }),
+    ]);
+    // The newest job (8) is selected first.
+    let text = await waitForText(term, 'exit code 137');
+    expect(panel(text)).toContain('not enforced: io weight');
+    expect(panel(text).replace(/\s+/g, '')).toContain(note.replace(/\s+/g, ''));
+    term.press('j');
+    text = await waitForText(term, (t) => panel(t).includes('#7 fetcher'));
+    // The table cuts the reason; the panel has all of it, wrapped.
+    expect(panel(text).replace(/\s+/g, '')).toContain(reason.replace(/\s+/g, ''));
+    expect(text.split('\n').find((l) => l.includes(' 7 fetcher'))).toContain('…');
+  });
+
+  it('the job panel follows a running job\'s CPU and memory', async () => {
+    const { term } = await start([makeJob({ id: 9, name: 'busy', cpus: 0.5 })], {
+      'job.stats': () => ({ at: new Date().toISOString(), cpuPercent: 42.5, cpuPercentOfLimit: 85, memoryBytes: 48 * 1024 * 1024, memoryLimitBytes: 64 * 1024 * 1024, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 2048 }),
+    });
+    const text = await waitForText(term, (t) => panel(t).includes('CPU 42.5%'));
+    expect(panel(text)).toContain('CPU 42.5% (85% of 0.5)');
+    expect(panel(text)).toContain('MEM 48 MiB / 64 MiB 75%');
+    expect(panel(text)).toContain('PIDS 3');
   });
 
   it('shows the disconnected state with its countdown', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, formatBytes, formatCpus, formatDuration, sparkline, statusLabel, statusTone, timeLabel } from '../../../tui/format.js';
+import { fit, formatBytes, formatCpus, formatDuration, limitsLines, sparkline, statusLabel, statusTone, timeLabel, wrap } from '../../../tui/format.js';
 import { makeJob } from '../../support/job.js';
 
 describe('formatDuration', () => {
@@ -57,5 +57,24 @@ describe('labels', () => {
   it('sparkline scales to max and keeps the last width values', () => {
     expect(sparkline([0, 50, 100], 3, 100)).toBe('▁▅█');
     expect(sparkline([1, 2, 3, 4], 2, 4)).toHaveLength(2);
+  });
+  it('wrap breaks at spaces, cuts words longer than a line, keeps every character', () => {
+    expect(wrap('image nope:1 not found in the registry', 12)).toEqual(['image nope:1', 'not found in', 'the registry']);
+    expect(wrap('ab https://registry-1.docker.io/v2/ x', 10)).toEqual(['ab', 'https://re', 'gistry-1.d', 'ocker.io/v', '2/ x']);
+    expect(wrap('', 10)).toEqual([]);
+    expect(wrap('a  b\n c', 80)).toEqual(['a b c']);
+  });
+});
+
+describe('limitsLines', () => {
+  it('lists the limits, the timeout when set, and which limits are not enforced with the reason', () => {
+    const note = 'disk vda uses mq-deadline; IO weights need the bfq scheduler';
+    expect(limitsLines(makeJob({ cpus: 0.5, memoryMb: 64, ioWeight: 500, pidsLimit: 512, timeoutSeconds: 90, enforced: { cpus: true, memory: true, pids: true, ioWeight: false, note } }))).toEqual([
+      'limits 0.5 CPU · 64 MiB · io 500 · pids 512 · timeout 1m30s',
+      'not enforced: io weight',
+      note,
+    ]);
+    expect(limitsLines(makeJob({ timeoutSeconds: 0, enforced: { cpus: true, memory: true, pids: true, ioWeight: true } })).slice(1)).toEqual(['all limits enforced']);
+    expect(limitsLines(makeJob({ enforced: null }))).toHaveLength(1);
   });
 });
