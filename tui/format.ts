@@ -1,4 +1,4 @@
-import { formatBytes, formatCpus, formatDuration, type Job } from '../server/protocol/index.js';
+import { formatBytes, formatCpus, formatDuration, unenforcedLimits, type Job } from '../server/protocol/index.js';
 
 // Pure presentation helpers: data in, strings out (STYLE.md 7). Nothing here knows about blessed.
 
@@ -92,8 +92,7 @@ export function limitsLines(job: Pick<Job, 'cpus' | 'memoryMb' | 'ioWeight' | 'p
   const lines = [`limits ${limits.join(' · ')}`];
   const e = job.enforced;
   if (!e) return lines;
-  const names = { cpus: 'cpus', memory: 'memory', pids: 'pids', ioWeight: 'io weight' } as const;
-  const missing = (Object.keys(names) as (keyof typeof names)[]).filter((k) => !e[k]).map((k) => names[k]);
+  const missing = unenforcedLimits(e);
   lines.push(missing.length ? `not enforced: ${missing.join(', ')}` : 'all limits enforced');
   if (e.note) lines.push(e.note);
   return lines;

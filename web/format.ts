@@ -1,4 +1,4 @@
-import { formatBytes as sharedBytes, formatDuration as sharedDuration, type Job } from '../server/protocol/index.js';
+import { formatBytes as sharedBytes, formatDuration as sharedDuration, unenforcedLimits, type Job } from '../server/protocol/index.js';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
@@ -76,14 +76,6 @@ export interface LimitWarning {
 
 /** The limits a job asked for that the server could not verify in its cgroup. */
 export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>): LimitWarning[] {
-  const e = job.enforced;
-  if (!e) return [];
-  const note = e.note ?? 'not verified in the container';
-  const names: [keyof typeof e, string][] = [
-    ['cpus', 'CPUs'],
-    ['memory', 'memory'],
-    ['ioWeight', 'IO weight'],
-    ['pids', 'process limit'],
-  ];
-  return names.filter(([k]) => e[k] === false).map(([, limit]) => ({ limit, note }));
+  const note = job.enforced?.note ?? 'not verified in the container';
+  return unenforcedLimits(job.enforced).map((limit) => ({ limit, note }));
 }

@@ -1,5 +1,6 @@
 // Presentation helpers every client of the contract shares (the TUI and the web page): numbers of
 // the contract in, short strings out.
+import type { Enforced } from './job.js';
 
 /** 0s, 45s, 3m05s, 2h07m, 3d04h: two units at most; `separator` goes between them ("3m 05s"). */
 export function formatDuration(ms: number, separator = ''): string {
@@ -34,3 +35,16 @@ export function formatBytes(bytes: number, units: readonly string[] = iecUnits):
 export function formatCpus(cpus: number): string {
   return String(Number(cpus.toFixed(2)));
 }
+
+/** The limits a job asked for that the server could not verify in its cgroup, by name. */
+export function unenforcedLimits(enforced: Enforced | null): string[] {
+  if (!enforced) return [];
+  const names = [
+    ['cpus', 'CPUs'],
+    ['memory', 'memory'],
+    ['ioWeight', 'IO weight'],
+    ['pids', 'process limit'],
+  ] as const;
+  return names.filter(([k]) => !enforced[k]).map(([, name]) => name);
+}
+

@@ -221,7 +221,7 @@ describe('dashboard screen', () => {
     ]);
     // The newest job (8) is selected first.
     let text = await waitForText(term, 'exit code 137');
-    expect(panel(text)).toContain('not enforced: io weight');
+    expect(panel(text)).toContain('not enforced: IO weight');
     expect(panel(text).replace(/\s+/g, '')).toContain(note.replace(/\s+/g, ''));
     term.press('j');
     text = await waitForText(term, (t) => panel(t).includes('#7 fetcher'));

@@ -71,7 +71,7 @@ describe('limitsLines', () => {
     const note = 'disk vda uses mq-deadline; IO weights need the bfq scheduler';
     expect(limitsLines(makeJob({ cpus: 0.5, memoryMb: 64, ioWeight: 500, pidsLimit: 512, timeoutSeconds: 90, enforced: { cpus: true, memory: true, pids: true, ioWeight: false, note } }))).toEqual([
       'limits 0.5 CPU · 64 MiB · io 500 · pids 512 · timeout 1m30s',
-      'not enforced: io weight',
+      'not enforced: IO weight',
       note,
     ]);
     expect(limitsLines(makeJob({ timeoutSeconds: 0, enforced: { cpus: true, memory: true, pids: true, ioWeight: true } })).slice(1)).toEqual(['all limits enforced']);
