@@ -1,5 +1,5 @@
 import type { Job, LogChunk } from '../../server/protocol/index.js';
-import { formatBytes, statusView } from '../format.js';
+import { formatBytes, limitWarnings, statusView } from '../format.js';
 import { toLogLines, type LogLine } from '../log-lines.js';
 import { h, type Html } from './html.js';
 
@@ -16,12 +16,15 @@ export function logPage(d: LogPageData): Html {
   const { job } = d;
   const st = statusView(job);
   const { lines, open } = toLogLines(d.chunks);
+  // The list shows the reason only on hover; here it is spelled out (phones have no hover).
+  const warnings = limitWarnings(job);
   return h`<section class="log-page" aria-labelledby="log-title">
 <p><a href="/">← Jobs</a></p>
 <div class="section-head">
   <h1 id="log-title">Log of job ${job.id} “${job.name}”</h1>
   <span class="status tone-${st.tone}" id="log-status">${st.label}</span><span class="detail" id="log-detail">${st.detail ? ` ${st.detail}` : ''}</span>
 </div>
+${warnings.length ? h`<p class="limit-notes"><span class="warn">⚠ ${warnings.map((w) => w.limit).join(', ')} not enforced</span> ${warnings[0]!.note}</p>` : ''}
 <p class="log-meta">
   <span>${d.truncated ? h`Showing the last ${formatBytes(d.chunks.reduce((n, c) => n + Buffer.byteLength(c.text), 0))} of` : h`In all:`} <span id="log-size" data-bytes="${d.size}">${formatBytes(d.size)}</span>.
   Lines written to stderr are marked <span class="tag-sample">err</span>.${d.truncated && d.followFrom !== null ? h` New output is added below.` : ''}</span>

@@ -73,6 +73,15 @@ describe('web views', () => {
     expect(page).toContain('href="/jobs/7/log.txt"');
   });
 
+  it('the log page spells out which limits are not enforced and why', () => {
+    const note = 'disk vda uses mq-deadline; IO weights need the bfq scheduler';
+    const job = sampleJob({ enforced: { cpus: true, memory: true, pids: true, ioWeight: false, note } });
+    const page = logPage({ job, chunks: [], size: 0, truncated: false, followFrom: null }).toString();
+    expect(page).toContain(`⚠ IO weight not enforced</span> ${note}`);
+    const enforced = sampleJob({ enforced: { cpus: true, memory: true, pids: true, ioWeight: true } });
+    expect(logPage({ job: enforced, chunks: [], size: 0, truncated: false, followFrom: null }).toString()).not.toContain('not enforced');
+  });
+
   it('the layout loads only same-origin assets and no inline script', () => {
     const html = page({ title: evil, version: '1.0', user: { name: 'ann', csrf: 'T' }, scripts: ['list.js'] }, jobRow(sampleJob(), ctx)).toString();
     expect(html).toContain('<script src="/static/list.js?v=1.0" defer></script>');
