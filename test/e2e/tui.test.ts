@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type CjmClient } from '../../server/protocol/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/daemons.js';
+import { removeJobs } from '../support/cleanup.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -121,10 +122,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await run('tmux', ['kill-session', '-t', session]).catch(() => {});
   if (!client && db) await startServerProcess().catch(() => {});
-  if (client) {
-    const { jobs } = await client.call('job.list', { limit: 500 }).catch(() => ({ jobs: [] }));
-    for (const j of jobs) await client.call('job.remove', { id: j.id }).catch(() => {});
-  }
+  await removeJobs(client);
   await killServer();
   await db?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { removeJobs } from '../support/cleanup.js';
 
 const base = (process.env['CJM_E2E_WEB_URL'] ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const artifacts = join(process.cwd(), 'test-artifacts/web');
@@ -64,8 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { jobs } = (await rpc?.call('job.list', { search: 'e2e-web-', limit: 100 }).catch(() => null)) ?? { jobs: [] };
-  for (const j of jobs) await rpc.call('job.remove', { id: j.id }).catch(() => undefined);
+  await removeJobs(rpc, 'e2e-web-');
   rpc?.close();
   await context?.close();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });

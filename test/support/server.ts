@@ -8,6 +8,7 @@ import type { LocalApi } from '../../server/rpc/index.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { generateToken } from '../../server/core/auth.js';
 import { createLogger, createSilentLogger } from '../../server/logger.js';
+import { removeJobs } from './cleanup.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestServer {
@@ -72,8 +73,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       config,
       connect: server.connect,
       async close(closeOptions = {}) {
+        const keep = closeOptions.keep ?? false;
+        // The jobs' containers live on the shared dockerd: remove them with the server's records.
+        if (!keep) {
+          const admin = await server.connect(adminToken).catch(() => undefined);
+          await removeJobs(admin);
+          admin?.close();
+        }
         await server.close();
-        await cleanup(closeOptions.keep ?? false);
+        await cleanup(keep);
       },
     };
   } catch (e) {

@@ -11,22 +11,18 @@ import { uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 let server: TestServer;
 let api: CjmClient;
-const created: number[] = [];
-
 beforeAll(async () => {
   server = await startTestServer();
   api = await createClient(server.url, server.adminToken);
 });
 
 afterAll(async () => {
-  for (const id of created) await api?.call('job.remove', { id }).catch(() => undefined);
   api?.close();
   await server?.close();
 });
 
 async function runToEnd(over: Partial<JobSpecInput>): Promise<{ job: Job; text: string }> {
   const job = await api.call('job.create', { name: uniqueName('sec'), image: 'busybox:latest', cpus: 0.5, memoryMb: 64, ...over } as JobSpecInput);
-  created.push(job.id);
   const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
   // The exit event may come before the last output is stored: wait until the end marker is there.
   const text = await waitFor('the job output', async () => {
@@ -166,8 +162,7 @@ describe('a fork bomb', () => {
       pidsLimit: 40,
       timeoutSeconds: 20,
     });
-    created.push(job.id);
-    const running = await waitForJob(api, job.id, (j) => j.status === 'running' || j.status === 'exited', 20_000);
+      const running = await waitForJob(api, job.id, (j) => j.status === 'running' || j.status === 'exited', 20_000);
     const info = await docker.getContainer(running.containerId!).inspect();
     // The container's pids cgroup, from its init process (cgroup v1 or v2).
     const cg = await readFile(`/proc/${info.State.Pid}/cgroup`, 'utf8');

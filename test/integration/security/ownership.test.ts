@@ -36,8 +36,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const all = await admin?.call('job.list', { limit: 500 }).catch(() => ({ jobs: [] as Job[] }));
-  for (const j of all?.jobs ?? []) await admin.call('job.remove', { id: j.id }).catch(() => undefined);
   for (const c of clients) c.close();
   await server?.close();
 });

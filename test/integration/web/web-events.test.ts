@@ -5,7 +5,6 @@ import { browser, readEvents, signIn, startWebStack, type Browser, type WebStack
 
 let stack: WebStack;
 let b: Browser;
-const created: number[] = [];
 
 beforeAll(async () => {
   stack = await startWebStack({ heartbeatMs: 300 });
@@ -14,7 +13,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of created) await stack.api.call('job.remove', { id }).catch(() => undefined);
   await stack?.close();
 });
 
@@ -35,7 +33,6 @@ describe('GET /events', () => {
       if (ev.event === 'ready' && id === 0) {
         void stack.api.call('job.create', { name, image: 'busybox:latest', cmd: `echo '<i>'; sleep 1`, cpus: 0.25, memoryMb: 32, network: 'none' }).then((j) => {
           id = j.id;
-          created.push(j.id);
         });
       }
       if (ev.event !== 'job') return false;
@@ -66,7 +63,7 @@ describe('GET /events', () => {
     const name = uniqueName('webev');
     const events = await readEvents(res, (ev, all) => {
       if (ev.event === 'ready') {
-        void stack.api.call('job.create', { name, image: 'busybox:latest', cmd: 'true', cpus: 0.25, memoryMb: 32, network: 'none' }).then((j) => created.push(j.id));
+        void stack.api.call('job.create', { name, image: 'busybox:latest', cmd: 'true', cpus: 0.25, memoryMb: 32, network: 'none' });
       }
       return all.some((e) => e.event === 'job' && e.data.includes(name) && e.data.includes('>exited<'));
     });

@@ -6,7 +6,6 @@ import { browser, signIn, startWebStack, type Browser, type WebStack } from './w
 
 let stack: WebStack;
 let b: Browser;
-const created: number[] = [];
 
 const good = (over: Record<string, string> = {}) => ({
   name: uniqueName('web'),
@@ -22,9 +21,7 @@ const good = (over: Record<string, string> = {}) => ({
 });
 
 async function createViaApi(cmd: string, name = uniqueName('web')) {
-  const job = await stack.api.call('job.create', { name, image: 'busybox:latest', cmd, cpus: 0.25, memoryMb: 32, network: 'none' });
-  created.push(job.id);
-  return job;
+  return stack.api.call('job.create', { name, image: 'busybox:latest', cmd, cpus: 0.25, memoryMb: 32, network: 'none' });
 }
 
 beforeAll(async () => {
@@ -34,7 +31,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of created) await stack.api.call('job.remove', { id }).catch(() => undefined);
   await stack?.close();
 });
 
@@ -47,7 +43,6 @@ describe('create', () => {
     const { jobs } = await stack.api.call('job.list', { search: fields.name });
     expect(jobs).toHaveLength(1);
     const job = jobs[0]!;
-    created.push(job.id);
     expect(job).toMatchObject({ cpus: 0.25, memoryMb: 32, ioWeight: 700, timeoutSeconds: 60, env: { GREETING: 'hi there' }, network: 'none' });
     const page = await (await b.get('/')).text();
     expect(page).toContain(`Job ${job.id} “${fields.name}” created`);

@@ -5,12 +5,9 @@ import { browser, readEvents, signIn, startWebStack, type Browser, type WebStack
 
 let stack: WebStack;
 let b: Browser;
-const created: number[] = [];
 
 async function createJob(cmd: string) {
-  const job = await stack.api.call('job.create', { name: uniqueName('weblog'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 32, network: 'none' });
-  created.push(job.id);
-  return job;
+  return stack.api.call('job.create', { name: uniqueName('weblog'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 32, network: 'none' });
 }
 
 beforeAll(async () => {
@@ -20,7 +17,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of created) await stack.api.call('job.remove', { id }).catch(() => undefined);
   await stack?.close();
 });
 
