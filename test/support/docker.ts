@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../server/core/ports.js';
 import type { Job } from '../../server/protocol/index.js';
+import { makeJob } from './job.js';
 
 export function testDocker(): Docker {
   return process.env['DOCKER_HOST'] ? new Docker() : new Docker({ socketPath: '/var/run/docker.sock' });
@@ -20,31 +21,20 @@ let nextId = 900_000_000 + Math.floor(Math.random() * 50_000_000);
 /** A Job as core would hand it to the runtime; ids far above real ones so names never clash. */
 export function testJob(overrides: Partial<Job> = {}, tag = 't'): Job {
   const id = nextId++;
-  return {
+  return makeJob({
     id,
     name: `${tag}-${id}`,
     image: 'busybox:latest',
     cmd: 'sleep 30',
-    argv: null,
-    cpus: 0.5,
     memoryMb: 64,
-    ioWeight: 500,
     pidsLimit: 64,
-    timeoutSeconds: 0,
-    env: {},
-    network: 'bridge',
     status: 'pending',
-    reason: null,
-    exitCode: null,
     owner: 'test',
     createdAt: new Date().toISOString(),
     startedAt: null,
-    finishedAt: null,
     containerId: null,
-    enforced: null,
-    progress: null,
     ...overrides,
-  };
+  });
 }
 
 /** Adds the cjm.test label to a container the runtime created, so cleanup finds it even if the
