@@ -37,7 +37,6 @@ export function deferred<T = void>(): Deferred<T> {
 /** A clock that moves only when the test advances it; due timers fire in time order. */
 export interface FakeClock extends Clock {
   advance(ms: number): Promise<void>;
-  pendingTimers(): number;
 }
 export function createFakeClock(start = new Date('2026-01-01T00:00:00.000Z')): FakeClock {
   let now = start.getTime();
@@ -51,6 +50,8 @@ export function createFakeClock(start = new Date('2026-01-01T00:00:00.000Z')): F
       return () => timers.delete(id);
     },
     async advance(ms) {
+      // Work already under way arms its timers at the current time, before the clock moves.
+      await settle();
       const target = now + ms;
       for (;;) {
         const due = [...timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
@@ -63,7 +64,6 @@ export function createFakeClock(start = new Date('2026-01-01T00:00:00.000Z')): F
       now = target;
       await settle();
     },
-    pendingTimers: () => timers.size,
   };
 }
 

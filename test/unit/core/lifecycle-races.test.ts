@@ -44,8 +44,8 @@ function setup(options: LifecycleOptions = {}) {
     createdAt: clock.now(),
   });
   /** A job that was running before a restart, its container still there (running). */
-  async function runningJob(): Promise<{ job: Job; containerId: string }> {
-    const job = await store.insert(newJob('old'));
+  async function runningJob(name = 'old'): Promise<{ job: Job; containerId: string }> {
+    const job = await store.insert(newJob(name));
     const containerId = await runtime.create(job);
     await runtime.start(containerId, job);
     const running = await store.update(job.id, { status: 'running', containerId, startedAt: clock.now() });
@@ -118,6 +118,41 @@ describe('lifecycle races (in-memory ports)', () => {
     await clock.advance(retryIntervalMs);
     expect(store.peek(job.id)).toMatchObject({ status: 'exited', reason: 'completed', exitCode: 0 });
     expect(store.refused).toBe(3);
+    await lifecycle.close();
+  });
+
+  it('a job past its timeoutSeconds on the clock is stopped and ends timed_out', async () => {
+    const { clock, store, runtime, lifecycle, newJob } = setup();
+    runtime.events((e) => lifecycle.handleEvent(e));
+    const job = await store.insert({ ...newJob(), timeoutSeconds: 5 });
+    lifecycle.launch(job);
+    await settle();
+    expect(store.peek(job.id)?.status).toBe('running');
+
+    await clock.advance(4999);
+    expect(store.peek(job.id)?.status).toBe('running');
+    await clock.advance(1);
+    expect(store.peek(job.id)).toMatchObject({ status: 'exited', reason: 'timed_out', exitCode: 143 });
+    await lifecycle.close();
+  });
+
+  it('a kill (137) waits oomWaitMs on the clock for a late oom event before it counts as failed', async () => {
+    const { clock, store, runtime, lifecycle, runningJob } = setup({ oomWaitMs: 1000 });
+    runtime.events((e) => lifecycle.handleEvent(e));
+    const late = await runningJob();
+    const plain = await runningJob('plain');
+
+    runtime.exit(late.containerId, 137);
+    runtime.exit(plain.containerId, 137);
+    await clock.advance(300);
+    expect(store.peek(late.job.id)?.status).toBe('running');
+    runtime.emit({ type: 'oom', containerId: late.containerId, jobId: late.job.id });
+    await settle();
+    expect(store.peek(late.job.id)).toMatchObject({ status: 'exited', reason: 'oom_killed' });
+
+    expect(store.peek(plain.job.id)?.status).toBe('running');
+    await clock.advance(700);
+    expect(store.peek(plain.job.id)).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 137 });
     await lifecycle.close();
   });
 
