@@ -3,15 +3,9 @@
 import type { Job } from '../protocol/index.js';
 import { ContainerStartError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
 import { endedWithoutContainerPatch, errorPatch, startedPatch } from './job-state.js';
-import type { JobTracker } from './job-tracker.js';
-import type { Clock, JobRuntime, JobStore, LogStore, Logger } from './ports.js';
+import type { JobTracker, LifecycleDeps } from './job-tracker.js';
 
-export interface JobLauncherDeps {
-  store: JobStore;
-  runtime: JobRuntime;
-  logs: LogStore;
-  clock: Clock;
-  logger: Logger;
+export interface JobLauncherDeps extends LifecycleDeps {
   tracker: JobTracker;
 }
 

@@ -3,22 +3,12 @@
 // (Docker events, full reconciles), job-timeouts.ts, state-retry.ts (database outages) and
 // oom-watch.ts. This file wires them and adds stop, refresh and forget.
 import type { Job } from '../protocol/index.js';
-import type { JobBus } from './job-bus.js';
 import { createJobLauncher } from './job-launcher.js';
 import { createJobReconciler } from './job-reconciler.js';
 import { endedWithoutContainerPatch, isFinal } from './job-state.js';
-import { createJobTracker } from './job-tracker.js';
-import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEvent } from './ports.js';
+import { createJobTracker, type LifecycleDeps } from './job-tracker.js';
+import type { RuntimeEvent } from './ports.js';
 import { createStateRetry } from './state-retry.js';
-
-export interface LifecycleDeps {
-  store: JobStore;
-  runtime: JobRuntime;
-  logs: LogStore;
-  clock: Clock;
-  logger: Logger;
-  bus: JobBus;
-}
 
 export interface LifecycleOptions {
   /** Grace between SIGTERM and SIGKILL when a job hits its wall-clock timeout. */

@@ -4,16 +4,11 @@
 import type { Job } from '../protocol/index.js';
 import type { JobLauncher } from './job-launcher.js';
 import { activeStatuses, isFinal } from './job-state.js';
-import type { JobTracker } from './job-tracker.js';
-import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEvent } from './ports.js';
+import type { JobTracker, LifecycleDeps } from './job-tracker.js';
+import type { RuntimeEvent } from './ports.js';
 import type { StateRetry } from './state-retry.js';
 
-export interface JobReconcilerDeps {
-  store: JobStore;
-  runtime: JobRuntime;
-  logs: LogStore;
-  clock: Clock;
-  logger: Logger;
+export interface JobReconcilerDeps extends LifecycleDeps {
   tracker: JobTracker;
   launcher: JobLauncher;
   retry: StateRetry;

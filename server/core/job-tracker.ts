@@ -10,7 +10,8 @@ import { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
 import { createOomWatch, type OomWatch } from './oom-watch.js';
 import type { Clock, JobPatch, JobRuntime, JobStore, LogStore, Logger } from './ports.js';
 
-export interface JobTrackerDeps {
+/** The ports every part of the lifecycle works with. */
+export interface LifecycleDeps {
   store: JobStore;
   runtime: JobRuntime;
   logs: LogStore;
@@ -41,7 +42,7 @@ export interface JobTracker {
   applyState(job: Job): Promise<Job>;
 }
 
-export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOptions): JobTracker {
+export function createJobTracker(deps: LifecycleDeps, options: JobTrackerOptions): JobTracker {
   const { store, runtime, logs, clock, bus } = deps;
   const queue = createKeyedQueue();
   const intents = new Map<number, StopIntent>();

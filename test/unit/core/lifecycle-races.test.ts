@@ -14,6 +14,7 @@ import {
   quietLogger,
   settle,
 } from '../../support/fake-ports.js';
+import { newJob } from '../../support/job.js';
 
 const retryIntervalMs = 2000;
 
@@ -29,37 +30,24 @@ function setup(options: LifecycleOptions = {}) {
   const seen: Job[] = [];
   bus.subscribe({ user: 'admin', admin: true }, { updated: (job) => seen.push(job), removed: () => undefined });
   const lifecycle = createLifecycle({ store, runtime, logs, clock, logger: quietLogger, bus }, { retryIntervalMs, ...options });
-  const newJob = (name = 'quick'): NewJob => ({
-    name,
-    image: 'busybox',
-    cmd: 'echo hi',
-    cpus: 0.5,
-    memoryMb: 64,
-    ioWeight: 500,
-    pidsLimit: 512,
-    timeoutSeconds: 0,
-    env: {},
-    network: 'bridge',
-    owner: 'admin',
-    createdAt: clock.now(),
-  });
+  const spec = (over: Partial<NewJob> = {}) => newJob({ createdAt: clock.now(), ...over });
   /** A job that was running before a restart, its container still there (running). */
-  async function runningJob(name = 'old'): Promise<{ job: Job; containerId: string }> {
-    const job = await store.insert(newJob(name));
+  async function runningJob(): Promise<{ job: Job; containerId: string }> {
+    const job = await store.insert(spec());
     const containerId = await runtime.create(job);
     await runtime.start(containerId, job);
     const running = await store.update(job.id, { status: 'running', containerId, startedAt: clock.now() });
     trace.length = 0;
     return { job: running!, containerId };
   }
-  return { trace, clock, store, runtime, logs, lifecycle, seen, newJob, runningJob };
+  return { trace, clock, store, runtime, logs, lifecycle, seen, spec, runningJob };
 }
 
 describe('lifecycle races (in-memory ports)', () => {
   it('a stop during the pull ends the job exited/stopped and never creates a container', async () => {
-    const { store, runtime, lifecycle, newJob } = setup();
+    const { store, runtime, lifecycle, spec } = setup();
     runtime.holdPull = deferred();
-    const job = await store.insert(newJob());
+    const job = await store.insert(spec());
     lifecycle.launch(job);
     await settle();
 
@@ -122,9 +110,9 @@ describe('lifecycle races (in-memory ports)', () => {
   });
 
   it('a job past its timeoutSeconds on the clock is stopped and ends timed_out', async () => {
-    const { clock, store, runtime, lifecycle, newJob } = setup();
+    const { clock, store, runtime, lifecycle, spec } = setup();
     runtime.events((e) => lifecycle.handleEvent(e));
-    const job = await store.insert({ ...newJob(), timeoutSeconds: 5 });
+    const job = await store.insert(spec({ timeoutSeconds: 5 }));
     lifecycle.launch(job);
     await settle();
     expect(store.peek(job.id)?.status).toBe('running');
@@ -140,7 +128,7 @@ describe('lifecycle races (in-memory ports)', () => {
     const { clock, store, runtime, lifecycle, runningJob } = setup({ oomWaitMs: 1000 });
     runtime.events((e) => lifecycle.handleEvent(e));
     const late = await runningJob();
-    const plain = await runningJob('plain');
+    const plain = await runningJob();
 
     runtime.exit(late.containerId, 137);
     runtime.exit(plain.containerId, 137);
@@ -158,10 +146,10 @@ describe('lifecycle races (in-memory ports)', () => {
 
   describe('a quick job whose die event comes before running is stored', () => {
     it('ends exited/completed when the event is delivered during start', async () => {
-      const { store, runtime, lifecycle, seen, newJob } = setup();
+      const { store, runtime, lifecycle, seen, spec } = setup();
       runtime.events((e) => lifecycle.handleEvent(e));
       runtime.holdStart = deferred();
-      const job = await store.insert(newJob());
+      const job = await store.insert(spec());
       lifecycle.launch(job);
       await settle();
       const [containerId] = runtime.created;
@@ -176,7 +164,7 @@ describe('lifecycle races (in-memory ports)', () => {
     });
 
     it('ends exited/completed when the event is lost to an event-stream reconnect during start', async () => {
-      const { store, runtime, lifecycle, seen, newJob } = setup();
+      const { store, runtime, lifecycle, seen, spec } = setup();
       runtime.events((e) => lifecycle.handleEvent(e));
       await settle();
       // The stream drops while the container starts and exits at once; its resync's reconcile skips
@@ -188,7 +176,7 @@ describe('lifecycle races (in-memory ports)', () => {
         runtime.emit({ type: 'resync' });
         return {};
       };
-      const job = await store.insert(newJob());
+      const job = await store.insert(spec());
       lifecycle.launch(job);
       await settle();
 
