@@ -80,7 +80,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const clock = createSystemClock();
     // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
     const runtime = createDockerRuntime(
-      { docker: new Docker(), logger },
+      { docker: new Docker(), logger, clock },
       // Docker's own copy is kept at twice cjm's cap, so a resume after a restart can always skip
       // exactly what cjm already stored.
       { instance: config.instance, logMaxSize: `${Math.ceil((2 * config.logMaxBytes) / (1024 * 1024))}m` },

@@ -1,7 +1,7 @@
 // Tokens: generated here, stored only as hashes (TokenStore), checked on every connection.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenStore } from './ports.js';
-import type { AuthService, Caller } from './service.js';
+import type { AuthService, Caller } from './api.js';
 
 export interface AuthDeps {
   tokens: TokenStore;

@@ -1,3 +1,4 @@
+// The wall clock for every part of the server; timers never keep the process alive.
 import type { Clock } from './ports.js';
 
 export function createSystemClock(): Clock {

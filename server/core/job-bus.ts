@@ -1,5 +1,5 @@
 import type { Job } from '../protocol/index.js';
-import type { Caller, JobListener } from './service.js';
+import type { Caller, JobListener } from './api.js';
 
 /** Fans job changes out to subscribers who may see them: the owner, and admins. */
 export interface JobBus {

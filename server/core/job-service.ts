@@ -1,12 +1,12 @@
-// The job service: what every JSON-RPC method does, behind access checks. Lifecycle work (Docker,
-// timers, events) is in job-lifecycle.ts.
+// The job service: the implementation of api.ts's JobService, what every JSON-RPC method does, behind
+// access checks. Lifecycle work (Docker, timers, events) is in job-lifecycle.ts.
 import { invalidParams, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
 import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
-import type { Caller, JobService } from './service.js';
+import type { Caller, JobService } from './api.js';
 
 export interface JobServiceDeps {
   store: JobStore;
@@ -45,7 +45,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
 
   async function hostInfo() {
-    if (!info || Date.now() - info.at > infoTtlMs) info = { value: await runtime.info(), at: Date.now() };
+    if (!info || clock.now().getTime() - info.at > infoTtlMs) info = { value: await runtime.info(), at: clock.now().getTime() };
     return info.value;
   }
 

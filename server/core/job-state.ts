@@ -1,5 +1,6 @@
 // The job lifecycle as pure functions: pending -> running -> exited | error (and pending -> exited |
-// error directly). Final states never change. I/O lives in job-service.ts.
+// error directly). Final states never change. The I/O that applies them lives in job-tracker.ts and the
+// lifecycle parts around it (see job-lifecycle.ts).
 import type { ExitReason, Job, JobStatus } from '../protocol/index.js';
 import type { ContainerState, JobPatch } from './ports.js';
 

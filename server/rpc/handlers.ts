@@ -15,7 +15,7 @@ import {
   type ValidParamsOf,
 } from '../protocol/index.js';
 import type { Clock, Logger } from '../core/ports.js';
-import type { AuthService, Caller, JobService } from '../core/service.js';
+import type { AuthService, Caller, JobService } from '../core/api.js';
 import { logRpcError, toErrorResponse } from './error-map.js';
 import type { CallContext, Session } from './session.js';
 

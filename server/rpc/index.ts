@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock, Logger } from '../core/ports.js';
-import type { AuthService, JobService } from '../core/service.js';
+import type { AuthService, JobService } from '../core/api.js';
 import { createDispatcher } from './dispatch.js';
 import { defaultMaxFrameBytes } from './frames.js';
 import { createRpcHandlers } from './handlers.js';

@@ -10,7 +10,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from '../protocol/index.js';
-import type { AuthService } from '../core/service.js';
+import type { AuthService } from '../core/api.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Session, SessionTransport } from './session.js';
 

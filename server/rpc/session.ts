@@ -1,7 +1,7 @@
 // One connection's state, whatever carries it (a WebSocket, or the in-process LocalApi): who it is,
 // its subscriptions, its rate limiter, and how to push a notification to it.
 import type { NotificationName, NotificationOf } from '../protocol/index.js';
-import type { Caller } from '../core/service.js';
+import type { Caller } from '../core/api.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 /** What a transport gives a session. */

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../core/ports.js';
-import type { AuthService, Caller } from '../core/service.js';
+import type { AuthService, Caller } from '../core/api.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Session, SessionTransport } from './session.js';
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createClient } from '../../server/protocol/client.js';
 import type { Job } from '../../server/protocol/index.js';
-import type { AuthService, JobService } from '../../server/core/service.js';
+import type { AuthService, JobService } from '../../server/core/api.js';
 import { createRpcServer } from '../../server/rpc/index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,3 +1,4 @@
+import type { NewJob } from '../../server/core/ports.js';
 import type { Job } from '../../server/protocol/index.js';
 
 /** A job as the server returns it, for tests of pure code; override what a test is about. */
@@ -26,5 +27,28 @@ export function makeJob(over: Partial<Job> = {}): Job {
     enforced: null,
     progress: null,
     ...over,
+  };
+}
+
+let counter = 0;
+
+/** What the service hands the store to insert; the name is unique per call. */
+export function newJob(overrides: Partial<NewJob> = {}): NewJob {
+  counter += 1;
+  return {
+    name: `job-${process.pid}-${counter}`,
+    image: 'busybox:latest',
+    cmd: 'echo hello; sleep 1',
+    argv: undefined,
+    cpus: 0.5,
+    memoryMb: 64,
+    ioWeight: 500,
+    pidsLimit: 512,
+    timeoutSeconds: 0,
+    env: {},
+    network: 'bridge',
+    owner: 'alice',
+    createdAt: new Date(),
+    ...overrides,
   };
 }

@@ -5,7 +5,7 @@ import { ContainerStartError, DockerUnavailableError } from '../../core/errors.j
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
-import { createSystemClock } from './clock.js';
+import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
 import { containerState, type DockerState } from './container-state.js';
 import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../../server/core/ports.js';
-import { createSystemClock } from '../../../server/adapters/docker/clock.js';
+import { createSystemClock } from '../../../server/core/clock.js';
 import { createLineSplitter, mapDockerEvent } from '../../../server/adapters/docker/event-map.js';
 import { watchEvents, type EventSource } from '../../../server/adapters/docker/events.js';
 import { silentLogger, waitFor } from '../../support/docker.js';

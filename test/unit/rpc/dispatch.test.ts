@@ -2,7 +2,7 @@
 // The JobService here is a small hand-written fake: these tests are about the rpc layer only.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError, type Job, type NotificationName } from '../../../server/protocol/index.js';
-import type { AuthService, FollowSink, JobListener, JobService } from '../../../server/core/service.js';
+import type { AuthService, FollowSink, JobListener, JobService } from '../../../server/core/api.js';
 import { createDispatcher } from '../../../server/rpc/dispatch.js';
 import { createRpcHandlers } from '../../../server/rpc/handlers.js';
 import { connectLocal } from '../../../server/rpc/local.js';

@@ -1,4 +1,5 @@
-// What the rpc layer (and through it the web app) calls. createJobService in job-service.ts implements it.
+// The API of core: what the rpc layer (and through it the web app) calls. Implemented by
+// createJobService (job-service.ts) and createAuthService (auth.ts).
 import type { Identity, Job, JobSpec, JobStats, ResultOf, SystemInfo, ValidParamsOf } from '../protocol/index.js';
 import type { LogFollowChunk } from './ports.js';
 
