@@ -77,9 +77,10 @@ export function invalidParams(field: string, reason: string): RpcError {
 
 /** -32602 for one or more bad fields: message and `field`/`reason` name the first. */
 export function invalidParamsList(problems: readonly InvalidParamsData[]): RpcError {
-  const [first = { field: 'params', reason: 'invalid' }] = problems;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  const data: InvalidParamsErrorData = { field: first.field, reason: first.reason, errors: problems.length ? [...problems] : [first] };
+  const errors = problems.length ? [...problems] : [{ field: 'params', reason: 'invalid' }];
+  const first = errors[0]!;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  const data: InvalidParamsErrorData = { field: first.field, reason: first.reason, errors };
   return new RpcError(ErrorCode.InvalidParams, `Invalid params: ${first.field}: ${first.reason}${more}`, data);
 }
 

@@ -21,7 +21,6 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], params: object): Invali
   for (const issue of issues) {
     for (const p of issueProblems(issue, params)) if (!byField.has(p.field)) byField.set(p.field, p.reason);
   }
-  if (byField.size === 0) return [{ field: 'params', reason: 'invalid' }];
   return [...byField].map(([field, reason]) => ({ field, reason }));
 }
 
