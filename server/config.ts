@@ -33,6 +33,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Per user, over pending + running jobs; exceeding one answers 4029. */
   readonly quotas: Readonly<{ jobs: number; cpus: number; memoryMb: number }>;
+  /** CJM_RETENTION in ms: finished jobs older than this are removed; undefined keeps them forever. */
+  readonly retentionMs: number | undefined;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -79,6 +81,20 @@ const intSchema = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+const durationUnitsMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const durationMaxMs = 3650 * durationUnitsMs.d;
+
+// A whole number and a unit: 30m, 12h, 7d (s for tests).
+const durationSchema = z.string().transform((s, ctx) => {
+  const m = /^([1-9][0-9]{0,9})(s|m|h|d)$/.exec(s);
+  const ms = m ? Number(m[1]) * durationUnitsMs[m[2] as keyof typeof durationUnitsMs] : NaN;
+  if (!m || ms > durationMaxMs) {
+    ctx.addIssue({ code: 'custom', message: `must be a whole number and a unit s, m, h or d, up to 3650d (e.g. 7d, 12h, 30m), got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const boolSchema = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((s) => s === 'true' || s === '1' || s === 'yes');
 
 /** One entry per variable: its schema and default. Order is the order errors are reported in. */
@@ -104,6 +120,7 @@ const variables = {
   CJM_QUOTA_JOBS: { schema: intSchema(1, 100_000), default: '50' },
   CJM_QUOTA_CPUS: { schema: intSchema(1, 100_000), default: '32' },
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
+  CJM_RETENTION: { schema: durationSchema, default: undefined },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
 } as const;
 
@@ -144,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       cpus: required(read(env, 'CJM_QUOTA_CPUS')),
       memoryMb: required(read(env, 'CJM_QUOTA_MEMORY_MB')),
     }),
+    retentionMs: read(env, 'CJM_RETENTION'),
     dockerHost: read(env, 'DOCKER_HOST'),
   };
   return Object.freeze(config);

@@ -78,6 +78,12 @@ export function hints(context: KeyContext, table: readonly KeyBinding[] = keyBin
     .join('  ');
 }
 
+/** stdout and stderr are two pipes: their relative order is only known to about a millisecond. */
+export const logOrderNote = [
+  '  Order is exact within stdout and within stderr; an stdout and an',
+  '  stderr write less than ~1 ms apart may show in swapped order.',
+];
+
 /** The `?` overlay: every binding, grouped by pane. */
 export function helpLines(table: readonly KeyBinding[] = keyBindings): string[] {
   const lines: string[] = [];
@@ -86,6 +92,7 @@ export function helpLines(table: readonly KeyBinding[] = keyBindings): string[] 
     for (const b of table.filter((x) => x.contexts.includes(context))) {
       lines.push(`  ${b.label.padEnd(8)} ${b.description}${b.dangerous ? ' (asks first)' : ''}`);
     }
+    if (context === 'log') lines.push(...logOrderNote);
     lines.push('');
   }
   lines.push('Esc or ? closes this help');

@@ -25,6 +25,10 @@ export interface JobService {
   refresh(caller: Caller, id: number): Promise<Job>;
   stop(caller: Caller, id: number, timeoutSeconds: number): Promise<Job>;
   remove(caller: Caller, id: number): Promise<ResultOf<'job.remove'>>;
+  /** The caller's own finished jobs of one status (admins included), each removed as by remove. */
+  removeMany(caller: Caller, params: ValidParamsOf<'job.removeMany'>): Promise<ResultOf<'job.removeMany'>>;
+  /** A new job with the spec of one the caller may see, owned by the caller. */
+  rerun(caller: Caller, params: ValidParamsOf<'job.rerun'>): Promise<Job>;
   logs(caller: Caller, params: ValidParamsOf<'job.logs'>): Promise<ResultOf<'job.logs'>>;
   /** Checks access, then streams; returns the cancel function. */
   follow(caller: Caller, params: ValidParamsOf<'job.follow'>, sink: FollowSink): Promise<() => void>;

@@ -1,11 +1,13 @@
 // The job service: the implementation of api.ts's JobService, what every JSON-RPC method does, behind
 // access checks. Lifecycle work (Docker, timers, events) is in job-lifecycle.ts.
-import { invalidParams, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
-import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, QuotaExceededError } from './errors.js';
+import { finishedStatuses, invalidParams, invalidParamsList, type InvalidParamsData, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
+import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
+import type { Clock, FinishedQuery, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
+import { rerunNames, specOfJob } from './rerun.js';
+import { createRetentionSweep } from './retention.js';
 import type { Caller, JobService } from './api.js';
 
 export interface JobServiceDeps {
@@ -30,7 +32,17 @@ export interface JobServiceOptions extends LifecycleOptions {
   quotas?: Partial<Quotas>;
   /** How long host capacity (CPUs, memory) read from Docker is reused. */
   infoTtlMs?: number;
+  /** CJM_RETENTION: finished jobs older than this are removed by a periodic sweep; unset keeps them. */
+  retentionMs?: number;
+  /** Time between retention sweeps (default: see createRetentionSweep). */
+  retentionIntervalMs?: number;
 }
+
+/** Jobs listed (and removed) per round of job.removeMany and the retention sweep. */
+const removePage = 200;
+/** Names job.rerun looks at per query, and in all before it gives up. */
+const rerunNameBatch = 20;
+const rerunNameAttempts = 200;
 
 export const defaultQuotas: Quotas = { jobs: 50, cpus: 32, memoryMb: 65536 };
 
@@ -59,8 +71,10 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   async function checkCapacity(caller: Caller, spec: JobSpec) {
     await runtime.ping();
     const { capacity } = await hostInfo();
-    if (spec.cpus > capacity.cpus) throw invalidParams('cpus', `must be at most ${capacity.cpus} (this host's CPUs)`);
-    if (spec.memoryMb > capacity.memoryMb) throw invalidParams('memoryMb', `must be at most ${capacity.memoryMb} (this host's memory in MB)`);
+    const tooBig: InvalidParamsData[] = [];
+    if (spec.cpus > capacity.cpus) tooBig.push({ field: 'cpus', reason: `must be at most ${capacity.cpus} (this host's CPUs)` });
+    if (spec.memoryMb > capacity.memoryMb) tooBig.push({ field: 'memoryMb', reason: `must be at most ${capacity.memoryMb} (this host's memory in MB)` });
+    if (tooBig.length) throw invalidParamsList(tooBig);
     const usage = await store.usage(caller.user);
     const over = (what: string, used: number, asked: number, limit: number) =>
       new QuotaExceededError(`Quota exceeded: ${what}: ${caller.user} uses ${round(used)}, asks ${round(asked)} more, limit ${limit}`);
@@ -69,17 +83,54 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     if (usage.memoryMb + spec.memoryMb > quotas.memoryMb) throw over('memoryMb', usage.memoryMb, spec.memoryMb, quotas.memoryMb);
   }
 
+  async function create(caller: Caller, spec: JobSpec): Promise<Job> {
+    // One create at a time per user, so two concurrent creates cannot both pass the quota check.
+    const job = await perUser.run(caller.user, async () => {
+      await checkCapacity(caller, spec);
+      return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
+    });
+    bus.updated(job);
+    lifecycle.launch(job);
+    return job;
+  }
+
+  /** The one way a job goes: container, record and log data (job.remove, removeMany, retention). */
+  async function removeJob(job: Job): Promise<void> {
+    // Container first: if Docker is down we fail with 5003 and keep the record and logs.
+    if (job.containerId) await runtime.remove(job.containerId);
+    await lifecycle.forget(job);
+    const current = (await store.get(job.id)) ?? job;
+    if (current.containerId && current.containerId !== job.containerId) await runtime.remove(current.containerId);
+    await logs.remove(job.id);
+    // Removed meanwhile by another call: that one told the listeners.
+    if (await store.delete(job.id)) bus.removed(job);
+  }
+
+  /** Removes every finished job matching, newest first, a page at a time; answers their ids. */
+  async function removeFinished(query: Omit<FinishedQuery, 'limit' | 'beforeId'>): Promise<number[]> {
+    const removed: number[] = [];
+    let beforeId: number | undefined;
+    for (;;) {
+      const page = await store.listFinished({ ...query, limit: removePage, beforeId });
+      for (const job of page) {
+        await removeJob(job);
+        removed.push(job.id);
+      }
+      const last = page[page.length - 1];
+      if (page.length < removePage || !last) return removed;
+      beforeId = last.id;
+    }
+  }
+
+  const retention = options.retentionMs
+    ? createRetentionSweep(
+        { clock, logger, removeFinishedBefore: (before) => removeFinished({ owner: null, statuses: finishedStatuses, finishedBefore: before }) },
+        { retentionMs: options.retentionMs, intervalMs: options.retentionIntervalMs },
+      )
+    : null;
+
   return {
-    async create(caller, spec) {
-      // One create at a time per user, so two concurrent creates cannot both pass the quota check.
-      const job = await perUser.run(caller.user, async () => {
-        await checkCapacity(caller, spec);
-        return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
-      });
-      bus.updated(job);
-      lifecycle.launch(job);
-      return job;
-    },
+    create,
 
     async list(caller, params) {
       let beforeId: number | undefined;
@@ -110,21 +161,40 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     },
 
     async remove(caller, id): Promise<ResultOf<'job.remove'>> {
-      const job = await visible(caller, id);
-      // Container first: if Docker is down we fail with 5003 and keep the record and logs.
-      if (job.containerId) await runtime.remove(job.containerId);
-      await lifecycle.forget(job);
-      const current = (await store.get(id)) ?? job;
-      if (current.containerId && current.containerId !== job.containerId) await runtime.remove(current.containerId);
-      await logs.remove(id);
-      await store.delete(id);
-      bus.removed(job);
+      await removeJob(await visible(caller, id));
       return { id, removed: true };
+    },
+
+    async removeMany(caller, params) {
+      const finishedBefore = params.olderThanSeconds === undefined ? undefined : new Date(clock.now().getTime() - params.olderThanSeconds * 1000);
+      // Admins too clear only their own: a bulk delete of other users' work is one typo away.
+      return { removed: await removeFinished({ owner: caller.user, statuses: [params.status], finishedBefore }) };
+    },
+
+    async rerun(caller, params) {
+      const original = await visible(caller, params.id);
+      const spec = specOfJob(original);
+      if (params.name !== undefined) return create(caller, { ...spec, name: params.name });
+      // The first free name of a batch; one that is taken meanwhile (4009) moves on to the next.
+      for (let skip = 0; skip < rerunNameAttempts; ) {
+        const candidates = rerunNames(original.name, rerunNameBatch, skip);
+        const taken = new Set((await store.takenNames(candidates)).map((n) => n.toLowerCase()));
+        for (const name of candidates) {
+          skip++;
+          if (taken.has(name.toLowerCase())) continue;
+          try {
+            return await create(caller, { ...spec, name });
+          } catch (e) {
+            if (!(e instanceof NameTakenError)) throw e;
+          }
+        }
+      }
+      throw new NameTakenError(`${original.name} (no free -N suffix in ${rerunNameAttempts} tries; give a name)`);
     },
 
     async logs(caller, params) {
       await visible(caller, params.id);
-      return { id: params.id, ...(await logs.tail(params.id, params.tailBytes, params.stream)) };
+      return { id: params.id, ...(await logs.tail(params.id, params.tailBytes, params.stream, params.timestamps)) };
     },
 
     async follow(caller, params, sink) {
@@ -161,9 +231,11 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
         if (!(e instanceof DockerUnavailableError)) throw e;
         logger.warn({ err: e }, 'Docker is unreachable; reconciling when it comes back');
       }
+      retention?.start();
     },
 
     async close() {
+      await retention?.close();
       events?.close();
       events = null;
       await lifecycle.close();

@@ -1,5 +1,5 @@
 // The interfaces core needs from the outside world. Adapters implement them; core never imports one.
-import type { Enforced, ExitReason, Job, JobSpec, JobStatus, LogStream, SystemInfo, JobStats } from '../protocol/index.js';
+import type { Enforced, ExitReason, FinishedStatus, Job, JobSpec, JobStatus, LogStream, SystemInfo, JobStats } from '../protocol/index.js';
 
 export interface Clock {
   now(): Date;
@@ -39,6 +39,18 @@ export interface JobQuery {
   beforeId?: number;
 }
 
+/** Finished jobs to clear (job.removeMany, the retention sweep). */
+export interface FinishedQuery {
+  /** null = every owner (the retention sweep). */
+  owner: string | null;
+  statuses: readonly FinishedStatus[];
+  /** Only jobs with finishedAt before this. */
+  finishedBefore?: Date;
+  limit: number;
+  /** Return jobs with id < beforeId (newest first), for paging. */
+  beforeId?: number;
+}
+
 export interface JobStore {
   /** Throws NameTakenError when the name exists. */
   insert(job: NewJob): Promise<Job>;
@@ -50,6 +62,9 @@ export interface JobStore {
    * after the update, or null if no row matched (gone, or status moved on). */
   update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]): Promise<Job | null>;
   delete(id: number): Promise<boolean>;
+  /** Which of these names are taken (compared as the unique key does: without regard to case). */
+  takenNames(names: readonly string[]): Promise<string[]>;
+  listFinished(query: FinishedQuery): Promise<Job[]>;
   /** Totals over a user's pending+running jobs, for quotas. */
   usage(owner: string): Promise<{ jobs: number; cpus: number; memoryMb: number }>;
 }
@@ -146,7 +161,8 @@ export interface OutputSource {
 
 export interface LogTail {
   text: string;
-  chunks: { stream: LogStream; text: string }[];
+  /** With timestamps, each chunk has `at` and chunks split where the time changes. */
+  chunks: { stream: LogStream; text: string; at?: string }[];
   size: number;
   truncated: boolean;
 }
@@ -156,6 +172,8 @@ export interface LogFollowChunk {
   data: string;
   offset: number;
   nextOffset: number;
+  /** When the first byte of data was received (ISO 8601). */
+  at: string;
 }
 
 export interface LogStore {
@@ -164,7 +182,7 @@ export interface LogStore {
   capture(job: Job, containerId: string): Promise<void>;
   /** Resolves when capture of the job has drained (its container ended and all output is stored). */
   drained(jobId: number): Promise<void>;
-  tail(jobId: number, tailBytes: number, stream: 'all' | LogStream): Promise<LogTail>;
+  tail(jobId: number, tailBytes: number, stream: 'all' | LogStream, timestamps?: boolean): Promise<LogTail>;
   /** Calls onChunk for stored output from fromOffset (default: the end) and for new output as it
    * arrives; onEnd when the job's capture finishes or the follow is dropped for falling behind. */
   follow(

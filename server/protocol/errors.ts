@@ -31,7 +31,7 @@ export const errorTable: readonly ErrorInfo[] = [
   { code: -32700, name: 'ParseError', message: 'Parse error', when: 'the frame is not valid JSON' },
   { code: -32600, name: 'InvalidRequest', message: 'Invalid request', when: 'the frame is not a JSON-RPC 2.0 request, is an empty batch, or is over 1 MiB' },
   { code: -32601, name: 'MethodNotFound', message: 'Method not found', when: 'the method does not exist' },
-  { code: -32602, name: 'InvalidParams', message: 'Invalid params', when: 'a parameter is missing or wrong; `data: {field, reason}` names it' },
+  { code: -32602, name: 'InvalidParams', message: 'Invalid params', when: 'a parameter is missing or wrong; `data: {field, reason}` names the first, `data.errors: [{field, reason}]` every one' },
   { code: -32603, name: 'InternalError', message: 'Internal error', when: 'an unexpected server fault; the cause is logged on the server, never sent' },
   { code: 4001, name: 'Unauthenticated', message: 'Not authenticated', when: 'no valid token was presented (Bearer header or `auth.login`)' },
   { code: 4004, name: 'JobNotFound', message: 'Job not found', when: 'no such job, or it belongs to another user' },
@@ -45,6 +45,11 @@ export const errorTable: readonly ErrorInfo[] = [
 export interface InvalidParamsData {
   field: string;
   reason: string;
+}
+
+/** -32602's data: the first bad field, and (v1.1) every bad field. */
+export interface InvalidParamsErrorData extends InvalidParamsData {
+  errors: InvalidParamsData[];
 }
 
 /** An error that goes to the client as-is: its code comes from the table, its message is safe to show. */
@@ -67,7 +72,16 @@ export function errorInfo(code: number): ErrorInfo {
 }
 
 export function invalidParams(field: string, reason: string): RpcError {
-  return new RpcError(ErrorCode.InvalidParams, `Invalid params: ${field}: ${reason}`, { field, reason } satisfies InvalidParamsData);
+  return invalidParamsList([{ field, reason }]);
+}
+
+/** -32602 for one or more bad fields: message and `field`/`reason` name the first. */
+export function invalidParamsList(problems: readonly InvalidParamsData[]): RpcError {
+  const errors = problems.length ? [...problems] : [{ field: 'params', reason: 'invalid' }];
+  const first = errors[0]!;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  const data: InvalidParamsErrorData = { field: first.field, reason: first.reason, errors };
+  return new RpcError(ErrorCode.InvalidParams, `Invalid params: ${first.field}: ${first.reason}${more}`, data);
 }
 
 export function isRpcError(e: unknown): e is RpcError {

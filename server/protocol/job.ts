@@ -20,6 +20,7 @@ export const limits = {
   pidsLimitDefault: 512,
   pidsLimitMax: 32768,
   timeoutSecondsMax: 30 * 24 * 3600,
+  olderThanSecondsMax: 10 * 365 * 24 * 3600,
 } as const;
 
 export const jobStatuses = ['pending', 'running', 'exited', 'error'] as const;
@@ -174,3 +175,24 @@ export const jobStopParamsSchema = z.strictObject({
   timeoutSeconds: z.number().int('must be a whole number').min(0, 'must be 0-300').max(300, 'must be 0-300').default(10),
 });
 export const jobRemoveResultSchema = z.object({ id: z.number().int(), removed: z.literal(true) });
+
+export const jobRerunParamsSchema = z.strictObject({
+  id: jobIdSchema,
+  name: jobNameSchema.optional().describe("The new job's name; default: the original's with the next free -2, -3, ... suffix"),
+});
+
+/** Finished statuses job.removeMany clears. */
+export const finishedStatuses = ['exited', 'error'] as const;
+export type FinishedStatus = (typeof finishedStatuses)[number];
+
+export const jobRemoveManyParamsSchema = z.strictObject({
+  status: z.enum(finishedStatuses),
+  olderThanSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 or more')
+    .max(limits.olderThanSecondsMax, `must be at most ${limits.olderThanSecondsMax} (10 years)`)
+    .optional()
+    .describe('Only jobs that finished at least this long ago; default: all of them'),
+});
+export const jobRemoveManyResultSchema = z.object({ removed: z.array(z.number().int()).describe('Ids of the removed jobs') });

@@ -15,9 +15,14 @@ export const jobLogsParamsSchema = z.strictObject({
     .max(logLimits.tailMax, `must be 0-${logLimits.tailMax}`)
     .default(logLimits.tailDefault),
   stream: z.enum(['all', 'stdout', 'stderr']).default('all'),
+  timestamps: z.boolean().default(false).describe('Give each chunk its time (at); chunks then split where the time changes'),
 });
 
-export const logChunkSchema = z.object({ stream: z.enum(logStreams), text: z.string() });
+export const logChunkSchema = z.object({
+  stream: z.enum(logStreams),
+  text: z.string(),
+  at: z.string().optional().describe('With timestamps: when cjm received the chunk\'s first byte (ISO 8601)'),
+});
 export type LogChunk = z.infer<typeof logChunkSchema>;
 
 export const jobLogsResultSchema = z.object({
@@ -57,6 +62,7 @@ export const jobLogNotificationSchema = z.object({
   data: z.string(),
   offset: z.number().int(),
   nextOffset: z.number().int(),
+  at: z.string().describe('When cjm received the first byte of data (ISO 8601)'),
 });
 export type JobLogNotification = z.infer<typeof jobLogNotificationSchema>;
 

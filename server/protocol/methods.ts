@@ -7,6 +7,9 @@ import {
   jobIdParamsSchema,
   jobStopParamsSchema,
   jobRemoveResultSchema,
+  jobRerunParamsSchema,
+  jobRemoveManyParamsSchema,
+  jobRemoveManyResultSchema,
 } from './job.js';
 import {
   jobLogsParamsSchema,
@@ -40,7 +43,9 @@ export const methods = {
   'job.refresh': def({ params: jobIdParamsSchema, result: jobSchema, summary: 'Re-read a job\'s state from Docker' }),
   'job.stop': def({ params: jobStopParamsSchema, result: jobSchema, summary: 'SIGTERM, then kill after timeoutSeconds; the container is kept. Idempotent on a finished job' }),
   'job.remove': def({ params: jobIdParamsSchema, result: jobRemoveResultSchema, summary: 'Remove the container, the record and the log data. Irreversible' }),
-  'job.logs': def({ params: jobLogsParamsSchema, result: jobLogsResultSchema, summary: 'The last tailBytes of a job\'s output' }),
+  'job.rerun': def({ params: jobRerunParamsSchema, result: jobSchema, summary: 'Create a new job with the spec of one you may see, owned by you; answers like job.create' }),
+  'job.removeMany': def({ params: jobRemoveManyParamsSchema, result: jobRemoveManyResultSchema, summary: 'Remove your finished jobs of one status (optionally only those finished at least olderThanSeconds ago), as job.remove does each' }),
+  'job.logs': def({ params: jobLogsParamsSchema, result: jobLogsResultSchema, summary: 'The last tailBytes of a job\'s output; with timestamps, each chunk says when cjm received it' }),
   'job.follow': def({ params: jobFollowParamsSchema, result: subscriptionResultSchema, summary: 'Stream output as job.log notifications until job.logEnd or job.unfollow' }),
   'job.unfollow': def({ params: unfollowParamsSchema, result: okResultSchema, summary: 'Stop a follow' }),
   'job.stats': def({ params: jobIdParamsSchema, result: jobStatsResultSchema, summary: 'Live resource use of a running job' }),

@@ -1,27 +1,35 @@
 import type { z } from 'zod';
-import { invalidParams } from './errors.js';
+import { invalidParams, invalidParamsList, type InvalidParamsData } from './errors.js';
 import { methods, type MethodName, type ValidParamsOf } from './methods.js';
 
-/** Validate params for a method; throws RpcError -32602 naming the first bad field. Absent params
- * (JSON-RPC allows omitting them) count as `{}`. Positional (array) params are refused. */
+/** Validate params for a method; throws RpcError -32602 naming the first bad field, with every bad
+ * field in data.errors (a form can mark them all at once). Absent params (JSON-RPC allows omitting
+ * them) count as `{}`. Positional (array) params are refused. */
 export function validateParams<M extends MethodName>(method: M, params: unknown): ValidParamsOf<M> {
   if (params === undefined) params = {};
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw invalidParams('params', 'must be an object with named fields');
   }
   const parsed = (methods[method].params as z.ZodType).safeParse(params);
-  if (!parsed.success) throw issueToError(parsed.error.issues[0], params);
+  if (!parsed.success) throw invalidParamsList(problemsOf(parsed.error.issues, params));
   return parsed.data as ValidParamsOf<M>;
 }
 
-function issueToError(issue: z.core.$ZodIssue | undefined, params: object) {
-  if (!issue) return invalidParams('params', 'invalid');
+/** One problem per bad field, in zod's order (a field failing several checks is named once). */
+function problemsOf(issues: readonly z.core.$ZodIssue[], params: object): InvalidParamsData[] {
+  const byField = new Map<string, string>();
+  for (const issue of issues) {
+    for (const p of issueProblems(issue, params)) if (!byField.has(p.field)) byField.set(p.field, p.reason);
+  }
+  return [...byField].map(([field, reason]) => ({ field, reason }));
+}
+
+function issueProblems(issue: z.core.$ZodIssue, params: object): InvalidParamsData[] {
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '?';
-    return invalidParams(joinPath([...issue.path, key]), 'unknown field');
+    return issue.keys.map((key) => ({ field: joinPath([...issue.path, key]), reason: 'unknown field' }));
   }
   const field = issue.path.length ? joinPath(issue.path) : 'params';
-  return invalidParams(field, reasonOf(issue, valueAt(params, issue.path)));
+  return [{ field, reason: reasonOf(issue, valueAt(params, issue.path)) }];
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -87,6 +87,8 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'job.refresh': (p, ctx) => jobs.refresh(callerOf(ctx), p.id),
     'job.stop': (p, ctx) => jobs.stop(callerOf(ctx), p.id, p.timeoutSeconds),
     'job.remove': (p, ctx) => jobs.remove(callerOf(ctx), p.id),
+    'job.removeMany': (p, ctx) => jobs.removeMany(callerOf(ctx), p),
+    'job.rerun': (p, ctx) => jobs.rerun(callerOf(ctx), p),
     'job.logs': (p, ctx) => jobs.logs(callerOf(ctx), p),
     'job.stats': (p, ctx) => jobs.stats(callerOf(ctx), p.id),
     'system.info': () => jobs.systemInfo(),

@@ -134,7 +134,7 @@ async function floodedDashboard(): Promise<void> {
     while (produced < due) {
       const data = `line ${produced} ${'x'.repeat(60)}\n`;
       const n = Buffer.byteLength(data);
-      conn.emit('job.log', { subscription: 'flood', id: floodId, stream: produced % 50 === 49 ? 'stderr' : 'stdout', data, offset, nextOffset: offset + n });
+      conn.emit('job.log', { subscription: 'flood', id: floodId, stream: produced % 50 === 49 ? 'stderr' : 'stdout', data, offset, nextOffset: offset + n, at: '2026-01-01T00:00:00.000Z' });
       offset += n;
       produced++;
     }

@@ -138,6 +138,16 @@ describe('random JobSpecs', () => {
         // An unknown key is reported by zod at the root, under the key's name or as ''.
         const named = wrong.includes(top) || (top === '' && wrong.includes('extra'));
         if (!named) throw new Error(`-32602 names ${JSON.stringify(field)} but the wrong fields are ${wrong.join(', ')}: ${result.message}`);
+        // data.errors (v1.1): starts with the field named above, and names only wrong fields.
+        const data = result.data as { field: string; reason: string; errors?: { field: string; reason: string }[] };
+        const listed = data.errors ?? [];
+        if (listed[0]?.field !== data.field || listed[0]?.reason !== data.reason) throw new Error(`data.errors does not start with data's field: ${JSON.stringify(data)}`);
+        for (const e of listed) {
+          const t = e.field.split('.')[0] ?? '';
+          if (!(wrong.includes(t === 'evil' ? 'extra' : t) || (t === '' && wrong.includes('extra')))) {
+            throw new Error(`data.errors names ${JSON.stringify(e.field)} but the wrong fields are ${wrong.join(', ')}`);
+          }
+        }
         if ((await allJobs(api)).length !== rowsBefore) throw new Error('a rejected spec left a row');
       }),
       { numRuns: fuzzRuns(100), verbose: 1 },

@@ -136,6 +136,21 @@ export function createFakeJobStore(trace: string[] = []): FakeJobStore {
       up();
       return rows.delete(id);
     },
+    async takenNames(names) {
+      up();
+      const taken = new Set([...rows.values()].map((r) => r.name.toLowerCase()));
+      return names.filter((n) => taken.has(n.toLowerCase()));
+    },
+    async listFinished(query) {
+      up();
+      return [...rows.values()]
+        .filter((r) => (query.owner === null || r.owner === query.owner) && (query.statuses as readonly string[]).includes(r.status))
+        .filter((r) => !query.finishedBefore || (r.finishedAt !== null && Date.parse(r.finishedAt) < query.finishedBefore.getTime()))
+        .filter((r) => query.beforeId === undefined || r.id < query.beforeId)
+        .sort((a, b) => b.id - a.id)
+        .slice(0, query.limit)
+        .map((r) => ({ ...r }));
+    },
     async usage(owner) {
       up();
       const mine = [...rows.values()].filter((r) => r.owner === owner && (r.status === 'pending' || r.status === 'running'));

@@ -32,8 +32,21 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 1000, burst: 2000 },
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
+      retentionMs: undefined,
       dockerHost: undefined,
     });
+  });
+
+  it('reads CJM_RETENTION as a duration, and stops on a bad one naming it', () => {
+    expect(loadConfig({ CJM_RETENTION: '7d' }).retentionMs).toBe(7 * 24 * 3600 * 1000);
+    expect(loadConfig({ CJM_RETENTION: '12h' }).retentionMs).toBe(12 * 3600 * 1000);
+    expect(loadConfig({ CJM_RETENTION: '30m' }).retentionMs).toBe(30 * 60 * 1000);
+    expect(loadConfig({ CJM_RETENTION: '' }).retentionMs).toBeUndefined();
+    for (const bad of ['7', '0d', '1w', '-1d', '1.5h', '7 d', 'forever', '4000d']) {
+      const e = configError({ CJM_RETENTION: bad });
+      expect(e.variable, bad).toBe('CJM_RETENTION');
+      expect(e.message).toMatch(/^CJM_RETENTION: must be a whole number and a unit/);
+    }
   });
 
   it('is frozen, nested parts too', () => {

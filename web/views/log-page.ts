@@ -27,7 +27,7 @@ export function logPage(d: LogPageData): Html {
 ${warnings.length ? h`<p class="limit-notes"><span class="warn">⚠ ${warnings.map((w) => w.limit).join(', ')} not enforced</span> ${warnings[0]!.note}</p>` : ''}
 <p class="log-meta">
   <span>${d.truncated ? h`Showing the last ${formatBytes(d.chunks.reduce((n, c) => n + Buffer.byteLength(c.text), 0))} of` : h`In all:`} <span id="log-size" data-bytes="${d.size}">${formatBytes(d.size)}</span>.
-  Lines written to stderr are marked <span class="tag-sample">err</span>.${d.truncated && d.followFrom !== null ? h` New output is added below.` : ''}</span>
+  Lines written to stderr are marked <span class="tag-sample">err</span>; within each stream the order is exact, but an stdout and an stderr write less than ~1 ms apart may appear swapped.${d.truncated && d.followFrom !== null ? h` New output is added below.` : ''}</span>
   <a class="button" href="/jobs/${job.id}/log.txt" download>Download the whole log</a>
   <a class="button" href="/jobs/${job.id}/log">Reload</a>
   <span id="follow-state" class="live" ${d.followFrom === null ? 'hidden' : ''}>${d.followFrom === null ? '' : '● following'}</span>

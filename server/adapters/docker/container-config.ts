@@ -66,6 +66,9 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       BlkioWeight: job.ioWeight,
       SecurityOpt: ['no-new-privileges'],
       CapDrop: ['NET_RAW'],
+      // Docker's init (tini) as process 1 forwards SIGTERM to the command: `sh -c` as process 1
+      // would ignore it, and every stop would wait out the timeout and end in SIGKILL.
+      Init: true,
       Privileged: false,
       Binds: [],
       Mounts: [],

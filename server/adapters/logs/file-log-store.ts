@@ -133,11 +133,11 @@ export function createFileLogStore(deps: FileLogStoreDeps, options: FileLogStore
       await captures.get(jobId)?.done;
     },
 
-    async tail(jobId, tailBytes, stream) {
+    async tail(jobId, tailBytes, stream, timestamps) {
       // Let a running capture write its batch first, so the tail is as fresh as the output.
       const entry = captures.has(jobId) ? opened.get(jobId) : undefined;
       if (entry) await (await entry.log).flush();
-      return readTail(paths(jobId), tailBytes, stream);
+      return readTail(paths(jobId), tailBytes, stream, timestamps);
     },
 
     follow(jobId, fromOffset, onChunk, onEnd) {

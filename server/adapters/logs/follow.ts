@@ -48,12 +48,13 @@ export function startFollow(
     }
   }
 
-  /** Sends bytes that start at `offset`; false when the follower is over. */
-  function send(stream: LogStream, data: Buffer, offset: number): boolean {
+  /** Sends bytes that start at `offset`, received at `timeMs`; false when the follower is over. */
+  function send(stream: LogStream, data: Buffer, offset: number, timeMs: number): boolean {
     if (over) return false;
     let ok: boolean;
     try {
-      ok = handlers.onChunk({ stream, data: data.toString('utf8'), offset, nextOffset: offset + data.length });
+      const at = new Date(timeMs).toISOString();
+      ok = handlers.onChunk({ stream, data: data.toString('utf8'), offset, nextOffset: offset + data.length, at });
     } catch (err) {
       deps.logger.warn({ jobId: log.jobId, err }, 'follow chunk handler failed');
       ok = false;
@@ -64,13 +65,13 @@ export function startFollow(
   }
 
   /** Sends the part of a run of bytes (starting at `offset`) at or after `next`, in pieces. */
-  function sendRun(stream: LogStream, data: Buffer, offset: number): boolean {
+  function sendRun(stream: LogStream, data: Buffer, offset: number, timeMs: number): boolean {
     if (offset + data.length <= next) return true;
     let at = Math.max(0, next - offset);
     while (at < data.length) {
       let to = Math.min(data.length, at + MAX_PIECE);
       if (to < data.length) to = Math.max(at + 1, charStart(data, to));
-      if (!send(stream, data.subarray(at, to), offset + at)) return false;
+      if (!send(stream, data.subarray(at, to), offset + at, timeMs)) return false;
       at = to;
     }
     return true;
@@ -81,7 +82,7 @@ export function startFollow(
       return live;
     },
     push(chunk: StoredChunk) {
-      sendRun(chunk.stream, chunk.data, chunk.offset);
+      sendRun(chunk.stream, chunk.data, chunk.offset, chunk.timeMs);
     },
     end(reason) {
       finish(reason, next);
@@ -104,7 +105,7 @@ export function startFollow(
       if (r.offset >= stop || over) break;
       const from = Math.max(r.offset, start);
       const to = Math.min(recordEnd(r), stop);
-      if (!sendRun(r.stream, bytes.subarray(from - start, to - start), from)) return;
+      if (!sendRun(r.stream, bytes.subarray(from - start, to - start), from, r.timeMs)) return;
     }
   }
 
@@ -119,7 +120,7 @@ export function startFollow(
       }
       if (over) return;
       // Caught up with the files: the rest is in memory; send it and go live in the same tick.
-      for (const chunk of [...log.unwritten]) if (!sendRun(chunk.stream, chunk.data, chunk.offset)) return;
+      for (const chunk of [...log.unwritten]) if (!sendRun(chunk.stream, chunk.data, chunk.offset, chunk.timeMs)) return;
       live = true;
       if (log.complete && next >= log.end) finish('finished', next);
     } finally {

@@ -14,7 +14,7 @@ const SPAN_READ_MAX = 4 * 1024 * 1024;
 
 const empty: LogTail = { text: '', chunks: [], size: 0, truncated: false };
 
-export async function readTail(paths: LogPaths, tailBytes: number, stream: 'all' | LogStream): Promise<LogTail> {
+export async function readTail(paths: LogPaths, tailBytes: number, stream: 'all' | LogStream, timestamps = false): Promise<LogTail> {
   // Few sequential file operations: each one is a thread-pool round trip, which is what a busy
   // host makes slow (not the bytes read).
   // Opening and sizing both files in one round; closing is not waited for.
@@ -30,7 +30,7 @@ export async function readTail(paths: LogPaths, tailBytes: number, stream: 'all'
     const { records, reachedStart, end } = await collectBackwards(index, Math.floor(indexSize / RECORD_SIZE), dataSize, want, stream);
     if (end === 0) return empty;
     const chunks = await readChunks(data, records, want, end, stream === 'all');
-    return shapeTail(chunks, tailBytes, reachedStart, end);
+    return shapeTail(chunks, tailBytes, reachedStart, end, timestamps);
   } finally {
     void Promise.allSettled([index?.close(), data?.close()]);
   }
@@ -100,13 +100,13 @@ async function readChunks(data: FileHandle, records: IndexRecord[], want: number
     const buf = await readBytes(data, spanStart, span);
     for (const r of records) {
       const from = Math.max(r.offset, spanStart) - spanStart;
-      chunks.push({ stream: r.stream, data: buf.subarray(from, recordEnd(r) - spanStart) });
+      chunks.push({ stream: r.stream, data: buf.subarray(from, recordEnd(r) - spanStart), timeMs: r.timeMs });
     }
     return chunks;
   }
   for (const [i, r] of records.entries()) {
     const from = i === 0 ? spanStart : r.offset;
-    chunks.push({ stream: r.stream, data: await readBytes(data, from, recordEnd(r) - from) });
+    chunks.push({ stream: r.stream, data: await readBytes(data, from, recordEnd(r) - from), timeMs: r.timeMs });
   }
   return chunks;
 }

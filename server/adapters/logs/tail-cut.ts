@@ -5,22 +5,30 @@ import type { LogTail } from '../../core/ports.js';
 export interface ByteChunk {
   stream: LogStream;
   data: Buffer;
+  /** When the first byte was received (the index record's time). */
+  timeMs?: number;
 }
 
 const NEWLINE = 0x0a;
 
-/** Joins neighbouring chunks of the same stream (the index may split one run across batches). */
-export function mergeAdjacent(chunks: readonly ByteChunk[]): ByteChunk[] {
+/** Joins neighbouring chunks of the same stream (the index may split one run across batches);
+ * `byTime` also keeps chunks received at different times apart, each with its time. */
+export function mergeAdjacent(chunks: readonly ByteChunk[], byTime = false): ByteChunk[] {
   const out: ByteChunk[] = [];
   let run: Buffer[] = [];
   let stream: LogStream | null = null;
+  let timeMs: number | undefined;
   const flush = (): void => {
-    if (stream !== null && run.length > 0) out.push({ stream, data: run.length === 1 ? run[0]! : Buffer.concat(run) });
+    if (stream !== null && run.length > 0) {
+      const data = run.length === 1 ? run[0]! : Buffer.concat(run);
+      out.push(byTime ? { stream, data, timeMs: timeMs ?? 0 } : { stream, data });
+    }
     run = [];
   };
   for (const c of chunks) {
     if (c.data.length === 0) continue;
-    if (c.stream !== stream) flush();
+    if (c.stream !== stream || (byTime && c.timeMs !== timeMs)) flush();
+    if (run.length === 0) timeMs = c.timeMs;
     stream = c.stream;
     run.push(c.data);
   }
@@ -52,19 +60,24 @@ export function dropBytes(chunks: readonly ByteChunk[], skip: number): ByteChunk
       left -= c.data.length;
       continue;
     }
-    out.push(left > 0 ? { stream: c.stream, data: c.data.subarray(left) } : c);
+    out.push(left > 0 ? { ...c, data: c.data.subarray(left) } : c);
     left = 0;
   }
   return out;
 }
 
 /** The last `limit` bytes of `chunks` (which should hold limit+1 bytes when the log has them, so the
- * byte before the cut is known), cut per tailStart, as a LogTail. `fromStart`: chunks begin the log. */
-export function shapeTail(chunks: readonly ByteChunk[], limit: number, fromStart: boolean, size: number): LogTail {
+ * byte before the cut is known), cut per tailStart, as a LogTail. `fromStart`: chunks begin the log.
+ * `timestamps`: each chunk carries `at`, the time its first byte was received. */
+export function shapeTail(chunks: readonly ByteChunk[], limit: number, fromStart: boolean, size: number, timestamps = false): LogTail {
   const all = Buffer.concat(chunks.map((c) => c.data));
   const start = tailStart(all, limit, fromStart);
-  const kept = mergeAdjacent(dropBytes(chunks, start));
-  const shown = kept.map((c) => ({ stream: c.stream, text: c.data.toString('utf8') }));
+  const kept = mergeAdjacent(dropBytes(chunks, start), timestamps);
+  const shown = kept.map((c) => ({
+    stream: c.stream,
+    text: c.data.toString('utf8'),
+    ...(timestamps ? { at: new Date(c.timeMs ?? 0).toISOString() } : {}),
+  }));
   const shownBytes = all.length - start;
   return {
     text: shown.map((c) => c.text).join(''),

@@ -3,10 +3,10 @@
 import type { Pool } from 'mysql2/promise';
 import type { JobStatus } from '../../protocol/index.js';
 import { NameTakenError } from '../../core/errors.js';
-import type { JobPatch, JobQuery, JobStore, Logger } from '../../core/ports.js';
+import type { FinishedQuery, JobPatch, JobQuery, JobStore, Logger } from '../../core/ports.js';
 import { createDb, type DbOptions, type SqlValue } from './db.js';
 import { isDuplicateKey } from './errors.js';
-import { newJobToColumns, patchToColumns, rowToJob, type JobRow } from './row-mapping.js';
+import { newJobToColumns, patchToColumns, rowToJob, toSqlDateTime, type JobRow } from './row-mapping.js';
 
 export interface JobStoreDeps {
   pool: Pool;
@@ -112,6 +112,32 @@ export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}
     async delete(id) {
       const result = await db.write('DELETE FROM jobs WHERE id = ?', [id], true);
       return result.affectedRows > 0;
+    },
+
+    async takenNames(names) {
+      if (names.length === 0) return [];
+      const rows = await db.rows<{ name: string }>(`SELECT name FROM jobs WHERE name IN (${names.map(() => '?').join(', ')})`, [...names]);
+      return rows.map((r) => r.name);
+    },
+
+    async listFinished(query: FinishedQuery) {
+      if (query.statuses.length === 0) return [];
+      const where = [`status IN (${query.statuses.map(() => '?').join(', ')})`];
+      const values: SqlValue[] = [...query.statuses];
+      if (query.owner !== null) {
+        where.push('owner = ?');
+        values.push(query.owner);
+      }
+      if (query.finishedBefore !== undefined) {
+        where.push('finished_at < ?');
+        values.push(toSqlDateTime(query.finishedBefore));
+      }
+      if (query.beforeId !== undefined) {
+        where.push('id < ?');
+        values.push(query.beforeId);
+      }
+      const rows = await db.rows<JobRow>(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${pageSize(query.limit)}`, values);
+      return rows.map(rowToJob);
     },
 
     async usage(owner) {

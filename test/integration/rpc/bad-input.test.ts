@@ -195,9 +195,10 @@ describe('every JobSpec field wrong in every way -> -32602 naming the field, not
     for (const k of Object.keys(params)) if (params[k] === undefined) delete params[k];
     const reply = await raw.call('job.create', params);
     expect(reply.error?.code, JSON.stringify(reply)).toBe(-32602);
-    const data = reply.error?.data as { field: string; reason: string };
+    const data = reply.error?.data as { field: string; reason: string; errors: { field: string; reason: string }[] };
     expect(data.field === field || data.field.startsWith(`${field}.`), `field ${data.field}`).toBe(true);
     expect(data.reason.length).toBeGreaterThan(0);
+    expect(data.errors).toEqual([{ field: data.field, reason: data.reason }]);
     expect(reply.error?.message.length).toBeLessThan(400);
     await stillUp();
   });
@@ -207,7 +208,52 @@ describe('every JobSpec field wrong in every way -> -32602 naming the field, not
     expect((await raw.call('job.create')).error).toMatchObject({ code: -32602 });
   });
 
+  it('a spec with 4 bad fields -> data names the first and data.errors all 4, in one answer', async () => {
+    const reply = await raw.call('job.create', { ...valid, name: '../x', cpus: 0, memoryMb: '64', privileged: true });
+    expect(reply.error?.code).toBe(-32602);
+    const data = reply.error?.data as { field: string; reason: string; errors: { field: string; reason: string }[] };
+    expect(data.errors.map((e) => e.field).sort()).toEqual(['cpus', 'memoryMb', 'name', 'privileged']);
+    for (const e of data.errors) expect(e.reason.length, e.field).toBeGreaterThan(0);
+    expect({ field: data.field, reason: data.reason }).toEqual(data.errors[0]);
+    expect(reply.error?.message).toContain('(and 3 more)');
+  });
+
+  it('one bad field -> data.errors holds just that one', async () => {
+    const data = (await raw.call('job.create', { ...valid, cpus: -1 })).error?.data as { field: string; reason: string; errors: unknown[] };
+    expect(data.errors).toEqual([{ field: 'cpus', reason: data.reason }]);
+  });
+
   it('no row was written for any rejected call', async () => {
     expect((await raw.call('job.list', {})).result).toEqual({ jobs: [], nextCursor: null });
+  });
+});
+
+describe('v1.1 methods and params: bad values -> -32602 naming the field', () => {
+  const cases: [string, string, Record<string, unknown>, string][] = [
+    ['job.rerun', 'id missing', {}, 'id'],
+    ['job.rerun', 'id string', { id: '1' }, 'id'],
+    ['job.rerun', 'id zero', { id: 0 }, 'id'],
+    ['job.rerun', 'name: ../', { id: 1, name: '../etc' }, 'name'],
+    ['job.rerun', 'name: 64 characters', { id: 1, name: 'a'.repeat(64) }, 'name'],
+    ['job.rerun', 'name: number', { id: 1, name: 5 }, 'name'],
+    ['job.rerun', 'unknown field', { id: 1, cmd: 'rm -rf /' }, 'cmd'],
+    ['job.removeMany', 'status missing', {}, 'status'],
+    ['job.removeMany', 'status running', { status: 'running' }, 'status'],
+    ['job.removeMany', 'status pending', { status: 'pending' }, 'status'],
+    ['job.removeMany', 'status all', { status: 'all' }, 'status'],
+    ['job.removeMany', 'olderThanSeconds negative', { status: 'exited', olderThanSeconds: -1 }, 'olderThanSeconds'],
+    ['job.removeMany', 'olderThanSeconds fraction', { status: 'exited', olderThanSeconds: 1.5 }, 'olderThanSeconds'],
+    ['job.removeMany', 'olderThanSeconds string', { status: 'exited', olderThanSeconds: '60' }, 'olderThanSeconds'],
+    ['job.removeMany', 'olderThanSeconds huge', { status: 'exited', olderThanSeconds: 1e12 }, 'olderThanSeconds'],
+    ['job.removeMany', 'unknown field: owner', { status: 'exited', owner: 'bob' }, 'owner'],
+    ['job.logs', 'timestamps string', { id: 1, timestamps: 'yes' }, 'timestamps'],
+    ['job.logs', 'timestamps number', { id: 1, timestamps: 1 }, 'timestamps'],
+  ];
+
+  it.each(cases)('%s: %s', async (method, _what, params, field) => {
+    const reply = await raw.call(method, params);
+    expect(reply.error?.code, JSON.stringify(reply)).toBe(-32602);
+    expect((reply.error?.data as { field: string }).field).toBe(field);
+    await stillUp();
   });
 });

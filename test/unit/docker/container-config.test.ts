@@ -35,6 +35,7 @@ describe('containerConfig', () => {
     const h = config.HostConfig!;
     expect(h.SecurityOpt).toEqual(['no-new-privileges']);
     expect(h.CapDrop).toEqual(['NET_RAW']);
+    expect(h.Init).toBe(true);
     expect(h.Privileged).toBe(false);
     expect(h.Binds).toEqual([]);
     expect(h.Mounts).toEqual([]);

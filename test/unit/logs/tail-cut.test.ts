@@ -49,6 +49,30 @@ describe('shapeTail', () => {
   });
 });
 
+describe('shapeTail with timestamps', () => {
+  const at = (t: string, stream: 'stdout' | 'stderr', timeMs: number): ByteChunk => ({ stream, data: Buffer.from(t), timeMs });
+  const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+  it('gives each chunk the time of its first byte, splitting a stream where the time changes', () => {
+    const tail = shapeTail([at('a\n', 'stdout', t0), at('b\n', 'stdout', t0), at('c\n', 'stdout', t0 + 1500), at('d\n', 'stderr', t0 + 1500)], 100, true, 8, true);
+    expect(tail.chunks).toEqual([
+      { stream: 'stdout', text: 'a\nb\n', at: '2026-01-01T00:00:00.000Z' },
+      { stream: 'stdout', text: 'c\n', at: '2026-01-01T00:00:01.500Z' },
+      { stream: 'stderr', text: 'd\n', at: '2026-01-01T00:00:01.500Z' },
+    ]);
+    expect(tail.text).toBe('a\nb\nc\nd\n');
+  });
+
+  it('keeps the time of a chunk whose start was cut off', () => {
+    const tail = shapeTail([at('old\nnew\n', 'stdout', t0)], 4, false, 8, true);
+    expect(tail.chunks).toEqual([{ stream: 'stdout', text: 'new\n', at: '2026-01-01T00:00:00.000Z' }]);
+  });
+
+  it('without timestamps, chunks have no at and join across times as before', () => {
+    expect(shapeTail([at('a\n', 'stdout', t0), at('b\n', 'stdout', t0 + 9000)], 100, true, 4).chunks).toEqual([{ stream: 'stdout', text: 'a\nb\n' }]);
+  });
+});
+
 describe('truncationMarker', () => {
   it('names the cap in readable units on its own line', () => {
     expect(truncationMarker(64 * 1024 * 1024).toString()).toBe('\n[cjm: log truncated at 64 MiB; further output dropped]\n');

@@ -33,7 +33,7 @@ function setup(opts: { rate?: { perSecond: number; burst: number }; maxSubscript
       const f = { sink, cancelled: false };
       follows.push(f);
       // Stored output is delivered before the call returns.
-      sink.chunk({ stream: 'stdout', data: 'early', offset: 0, nextOffset: 5 });
+      sink.chunk({ stream: 'stdout', data: 'early', offset: 0, nextOffset: 5, at: '2026-01-01T00:00:00.000Z' });
       return () => {
         f.cancelled = true;
       };
@@ -155,7 +155,7 @@ describe('subscriptions', () => {
     const sub = (reply as { result: { subscription: string } }).result.subscription;
     expect(sent).toHaveLength(0);
     afterReply.forEach((h) => h());
-    expect(sent).toEqual([{ name: 'job.log', params: { subscription: sub, id: 1, stream: 'stdout', data: 'early', offset: 0, nextOffset: 5 } }]);
+    expect(sent).toEqual([{ name: 'job.log', params: { subscription: sub, id: 1, stream: 'stdout', data: 'early', offset: 0, nextOffset: 5, at: '2026-01-01T00:00:00.000Z' } }]);
     follows[0]!.sink.end('finished', 5);
     expect(sent[1]).toEqual({ name: 'job.logEnd', params: { subscription: sub, id: 1, offset: 5, reason: 'finished' } });
     expect(s.subscriptions.size).toBe(0);
@@ -166,9 +166,9 @@ describe('subscriptions', () => {
     let writable = true;
     const s = authed(newSession({ notify: () => {}, writable: () => writable, close: () => {} }));
     (await call(s, req('job.follow', { id: 1 }))).afterReply.forEach((h) => h());
-    expect(follows[0]!.sink.chunk({ stream: 'stdout', data: 'x', offset: 5, nextOffset: 6 })).toBe(true);
+    expect(follows[0]!.sink.chunk({ stream: 'stdout', data: 'x', offset: 5, nextOffset: 6, at: '2026-01-01T00:00:00.000Z' })).toBe(true);
     writable = false;
-    expect(follows[0]!.sink.chunk({ stream: 'stdout', data: 'x', offset: 6, nextOffset: 7 })).toBe(false);
+    expect(follows[0]!.sink.chunk({ stream: 'stdout', data: 'x', offset: 6, nextOffset: 7, at: '2026-01-01T00:00:00.000Z' })).toBe(false);
   });
 
   it('unfollow cancels (and is idempotent); closing the session cancels everything', async () => {

@@ -116,7 +116,7 @@ describe('dashboard screen', () => {
     let offset = 0;
     const say = (stream: 'stdout' | 'stderr', data: string) => {
       const bytes = Buffer.byteLength(data);
-      conn.emit('job.log', { subscription: 'f1', id: 5, stream, data, offset, nextOffset: offset + bytes });
+      conn.emit('job.log', { subscription: 'f1', id: 5, stream, data, offset, nextOffset: offset + bytes, at: '2026-01-01T00:00:00.000Z' });
       offset += bytes;
     };
     for (let i = 0; i < 60; i++) say(i % 10 === 9 ? 'stderr' : 'stdout', `line ${i}\n`);
@@ -143,7 +143,7 @@ describe('dashboard screen', () => {
     // The pane accepts lines once its tail is read and the follow is asked for.
     await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
     const data = Array.from({ length: 100 }, (_, i) => (i === 10 || i === 90 ? `needle ${i}` : `hay ${i}`)).join('\n') + '\n';
-    conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: 0, nextOffset: Buffer.byteLength(data) });
+    conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: 0, nextOffset: Buffer.byteLength(data), at: '2026-01-01T00:00:00.000Z' });
     await waitForText(term, 'hay 99');
     term.press('l');
     term.press('/');

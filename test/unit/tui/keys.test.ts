@@ -49,6 +49,9 @@ describe('keybinding table', () => {
     const help = helpLines().join('\n');
     for (const b of keyBindings) expect(help).toContain(b.description);
   });
+  it('help says how far the order of stdout against stderr can be trusted', () => {
+    expect(helpLines().join('\n')).toContain('less than ~1 ms apart may show in swapped order');
+  });
 });
 
 describe('keyName (blessed keypress -> table key)', async () => {

@@ -20,7 +20,7 @@ describe('log pane model', () => {
     const pane = createLogPane(conn);
     await pane.show(5);
     expect(conn.calls.find((c) => c.method === 'job.follow')?.params).toEqual({ id: 5, fromOffset: 4 });
-    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stderr', data: 'new\n', offset: 4, nextOffset: 8 });
+    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stderr', data: 'new\n', offset: 4, nextOffset: 8, at: '2026-01-01T00:00:00.000Z' });
     expect(texts(pane)).toEqual(['old', 'E:new']);
   });
 
@@ -29,10 +29,10 @@ describe('log pane model', () => {
     await conn.start();
     const pane = createLogPane(conn);
     await pane.show(5);
-    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: 'a\nb\n', offset: 4, nextOffset: 8 });
+    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: 'a\nb\n', offset: 4, nextOffset: 8, at: '2026-01-01T00:00:00.000Z' });
     await pane.resume();
     expect(conn.calls.filter((c) => c.method === 'job.follow').at(-1)?.params).toEqual({ id: 5, fromOffset: 8 });
-    conn.emit('job.log', { subscription: 'sub2', id: 5, stream: 'stdout', data: 'b\nc\n', offset: 6, nextOffset: 10 });
+    conn.emit('job.log', { subscription: 'sub2', id: 5, stream: 'stdout', data: 'b\nc\n', offset: 6, nextOffset: 10, at: '2026-01-01T00:00:00.000Z' });
     expect(texts(pane)).toEqual(['old', 'a', 'b', 'c']);
   });
 
@@ -41,7 +41,7 @@ describe('log pane model', () => {
     await conn.start();
     const pane = createLogPane(conn);
     await pane.show(5);
-    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: 'x\n', offset: 4, nextOffset: 6 });
+    conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: 'x\n', offset: 4, nextOffset: 6, at: '2026-01-01T00:00:00.000Z' });
     conn.emit('job.logEnd', { subscription: 'sub1', id: 5, offset: 5, reason: 'dropped' });
     await new Promise((r) => setTimeout(r, 0));
     expect(conn.calls.filter((c) => c.method === 'job.follow').at(-1)?.params).toEqual({ id: 5, fromOffset: 6 });
@@ -52,7 +52,7 @@ describe('log pane model', () => {
     await conn.start();
     const pane = createLogPane(conn);
     await pane.show(5);
-    conn.emit('job.log', { subscription: 'other', id: 6, stream: 'stdout', data: 'not mine\n', offset: 0, nextOffset: 9 });
+    conn.emit('job.log', { subscription: 'other', id: 6, stream: 'stdout', data: 'not mine\n', offset: 0, nextOffset: 9, at: '2026-01-01T00:00:00.000Z' });
     conn.emit('job.logEnd', { subscription: 'sub1', id: 5, offset: 4, reason: 'finished' });
     expect(texts(pane)).toEqual(['old', '── end of output ──']);
     await pane.show(6);
@@ -68,7 +68,7 @@ describe('log pane model', () => {
     await pane.show(5);
     let off = 4;
     const say = (t: string) => {
-      conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: t, offset: off, nextOffset: off + t.length });
+      conn.emit('job.log', { subscription: 'sub1', id: 5, stream: 'stdout', data: t, offset: off, nextOffset: off + t.length, at: '2026-01-01T00:00:00.000Z' });
       off += t.length;
     };
     for (let i = 0; i < 50; i++) say(`l${i}\n`);
