@@ -22,16 +22,6 @@ export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): s
   }
 }
 
-export type StatusTone = 'ok' | 'busy' | 'done' | 'bad';
-
-/** The colour family of a status; views map it to a colour, and the label stays readable without it. */
-export function statusTone(job: Pick<Job, 'status' | 'reason'>): StatusTone {
-  if (job.status === 'running') return 'ok';
-  if (job.status === 'pending') return 'busy';
-  if (job.status === 'error') return 'bad';
-  return job.reason === 'completed' || job.reason === 'stopped' ? 'done' : 'bad';
-}
-
 /** A running job shows how long it has run (`run 3m05s`); a finished one how long it ran; a pending
  * one how long ago it was created (`age 12s`). */
 export function timeLabel(job: Pick<Job, 'status' | 'createdAt' | 'startedAt' | 'finishedAt'>, nowMs: number): string {

@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import type { Job } from '../../server/protocol/index.js';
-import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, statusTone, timeLabel, wrap } from '../format.js';
+import { statusTone, type Job, type StatusTone } from '../../server/protocol/index.js';
+import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
 import { hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
@@ -37,7 +37,7 @@ export function headerText(app: App): string {
   return ' ' + parts.join(' │ ');
 }
 
-const toneColour = { ok: 'green', busy: 'yellow', done: 'white', bad: 'red' } as const;
+const toneColour = { ok: 'green', run: 'cyan', wait: 'yellow', warn: 'magenta', bad: 'red' } as const satisfies Record<StatusTone, string>;
 
 /** The table's lines: header, then the rows that fit, scrolled so the selection is visible. */
 export function tableLines(app: App, width: number, height: number, scroll: { offset: number }): string[] {
