@@ -5,7 +5,7 @@ import {
   type Job,
   type JobStats,
   type SystemInfo,
-} from '../server/protocol/index.js';
+} from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
 import { createFormState, fieldForServerPath, formKey, isPrintable, toSpec, withError, type FormState } from './form.js';
 import { createJobList, type JobList } from './job-list.js';

@@ -1,8 +1,8 @@
-import { formatBytes, formatCpus, formatDuration, unenforcedLimits, type Job } from '../server/protocol/index.js';
+import { formatBytes, formatCpus, formatDuration, unenforcedLimits, type Job } from '#protocol';
 
 // Pure presentation helpers: data in, strings out (STYLE.md 7). Nothing here knows about blessed.
 
-export { formatBytes, formatCpus, formatDuration } from '../server/protocol/index.js';
+export { formatBytes, formatCpus, formatDuration } from '#protocol';
 
 export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);

@@ -1,4 +1,4 @@
-import type { Job } from '../server/protocol/index.js';
+import type { Job } from '#protocol';
 
 // The jobs the TUI knows, by id: filled by `job.list`, kept live by `job.updated`, never polled.
 // The visible list (filtered, newest first) is recomputed lazily, only after a change.

@@ -1,4 +1,4 @@
-import type { Job } from '../server/protocol/index.js';
+import type { Job } from '#protocol';
 import type { Connection } from './connection.js';
 
 // Every job the user can see, newest first: `job.list` pages through at most 500 at a time. Used by

@@ -1,8 +1,8 @@
-import { formatBytes as sharedBytes, formatDuration as sharedDuration, statusTone, unenforcedLimits, type Job, type StatusTone } from '../server/protocol/index.js';
+import { formatBytes as sharedBytes, formatDuration as sharedDuration, statusTone, unenforcedLimits, type Job, type StatusTone } from '#protocol';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
-export { formatCpus } from '../server/protocol/index.js';
+export { formatCpus } from '#protocol';
 
 /** 0s, 45s, 3m 05s, 2h 07m, 3d 04h: two units at most. */
 export function formatDuration(ms: number): string {

@@ -1,4 +1,4 @@
-import { ErrorCode, isRpcError, type JobLogEndNotification, type LogEndReason, type LogStream } from '../server/protocol/index.js';
+import { ErrorCode, isRpcError, type JobLogEndNotification, type LogEndReason, type LogStream } from '#protocol';
 import type { LocalApi } from './types.js';
 
 // job.follow as a pull-based stream of chunks: the consumer's pace decides. When more than

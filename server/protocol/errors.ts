@@ -64,3 +64,13 @@ export function invalidParams(field: string, reason: string): RpcError {
 export function isRpcError(e: unknown): e is RpcError {
   return e instanceof RpcError;
 }
+
+// `instanceof RpcError` needs one copy of this module per process. The server imports it by path and
+// the TUI and web by `#protocol`; a source run without `--conditions=cjm-source` would take the
+// second from dist/. Refuse that at load rather than misreport every error.
+const loadedFrom = Symbol.for('cjm.protocol.errors');
+const registry = globalThis as { [loadedFrom]?: string };
+if (registry[loadedFrom] !== undefined && registry[loadedFrom] !== import.meta.url) {
+  throw new Error(`server/protocol loaded twice (${registry[loadedFrom]} and ${import.meta.url}): run sources with --conditions=cjm-source`);
+}
+registry[loadedFrom] = import.meta.url;

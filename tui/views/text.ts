@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { statusTone, type Job, type StatusTone } from '../../server/protocol/index.js';
+import { statusTone, type Job, type StatusTone } from '#protocol';
 import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
 import { hints, helpLines } from '../keys.js';
