@@ -2,8 +2,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // The layout rules of DESIGN.md, checked: protocol imports nothing of ours; core only protocol;
-// tui and web only protocol; drivers only in adapters and the composition roots.
+// tui and web only protocol, by its name #protocol; drivers only in adapters and the composition roots.
 const ours = (dirs) => dirs.map((d) => `**/${d}/**`);
+// `#protocol` (package.json "imports") is how clients name the contract; the server reaches it by path.
+// (escaped: the patterns are gitignore-style, where a leading # starts a comment)
+const clientAlias = ['\\#protocol', '\\#protocol/*'];
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
 });
@@ -20,29 +23,34 @@ export default tseslint.config(
   },
   {
     files: ['server/protocol/**/*.ts'],
-    rules: restrict([...ours(['core', 'adapters', 'rpc', 'tui', 'web']), '../*'], 'server/protocol imports nothing else of ours.'),
+    rules: restrict([...ours(['core', 'adapters', 'rpc', 'tui', 'web']), '../*', ...clientAlias], 'server/protocol imports nothing else of ours.'),
   },
   {
     files: ['server/core/**/*.ts'],
     rules: restrict(
-      [...ours(['adapters', 'rpc', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*', 'ws', 'node:fs', 'node:fs/*', 'fs'],
+      [...ours(['adapters', 'rpc', 'tui', 'web']), ...clientAlias, 'dockerode', 'mysql2', 'mysql2/*', 'ws', 'node:fs', 'node:fs/*', 'fs'],
       'server/core imports only server/protocol; I/O belongs in adapters.',
     ),
   },
   {
     files: ['server/adapters/**/*.ts'],
-    rules: restrict([...ours(['rpc', 'tui', 'web'])], 'adapters import core and their one driver.'),
+    rules: restrict([...ours(['rpc', 'tui', 'web']), ...clientAlias], 'adapters import core and their one driver.'),
   },
   {
     files: ['server/rpc/**/*.ts'],
-    rules: restrict([...ours(['adapters', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*'], 'rpc imports core and protocol.'),
+    rules: restrict([...ours(['adapters', 'tui', 'web']), ...clientAlias, 'dockerode', 'mysql2', 'mysql2/*'], 'rpc imports core and protocol.'),
   },
   {
+    // The contract's address is `#protocol` (package.json "imports"); no path into server/ at all.
     files: ['tui/**/*.ts', 'web/**/*.ts'],
     rules: restrict(
-      [...ours(['core', 'adapters', 'rpc']), 'dockerode', 'mysql2', 'mysql2/*'],
-      'tui and web talk to the server only through server/protocol.',
+      [...ours(['server']), 'dockerode', 'mysql2', 'mysql2/*'],
+      'tui and web talk to the server only through the contract: import from #protocol.',
     ),
+  },
+  {
+    files: ['server/*.ts'],
+    rules: restrict(clientAlias, 'server code imports server/protocol by path; #protocol is the clients\' name for it.'),
   },
   {
     // Configuration is read once, in the config modules; everything else is handed its values.

@@ -1,6 +1,7 @@
 // The server's configuration: read from the environment once, validated, frozen. Nothing else in the
 // server reads process.env; main.ts passes it in, tests pass a plain object.
 import { z } from 'zod';
+import { parseMysqlUrl } from './adapters/mysql/url.js';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, reason: string) {
@@ -56,17 +57,13 @@ const listenSchema = z.string().transform((s, ctx): Listen => {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 });
 
+// The pool's own parser, so a URL that passes here is one the pool can use.
 const databaseUrlSchema = z.string().superRefine((s, ctx) => {
-  let url: URL;
   try {
-    url = new URL(s);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a URL like mysql://user:password@host:3306/database' });
-    return;
+    parseMysqlUrl(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }
-  if (url.protocol !== 'mysql:') ctx.addIssue({ code: 'custom', message: `must start with mysql://, got ${url.protocol}//` });
-  else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'must name a host' });
-  else if (url.pathname.replace(/^\//, '') === '') ctx.addIssue({ code: 'custom', message: 'must name a database (mysql://user:password@host:3306/database)' });
 });
 
 // The forms docker-modem understands.

@@ -5,13 +5,13 @@ import {
   type Job,
   type JobStats,
   type SystemInfo,
-} from '../server/protocol/index.js';
+} from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
 import { createFormState, fieldForServerPath, formKey, isPrintable, toSpec, withError, type FormState } from './form.js';
-import { createJobStore, type JobStore } from './job-store.js';
+import { createJobList, type JobList } from './job-list.js';
 import { actionFor, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane } from './log-pane.js';
-import { listAll } from './once.js';
+import { listAll } from './list-all.js';
 
 // The dashboard without the screen: modes, the keybinding dispatch, actions against the server, stats
 // sampling. Views render from it and feed it keys; everything here runs without blessed.
@@ -44,7 +44,7 @@ export interface AppOptions {
 
 export interface App {
   readonly url: string;
-  readonly store: JobStore;
+  readonly jobs: JobList;
   readonly logs: LogPane;
   readonly mode: Mode;
   readonly connection: ConnectionState;
@@ -69,7 +69,7 @@ const statsHistory = 60;
 
 export function createApp(connection: Connection, options: AppOptions): App {
   const now = options.now ?? Date.now;
-  const store = createJobStore();
+  const jobs = createJobList();
   const logs = createLogPane(connection, { capacity: options.logCapacity ?? 5000 });
   let mode: Mode = { kind: 'table' };
   let identity: Identity | undefined;
@@ -91,7 +91,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
   const context = (): KeyContext => (mode.kind === 'log' ? 'log' : mode.kind === 'help' || mode.kind === 'confirm' ? mode.back : 'table');
 
-  store.onChange(() => {
+  jobs.onChange(() => {
     scheduleFollow();
     changed();
   });
@@ -100,9 +100,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
     if (s.kind === 'connected') identity = s.identity;
     changed();
   });
-  connection.on('job.updated', ({ job }) => store.upsert(job));
+  connection.on('job.updated', ({ job }) => jobs.upsert(job));
   // Removed elsewhere (another TUI, the web page): the row goes without a re-list.
-  connection.on('job.removed', ({ id }) => store.remove(id));
+  connection.on('job.removed', ({ id }) => jobs.remove(id));
 
   connection.onReady(async () => {
     // Order matters: subscribe first so no update falls between the list and the subscription.
@@ -114,24 +114,24 @@ export function createApp(connection: Connection, options: AppOptions): App {
   });
 
   async function relist(): Promise<void> {
-    store.replaceAll(await listAll(connection));
+    jobs.replaceAll(await listAll(connection));
   }
 
   function scheduleFollow(): void {
-    const id = store.selectedId;
+    const id = jobs.selectedId;
     if (id === logs.jobId) return;
     if (followTimer) clearTimeout(followTimer);
     followTimer = setTimeout(() => {
       followTimer = undefined;
       stats = undefined;
-      logs.show(store.selectedId).catch((e: unknown) => say(`logs: ${describe(e)}`, true));
+      logs.show(jobs.selectedId).catch((e: unknown) => say(`logs: ${describe(e)}`, true));
       // The first figures now, not one interval later.
       void sampleStats();
     }, options.followDelayMs ?? 120);
   }
 
   async function sampleStats(): Promise<void> {
-    const job = store.selectedId === undefined ? undefined : store.get(store.selectedId);
+    const job = jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
     if (!job || job.status !== 'running' || connection.state.kind !== 'connected' || statsBusy) return;
     statsBusy = true;
     try {
@@ -150,7 +150,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   statsTimer = setInterval(() => void sampleStats(), options.statsIntervalMs ?? 1500);
 
   function selectedJob(): Job | undefined {
-    return store.selectedId === undefined ? undefined : store.get(store.selectedId);
+    return jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
   }
 
   async function run(label: string, work: () => Promise<string>): Promise<void> {
@@ -172,8 +172,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
     changed();
     try {
       const job = await connection.call('job.create', parsed.spec);
-      store.upsert(job);
-      store.select(job.id);
+      jobs.upsert(job);
+      jobs.select(job.id);
       mode = { kind: 'table' };
       say(`created job ${job.id} (${job.name})`);
     } catch (e) {
@@ -199,22 +199,22 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'down': {
         const d = action === 'up' ? -1 : 1;
         if (mode.kind === 'log') logs.scroll(d, logHeight);
-        else store.moveSelection(d);
+        else jobs.moveSelection(d);
         return;
       }
       case 'pageUp':
       case 'pageDown': {
         const d = action === 'pageUp' ? -1 : 1;
         if (mode.kind === 'log') logs.scroll(d * Math.max(1, logHeight - 1), logHeight);
-        else store.moveSelection(d * Math.max(1, tableHeight - 1));
+        else jobs.moveSelection(d * Math.max(1, tableHeight - 1));
         return;
       }
       case 'top':
         if (mode.kind === 'log') logs.scrollToTop();
-        else store.moveSelection('first');
+        else jobs.moveSelection('first');
         return;
       case 'bottom':
-        store.moveSelection('last');
+        jobs.moveSelection('last');
         return;
       case 'follow':
         logs.follow();
@@ -239,12 +239,12 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'refresh':
         if (!job) return say('no job selected', true);
         void run('refresh', async () => {
-          store.upsert(await connection.call('job.refresh', { id: job.id }));
+          jobs.upsert(await connection.call('job.refresh', { id: job.id }));
           return `refreshed job ${job.id}`;
         });
         return;
       case 'filter':
-        mode = { kind: 'filter', before: store.filter };
+        mode = { kind: 'filter', before: jobs.filter };
         return changed();
       case 'search':
         mode = { kind: 'search', text: logs.query };
@@ -267,13 +267,13 @@ export function createApp(connection: Connection, options: AppOptions): App {
     const { job } = m;
     if (m.action === 'stop') {
       void run('stop', async () => {
-        store.upsert(await connection.call('job.stop', { id: job.id }));
+        jobs.upsert(await connection.call('job.stop', { id: job.id }));
         return `stopped job ${job.id} (${job.name})`;
       });
     } else {
       void run('remove', async () => {
         await connection.call('job.remove', { id: job.id });
-        store.remove(job.id);
+        jobs.remove(job.id);
         return `removed job ${job.id} (${job.name})`;
       });
     }
@@ -292,12 +292,12 @@ export function createApp(connection: Connection, options: AppOptions): App {
       }
       case 'filter': {
         if (k === 'escape') {
-          store.setFilter(mode.before);
+          jobs.setFilter(mode.before);
           mode = { kind: 'table' };
         } else if (k === 'enter') mode = { kind: 'table' };
-        else if (k === 'backspace') store.setFilter(store.filter.slice(0, -1));
-        else if (k === 'C-u') store.setFilter('');
-        else if (ch && isPrintable(ch)) store.setFilter(store.filter + ch);
+        else if (k === 'backspace') jobs.setFilter(jobs.filter.slice(0, -1));
+        else if (k === 'C-u') jobs.setFilter('');
+        else if (ch && isPrintable(ch)) jobs.setFilter(jobs.filter + ch);
         return changed();
       }
       case 'search': {
@@ -337,7 +337,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
 
   return {
     url: options.url,
-    store,
+    jobs,
     logs,
     get mode() {
       return mode;

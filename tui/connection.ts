@@ -1,4 +1,4 @@
-import type { CjmClient } from '../server/protocol/client.js';
+import type { CjmClient } from '#protocol/client';
 import {
   createNotificationHub,
   ErrorCode,
@@ -11,7 +11,7 @@ import {
   type NotificationOf,
   type ParamsOf,
   type ResultOf,
-} from '../server/protocol/index.js';
+} from '#protocol';
 
 // A connection that outlives its sockets: when the server goes away it says so ("disconnected,
 // retrying in 4s"), reconnects with exponential backoff, logs in again and then runs every `onReady`

@@ -1,4 +1,4 @@
-import type { JobSpecInput } from '../server/protocol/index.js';
+import type { JobSpecInput } from '#protocol';
 
 // The create form as a pure model: typed values, the focused field and errors per field. Errors come
 // from the form's own parsing (a number that is not one) or from the server's -32602

@@ -1,8 +1,8 @@
-import { formatBytes, formatCpus, formatDuration, unenforcedLimits, type Job } from '../server/protocol/index.js';
+import { formatBytes, formatCpus, formatDuration, unenforcedLimits, type Job } from '#protocol';
 
 // Pure presentation helpers: data in, strings out (STYLE.md 7). Nothing here knows about blessed.
 
-export { formatBytes, formatCpus, formatDuration } from '../server/protocol/index.js';
+export { formatBytes, formatCpus, formatDuration } from '#protocol';
 
 export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);
@@ -20,16 +20,6 @@ export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): s
     default:
       return job.status;
   }
-}
-
-export type StatusTone = 'ok' | 'busy' | 'done' | 'bad';
-
-/** The colour family of a status; views map it to a colour, and the label stays readable without it. */
-export function statusTone(job: Pick<Job, 'status' | 'reason'>): StatusTone {
-  if (job.status === 'running') return 'ok';
-  if (job.status === 'pending') return 'busy';
-  if (job.status === 'error') return 'bad';
-  return job.reason === 'completed' || job.reason === 'stopped' ? 'done' : 'bad';
 }
 
 /** A running job shows how long it has run (`run 3m05s`); a finished one how long it ran; a pending

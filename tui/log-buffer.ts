@@ -1,4 +1,4 @@
-import type { LogStream } from '../server/protocol/index.js';
+import type { LogStream } from '#protocol';
 
 // A bounded ring of log lines (STYLE.md 9): appending is O(lines in the chunk), memory is capped at
 // `capacity` lines of at most `maxLineLength` characters, and each line has a sequence number so a

@@ -1,4 +1,4 @@
-import type { JobLogEndNotification, JobLogNotification } from '../server/protocol/index.js';
+import type { JobLogEndNotification, JobLogNotification } from '#protocol';
 import type { Connection } from './connection.js';
 import { createLogBuffer, type LogBuffer, type LogLine } from './log-buffer.js';
 import { createLogCursor, type LogCursor } from './log-cursor.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { createClient } from '../server/protocol/client.js';
+import { createClient } from '#protocol/client';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createConnection, LoginRefusedError } from './connection.js';

@@ -1,4 +1,4 @@
-import type { Job } from '../server/protocol/index.js';
+import type { Job } from '#protocol';
 import { fit, formatCpus, formatMemoryMb, statusLabel, timeLabel } from './format.js';
 
 // The job table as data: one column list drives the TUI table, `--once` and `--json`.

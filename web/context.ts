@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { ErrorCode, isRpcError } from '../server/protocol/index.js';
+import { ErrorCode, isRpcError } from '#protocol';
 import type { SessionStore, Session } from './session-store.js';
 import type { LocalApi, WebDeps, WebOptions } from './types.js';
 import { page, type PageOptions } from './views/layout.js';

@@ -1,8 +1,8 @@
-import { formatBytes as sharedBytes, formatDuration as sharedDuration, unenforcedLimits, type Job } from '../server/protocol/index.js';
+import { formatBytes as sharedBytes, formatDuration as sharedDuration, statusTone, unenforcedLimits, type Job, type StatusTone } from '#protocol';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
-export { formatCpus } from '../server/protocol/index.js';
+export { formatCpus } from '#protocol';
 
 /** 0s, 45s, 3m 05s, 2h 07m, 3d 04h: two units at most. */
 export function formatDuration(ms: number): string {
@@ -40,8 +40,8 @@ export interface StatusView {
   label: string;
   /** The detail after it: exit reason, error message or pull progress; '' when none. */
   detail: string;
-  /** CSS modifier: ok, run, wait, warn, bad. */
-  tone: 'ok' | 'run' | 'wait' | 'warn' | 'bad';
+  /** CSS modifier (`tone-ok` ...): the shared statusTone. */
+  tone: StatusTone;
 }
 
 const reasonText: Record<string, string> = {
@@ -54,16 +54,16 @@ const reasonText: Record<string, string> = {
 };
 
 export function statusView(job: Pick<Job, 'status' | 'reason' | 'progress' | 'exitCode'>): StatusView {
+  const tone = statusTone(job);
   switch (job.status) {
     case 'pending':
-      return { label: 'pending', detail: job.progress ?? '', tone: 'wait' };
+      return { label: 'pending', detail: job.progress ?? '', tone };
     case 'running':
-      return { label: 'running', detail: '', tone: 'run' };
+      return { label: 'running', detail: '', tone };
     case 'error':
-      return { label: 'error', detail: job.reason ?? '', tone: 'bad' };
+      return { label: 'error', detail: job.reason ?? '', tone };
     case 'exited': {
       const reason = job.reason ?? '';
-      const tone = reason === 'completed' ? 'ok' : reason === 'stopped' ? 'warn' : 'bad';
       return { label: 'exited', detail: reasonText[reason] ?? reason, tone };
     }
   }

@@ -1,4 +1,4 @@
-import { ErrorCode, isRpcError, limits, type JobSpecInput } from '../server/protocol/index.js';
+import { ErrorCode, isRpcError, limits, type JobSpecInput } from '#protocol';
 
 // The create form: raw strings in, a JobSpec out, and errors placed next to the field they concern.
 

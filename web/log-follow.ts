@@ -1,4 +1,4 @@
-import { isRpcError, type LogStream } from '../server/protocol/index.js';
+import { ErrorCode, isRpcError, type JobLogEndNotification, type LogEndReason, type LogStream } from '#protocol';
 import type { LocalApi } from './types.js';
 
 // job.follow as a pull-based stream of chunks: the consumer's pace decides. When more than
@@ -12,7 +12,7 @@ export interface LogPiece {
   nextOffset: number;
 }
 
-export type FollowEvent = { kind: 'chunk'; chunk: LogPiece } | { kind: 'end'; reason: 'finished' | 'removed' | 'reached' | 'error'; offset: number };
+export type FollowEvent = { kind: 'chunk'; chunk: LogPiece } | { kind: 'end'; reason: Exclude<LogEndReason, 'dropped'> | 'reached' | 'error'; offset: number };
 
 export interface FollowOptions {
   from: number;
@@ -36,7 +36,7 @@ export function followLog(api: LocalApi, id: number, options: FollowOptions): Lo
   let following = false;
   let ended = false;
   let wake: (() => void) | null = null;
-  const earlyEnds = new Map<string, { reason: string; offset: number }>();
+  const earlyEnds = new Map<string, JobLogEndNotification>();
 
   const notify = () => {
     const w = wake;
@@ -78,14 +78,14 @@ export function followLog(api: LocalApi, id: number, options: FollowOptions): Lo
     if (n.subscription === subscription) onEnd(n.reason);
   });
 
-  function onEnd(reason: string) {
+  function onEnd(reason: LogEndReason) {
     following = false;
     subscription = null;
     if (reason === 'dropped') {
       if (buffered <= highWater) void startFollowing();
       return;
     }
-    finish(reason === 'removed' ? 'removed' : 'finished');
+    finish(reason);
   }
 
   async function startFollowing() {
@@ -100,7 +100,7 @@ export function followLog(api: LocalApi, id: number, options: FollowOptions): Lo
       else if (ended || !following) void api.call('job.unfollow', { subscription: r.subscription }).catch(() => undefined);
     } catch (e) {
       following = false;
-      finish(isRpcError(e) && e.code === 4004 ? 'removed' : 'error');
+      finish(isRpcError(e) && e.code === ErrorCode.JobNotFound ? 'removed' : 'error');
     }
   }
 

@@ -1,4 +1,4 @@
-import type { LogChunk } from '../server/protocol/index.js';
+import type { LogChunk } from '#protocol';
 
 // A log tail as lines, each knowing which streams wrote it, so stderr can be marked per line (a
 // visible "err" tag) as well as per piece (a class). web/static/log.js continues the same shape live.

@@ -1,4 +1,4 @@
-import type { CjmApi } from '../server/protocol/index.js';
+import type { CjmApi } from '#protocol';
 
 /** A connection to the server made in-process for one signed-in user; closing it ends its
  * subscriptions and follows. */

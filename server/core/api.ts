@@ -1,6 +1,6 @@
 // The API of core: what the rpc layer (and through it the web app) calls. Implemented by
 // createJobService (job-service.ts) and createAuthService (auth.ts).
-import type { Identity, Job, JobSpec, JobStats, ResultOf, SystemInfo, ValidParamsOf } from '../protocol/index.js';
+import type { Identity, Job, JobSpec, JobStats, LogEndReason, ResultOf, SystemInfo, ValidParamsOf } from '../protocol/index.js';
 import type { LogFollowChunk } from './ports.js';
 
 /** Who is calling: from the token. */
@@ -10,7 +10,7 @@ export interface FollowSink {
   /** Return false when the client cannot take more (its socket buffer is over the bound): the
    * follow then ends with reason 'dropped' at that chunk's offset. */
   chunk(chunk: LogFollowChunk): boolean;
-  end(reason: 'finished' | 'dropped' | 'removed', offset: number): void;
+  end(reason: LogEndReason, offset: number): void;
 }
 
 export interface JobListener {

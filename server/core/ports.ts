@@ -1,5 +1,5 @@
 // The interfaces core needs from the outside world. Adapters implement them; core never imports one.
-import type { Enforced, ExitReason, FinishedStatus, Job, JobSpec, JobStatus, LogStream, SystemInfo, JobStats } from '../protocol/index.js';
+import type { Enforced, ExitReason, FinishedStatus, Job, JobSpec, JobStatus, LogEndReason, LogStream, SystemInfo, JobStats } from '../protocol/index.js';
 
 export interface Clock {
   now(): Date;
@@ -189,7 +189,7 @@ export interface LogStore {
     jobId: number,
     fromOffset: number | undefined,
     onChunk: (chunk: LogFollowChunk) => boolean,
-    onEnd: (reason: 'finished' | 'dropped' | 'removed', offset: number) => void,
+    onEnd: (reason: LogEndReason, offset: number) => void,
   ): () => void;
   /** Deletes the job's data directory. */
   remove(jobId: number): Promise<void>;

@@ -9,25 +9,7 @@ export interface ErrorInfo {
   readonly when: string;
 }
 
-export const ErrorCode = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  Unauthenticated: 4001,
-  JobNotFound: 4004,
-  NameTaken: 4009,
-  QuotaExceeded: 4029,
-  JobNotRunning: 4090,
-  DockerUnavailable: 5003,
-  DatabaseUnavailable: 5004,
-} as const;
-
-export type ErrorCodeName = keyof typeof ErrorCode;
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
-
-export const errorTable: readonly ErrorInfo[] = [
+export const errorTable = [
   { code: -32700, name: 'ParseError', message: 'Parse error', when: 'the frame is not valid JSON' },
   { code: -32600, name: 'InvalidRequest', message: 'Invalid request', when: 'the frame is not a JSON-RPC 2.0 request, is an empty batch, or is over 1 MiB' },
   { code: -32601, name: 'MethodNotFound', message: 'Method not found', when: 'the method does not exist' },
@@ -40,7 +22,16 @@ export const errorTable: readonly ErrorInfo[] = [
   { code: 4090, name: 'JobNotRunning', message: 'Job is not running', when: '`job.stats` on a job that is not running' },
   { code: 5003, name: 'DockerUnavailable', message: 'Docker is unreachable', when: 'the Docker daemon does not answer' },
   { code: 5004, name: 'DatabaseUnavailable', message: 'Database is unreachable', when: 'MySQL/MariaDB does not answer' },
-];
+] as const satisfies readonly ErrorInfo[];
+
+type ErrorEntry = (typeof errorTable)[number];
+export type ErrorCodeName = ErrorEntry['name'];
+export type ErrorCodeValue = ErrorEntry['code'];
+
+/** The codes by name, read from the table: `ErrorCode.JobNotFound` is 4004. */
+export const ErrorCode = Object.freeze(Object.fromEntries(errorTable.map((e) => [e.name, e.code]))) as {
+  readonly [E in ErrorEntry as E['name']]: E['code'];
+};
 
 export interface InvalidParamsData {
   field: string;
@@ -87,3 +78,13 @@ export function invalidParamsList(problems: readonly InvalidParamsData[]): RpcEr
 export function isRpcError(e: unknown): e is RpcError {
   return e instanceof RpcError;
 }
+
+// `instanceof RpcError` needs one copy of this module per process. The server imports it by path and
+// the TUI and web by `#protocol`; a source run without `--conditions=cjm-source` would take the
+// second from dist/. Refuse that at load rather than misreport every error.
+const loadedFrom = Symbol.for('cjm.protocol.errors');
+const registry = globalThis as { [loadedFrom]?: string };
+if (registry[loadedFrom] !== undefined && registry[loadedFrom] !== import.meta.url) {
+  throw new Error(`server/protocol loaded twice (${registry[loadedFrom]} and ${import.meta.url}): run sources with --conditions=cjm-source`);
+}
+registry[loadedFrom] = import.meta.url;

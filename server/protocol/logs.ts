@@ -66,12 +66,16 @@ export const jobLogNotificationSchema = z.object({
 });
 export type JobLogNotification = z.infer<typeof jobLogNotificationSchema>;
 
+/** Why a follow ended: see job.logEnd. */
+export const logEndReasons = ['finished', 'dropped', 'removed'] as const;
+export type LogEndReason = (typeof logEndReasons)[number];
+
 /** Notification `job.logEnd`: the follow is over. `finished`: the job ended and all output was sent.
  * `dropped`: the client fell too far behind; follow again with `fromOffset: offset` to resume. */
 export const jobLogEndNotificationSchema = z.object({
   subscription: z.string(),
   id: z.number().int(),
   offset: z.number().int(),
-  reason: z.enum(['finished', 'dropped', 'removed']),
+  reason: z.enum(logEndReasons),
 });
 export type JobLogEndNotification = z.infer<typeof jobLogEndNotificationSchema>;

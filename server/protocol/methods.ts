@@ -66,10 +66,6 @@ export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
 
 export const methodNames = Object.keys(methods) as MethodName[];
 
-export function isMethodName(name: string): name is MethodName {
-  return Object.prototype.hasOwnProperty.call(methods, name);
-}
-
 export const notifications = {
   'job.updated': z.object({ job: jobSchema }),
   /** A job was removed (job.remove); drop it from views. */

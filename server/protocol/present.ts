@@ -1,6 +1,6 @@
 // Presentation helpers every client of the contract shares (the TUI and the web page): numbers of
 // the contract in, short strings out.
-import type { Enforced } from './job.js';
+import type { Enforced, Job } from './job.js';
 
 /** 0s, 45s, 3m05s, 2h07m, 3d04h: two units at most; `separator` goes between them ("3m 05s"). */
 export function formatDuration(ms: number, separator = ''): string {
@@ -48,3 +48,21 @@ export function unenforcedLimits(enforced: Enforced | null): string[] {
   return names.filter(([k]) => !enforced[k]).map(([, name]) => name);
 }
 
+
+/** How a status reads at a glance, the same in every client: `ok` completed, `run` running, `wait`
+ * pending, `warn` stopped on request (neither success nor failure), `bad` failed, killed, timed out,
+ * lost or error. Clients map it to a colour; the status words carry the meaning without one. */
+export type StatusTone = 'ok' | 'run' | 'wait' | 'warn' | 'bad';
+
+export function statusTone(job: Pick<Job, 'status' | 'reason'>): StatusTone {
+  switch (job.status) {
+    case 'pending':
+      return 'wait';
+    case 'running':
+      return 'run';
+    case 'error':
+      return 'bad';
+    case 'exited':
+      return job.reason === 'completed' ? 'ok' : job.reason === 'stopped' ? 'warn' : 'bad';
+  }
+}

@@ -54,9 +54,9 @@ async function realServerFollow(): Promise<void> {
       memoryMb: 64,
     });
     jobId = job.id;
-    app.store.select(job.id);
+    app.jobs.select(job.id);
     const deadline = Date.now() + 30_000;
-    while (app.store.get(job.id)?.status !== 'running' && Date.now() < deadline) await sleep(20);
+    while (app.jobs.get(job.id)?.status !== 'running' && Date.now() < deadline) await sleep(20);
     const t0 = performance.now();
     let peakRss = 0;
     const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -191,7 +191,7 @@ async function floodedDashboard(): Promise<void> {
   const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
   const lagSorted = [...lags].sort((a, b) => a - b);
   const lost = latencies.length - sorted.length;
-  console.log(`jobs in the table: ${app.store.size}; log lines produced: ${produced} in ${(floodMs / 1000).toFixed(1)} s (${Math.round(produced / (floodMs / 1000))} lines/s, one notification each)`);
+  console.log(`jobs in the table: ${app.jobs.size}; log lines produced: ${produced} in ${(floodMs / 1000).toFixed(1)} s (${Math.round(produced / (floodMs / 1000))} lines/s, one notification each)`);
   console.log(`key -> repaint: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms over ${latencies.length} keys${lost ? `, ${lost} never repainted` : ''} (target median < 50 ms)`);
   console.log(`log pane lag during the flood (lines produced but not yet drawn, sampled every 100 ms): median ${pct(lagSorted, 50)}, p95 ${pct(lagSorted, 95)}, max ${lagSorted[lagSorted.length - 1]}`);
   console.log(`log pane behind 120 ms after the last line: ${behindAfter} lines (target 0); ring holds ${app.logs.buffer.size} of ${app.logs.buffer.capacity} lines`);

@@ -12,6 +12,7 @@ import { createClient, type CjmClient } from '../../server/protocol/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/daemons.js';
 import { removeJobs } from '../support/cleanup.js';
+import { sourceNodeArgs } from '../support/source.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -30,7 +31,7 @@ async function startServerProcess(): Promise<void> {
   // Kept after the run (in the OS temp dir) so a failure can be read.
   const log = createWriteStream(join(tmpdir(), `cjm-tui-e2e-${tag}-server-${Date.now()}.log`));
   // node --import tsx runs the server in this one process, so SIGKILL leaves nothing behind.
-  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  server = spawn(process.execPath, [...sourceNodeArgs, 'server/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -115,7 +116,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'cjm-tui-e2e-'));
   port = await freePort();
   await startServerProcess();
-  const cmd = `cd ${root} && NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color CJM_TOKEN=${token} exec ${process.execPath} --import tsx tui/main.ts --url ${url()} 2>${join(tmpdir(), `cjm-tui-e2e-${tag}-tui-stderr.log`)}`;
+  const cmd = `cd ${root} && NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color CJM_TOKEN=${token} exec ${process.execPath} ${sourceNodeArgs.join(' ')} tui/main.ts --url ${url()} 2>${join(tmpdir(), `cjm-tui-e2e-${tag}-tui-stderr.log`)}`;
   await run('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '45', cmd]);
 }, 120_000);
 
@@ -194,7 +195,7 @@ describe('cjm-tui in tmux against a real server', () => {
 
   it('--once prints the table, --json prints it as JSON, a bad token is one line and exit 1', async () => {
     const tui = (args: string[]) =>
-      run(process.execPath, ['--import', 'tsx', 'tui/main.ts', '--url', url(), ...args], { cwd: root }).then(
+      run(process.execPath, [...sourceNodeArgs, 'tui/main.ts', '--url', url(), ...args], { cwd: root }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
       );

@@ -13,10 +13,10 @@ import { createClient } from '../../server/protocol/client.js';
 import type { CjmApi, Job } from '../../server/protocol/index.js';
 import type Docker from 'dockerode';
 import { freePort } from '../support/daemons.js';
+import { sourceNodeArgs } from '../support/source.js';
 
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const tsx = join(repoRoot, 'node_modules/.bin/tsx');
 const mainTs = join(repoRoot, 'server/main.ts');
 
 export const newAdminToken = () => `cjm_admin_${randomBytes(18).toString('hex')}`;
@@ -60,7 +60,7 @@ export async function spawnCjm(e: CjmEnv & { port?: number; dataDir: string }): 
   const out = createWriteStream(logFile);
   // node --import tsx, not the tsx binary: that one runs the server in a child process of its own,
   // and a SIGKILL must reach the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs], { env: { ...process.env, ...envOf(e, e.dataDir, `127.0.0.1:${port}`) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...sourceNodeArgs, mainTs], { env: { ...process.env, ...envOf(e, e.dataDir, `127.0.0.1:${port}`) }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -95,7 +95,7 @@ export async function spawnCjm(e: CjmEnv & { port?: number; dataDir: string }): 
 
 /** The `cjm-server token` CLI against a database; returns stdout. */
 export async function tokenCli(databaseUrl: string, args: string[]): Promise<string> {
-  const { stdout } = await run(tsx, [mainTs, 'token', ...args], {
+  const { stdout } = await run(process.execPath, [...sourceNodeArgs, mainTs, 'token', ...args], {
     env: { ...process.env, CJM_DATABASE_URL: databaseUrl, CJM_LOG_LEVEL: 'silent' },
     timeout: 60_000,
   });

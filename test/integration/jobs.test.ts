@@ -1,14 +1,12 @@
 // The job server end to end over a real socket: real dockerd, real MariaDB, the busybox image.
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError, type JobSpecInput } from '../../server/protocol/index.js';
-import { startTestServer } from '../support/server.js';
+import { withServerAndClient } from '../support/server-and-client.js';
 import { rpcError, uniqueName, waitFor, waitForJob } from '../support/wait.js';
 
 const docker = new Docker();
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let api: CjmClient;
+const { api } = withServerAndClient();
 
 const spec = (over: Partial<JobSpecInput> & { name?: string } = {}): JobSpecInput => ({
   name: uniqueName('it'),
@@ -28,16 +26,6 @@ async function containerExists(id: string): Promise<boolean> {
     return false;
   }
 }
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = await createClient(server.url, server.adminToken);
-});
-
-afterAll(async () => {
-  api?.close();
-  await server?.close();
-});
 
 describe('the original project\'s examples', () => {
   it('hello + sleep: pending, then running, then exited 0 (completed), output kept', async () => {

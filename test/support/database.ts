@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createMysqlPool } from '../../server/adapters/mysql/pool.js';
 import { runMigrations } from '../../server/adapters/mysql/migrations.js';
-import { parseMysqlUrl, redactMysqlUrl, withDatabase } from '../../server/adapters/mysql/url.js';
+import { parseMysqlUrl, withDatabase } from '../../server/adapters/mysql/url.js';
+import { redactDatabaseUrl } from '../../server/config.js';
 
 export const testDatabaseUrl =
   process.env.CJM_TEST_DATABASE_URL ?? provisionedDatabaseUrl() ?? 'mysql://cjm:cjm@127.0.0.1:3306/cjm';
@@ -64,7 +65,7 @@ async function admin(serverUrl: string, sql: string): Promise<void> {
     conn = await mysql.createConnection({ host, port, user, password, connectTimeout: 3000 });
   } catch (err) {
     throw new Error(
-      `test database server unreachable at ${redactMysqlUrl(serverUrl)} (set CJM_TEST_DATABASE_URL; .ci/run starts MariaDB): ${
+      `test database server unreachable at ${redactDatabaseUrl(serverUrl)} (set CJM_TEST_DATABASE_URL; .ci/run starts MariaDB): ${
         err instanceof Error ? err.message : String(err)
       }`,
       { cause: err },

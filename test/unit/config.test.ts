@@ -103,6 +103,8 @@ describe('loadConfig', () => {
     ['CJM_DATABASE_URL', 'not a url', /URL/],
     ['CJM_DATABASE_URL', 'postgres://u@h/db', /mysql:\/\//],
     ['CJM_DATABASE_URL', 'mysql://u:p@h:3306/', /database/],
+    // Checked by the pool's own parser: a URL the pool would refuse stops the start here.
+    ['CJM_DATABASE_URL', 'mysql://h:3306/cjm', /user/],
     ['CJM_DATA_DIR', 'relative/dir', /absolute/],
     ['CJM_ADMIN_TOKEN', 'short', /at least 16/],
     ['CJM_ADMIN_TOKEN', 'has a space in it ok', /spaces/],

@@ -34,7 +34,7 @@ describe('README error-code table', () => {
   });
 
   it('lists no code that errorTable does not have', () => {
-    const known = new Set(errorTable.map((e) => e.code));
+    const known = new Set<number>(errorTable.map((e) => e.code));
     expect([...documented.keys()].filter((c) => !known.has(c))).toEqual([]);
   });
 });

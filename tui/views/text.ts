@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
-import type { Job } from '../../server/protocol/index.js';
-import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, statusTone, timeLabel, wrap } from '../format.js';
+import { statusTone, type Job, type StatusTone } from '#protocol';
+import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
 import { hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
@@ -37,14 +37,14 @@ export function headerText(app: App): string {
   return ' ' + parts.join(' │ ');
 }
 
-const toneColour = { ok: 'green', busy: 'yellow', done: 'white', bad: 'red' } as const;
+const toneColour = { ok: 'green', run: 'cyan', wait: 'yellow', warn: 'magenta', bad: 'red' } as const satisfies Record<StatusTone, string>;
 
 /** The table's lines: header, then the rows that fit, scrolled so the selection is visible. */
 export function tableLines(app: App, width: number, height: number, scroll: { offset: number }): string[] {
   const widths = layoutColumns(width);
-  const rows = app.store.visible();
+  const rows = app.jobs.visible();
   const body = Math.max(1, height - 1);
-  const sel = app.store.selectedIndex();
+  const sel = app.jobs.selectedIndex();
   if (sel >= 0 && sel < scroll.offset) scroll.offset = sel;
   if (sel >= scroll.offset + body) scroll.offset = sel - body + 1;
   scroll.offset = Math.max(0, Math.min(scroll.offset, Math.max(0, rows.length - body)));
@@ -53,7 +53,7 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
   const lines = [`{bold}${escapeTags(formatHeader(widths))}{/bold}`];
   for (const job of rows.slice(scroll.offset, scroll.offset + body)) {
     const text = formatRow(jobRow(job, now), widths);
-    if (job.id === app.store.selectedId) {
+    if (job.id === app.jobs.selectedId) {
       lines.push(`{inverse}${escapeTags(text)}{/inverse}`);
     } else {
       // Colour only the status cell; the words carry the meaning without colour.
@@ -63,19 +63,19 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
       lines.push(`${escapeTags(text.slice(0, start))}{${c}-fg}${escapeTags(text.slice(start, end))}{/${c}-fg}${escapeTags(text.slice(end))}`);
     }
   }
-  if (rows.length === 0) lines.push(app.store.filter ? `  no job matches "${escapeTags(app.store.filter)}"` : '  no jobs yet: press n to create one');
+  if (rows.length === 0) lines.push(app.jobs.filter ? `  no job matches "${escapeTags(app.jobs.filter)}"` : '  no jobs yet: press n to create one');
   return lines;
 }
 
 export function tableLabel(app: App): string {
-  const n = app.store.visible().length;
-  const filter = app.store.filter ? ` filter "${app.store.filter}"` : '';
-  return ` Jobs ${n}${app.store.size !== n ? `/${app.store.size}` : ''}${filter} `;
+  const n = app.jobs.visible().length;
+  const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"` : '';
+  return ` Jobs ${n}${app.jobs.size !== n ? `/${app.jobs.size}` : ''}${filter} `;
 }
 
 export function logLabel(app: App): string {
   const id = app.logs.jobId;
-  const job = id === undefined ? undefined : app.store.get(id);
+  const job = id === undefined ? undefined : app.jobs.get(id);
   const name = job ? `job ${job.id} ${job.name}` : 'no job selected';
   const state = app.logs.following ? 'following' : 'paused — G to resume';
   const search = app.logs.query ? ` │ /${app.logs.query}` : '';
@@ -85,8 +85,8 @@ export function logLabel(app: App): string {
 /** The selected job in full: what the table cuts short (the whole reason, the exit code, which limits
  * the host does not enforce and why), and for a running job its live CPU and memory. */
 export function jobPanelText(app: App, width: number): string {
-  const id = app.store.selectedId;
-  const job = id === undefined ? undefined : app.store.get(id);
+  const id = app.jobs.selectedId;
+  const job = id === undefined ? undefined : app.jobs.get(id);
   if (!job) return '';
   const w = Math.max(5, width - 2);
   const c = toneColour[statusTone(job)];
@@ -120,7 +120,7 @@ function statsLines(app: App, job: Job, w: number): string[] {
 
 export function statusText(app: App): string {
   const m = app.mode;
-  if (m.kind === 'filter') return ` filter: ${escapeTags(app.store.filter)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
+  if (m.kind === 'filter') return ` filter: ${escapeTags(app.jobs.filter)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
   if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
   if (m.kind === 'form') return ' Tab/↓ next field · ↑ previous · Enter create · Esc cancel';
   if (m.kind === 'confirm') return ' y confirm · any other key cancels';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { ErrorCode, isRpcError } from '../../server/protocol/index.js';
+import { ErrorCode, isRpcError } from '#protocol';
 import type { Web, WebCtx, WebEnv } from '../context.js';
 import { localPath } from '../paths.js';
 import { randomToken, sameToken } from '../session-store.js';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Job, JobStatus } from '../../server/protocol/index.js';
+import type { Job, JobStatus } from '#protocol';
 import type { Web, WebEnv } from '../context.js';
 import { localPath } from '../paths.js';
 import { jobRow } from '../views/job-row.js';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '../../server/protocol/index.js';
+import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '#protocol';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
 import { emptyJobForm, errorsFromRpc, formValuesFrom, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
 import { jobIdParam, localPath } from '../paths.js';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
-import { logLimits, type Job } from '../../server/protocol/index.js';
+import { logLimits, type Job } from '#protocol';
 import type { LocalApi } from '../types.js';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv } from '../context.js';
 import { statusView } from '../format.js';

@@ -1,5 +1,5 @@
 import type { FormErrors, FormField, JobFormValues } from '../job-form.js';
-import { limits } from '../../server/protocol/index.js';
+import { limits } from '#protocol';
 import { csrfField } from './layout.js';
 import { h, type Html } from './html.js';
 

@@ -1,4 +1,4 @@
-import type { Job } from '../../server/protocol/index.js';
+import type { Job } from '#protocol';
 import { formatCpus, formatDuration, formatMemoryMb, formatTime, limitWarnings, runTimeMs, statusView } from '../format.js';
 import { csrfField } from './layout.js';
 import { h, type Html } from './html.js';

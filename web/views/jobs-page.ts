@@ -1,4 +1,4 @@
-import { jobStatuses, type Job } from '../../server/protocol/index.js';
+import { jobStatuses, type Job } from '#protocol';
 import type { FormErrors, JobFormValues } from '../job-form.js';
 import { createForm } from './create-form.js';
 import { jobColumns, jobRow, type RowContext } from './job-row.js';

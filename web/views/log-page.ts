@@ -1,4 +1,4 @@
-import type { Job, LogChunk } from '../../server/protocol/index.js';
+import type { Job, LogChunk } from '#protocol';
 import { formatBytes, limitWarnings, statusView } from '../format.js';
 import { toLogLines, type LogLine } from '../log-lines.js';
 import { h, type Html } from './html.js';

@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { LogFollowChunk, Logger } from '../../core/ports.js';
-import type { LogStream } from '../../protocol/index.js';
+import type { LogEndReason, LogStream } from '../../protocol/index.js';
 import { recordEnd } from './index-record.js';
 import type { JobLog, LiveFollower, StoredChunk } from './job-log.js';
 import { findRecord, readBytes, readRecords } from './log-files.js';
@@ -16,11 +16,9 @@ const MAX_PIECE = 64 * 1024;
 const READ_STEP = 256 * 1024;
 const RECORDS_STEP = 256;
 
-export type EndReason = 'finished' | 'dropped' | 'removed';
-
 export interface FollowHandlers {
   onChunk(chunk: LogFollowChunk): boolean;
-  onEnd(reason: EndReason, offset: number): void;
+  onEnd(reason: LogEndReason, offset: number): void;
 }
 
 /** Starts following; `release` is called once when the follower is over, however it ends. */
@@ -34,7 +32,7 @@ export function startFollow(
   let live = false;
   let over = false;
 
-  function finish(reason: EndReason | null, offset: number): void {
+  function finish(reason: LogEndReason | null, offset: number): void {
     if (over) return;
     over = true;
     log.followers.delete(follower);

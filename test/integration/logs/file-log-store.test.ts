@@ -9,6 +9,7 @@ import { createFileLogStore } from '../../../server/adapters/logs/index.js';
 import { removeLabelled, silentLogger, testDocker, testJob, testRunTag } from '../../support/docker.js';
 import { createShellContainer, logsRuntime, realClock } from '../../support/logs.js';
 import { waitFor } from '../../support/wait.js';
+import { sourceNodeArgs } from '../../support/source.js';
 
 const docker = testDocker();
 const tag = testRunTag('logs');
@@ -297,7 +298,7 @@ describe('file log store on real containers', () => {
 
 /** Captures in a child process, starts the container, and SIGKILLs the child once 30 lines are stored. */
 async function killedMidway(jobId: number, containerId: string, store: LogStore): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/logs-capture-child.ts', dataDir, String(jobId), containerId], {
+  const child = spawn(process.execPath, [...sourceNodeArgs, 'test/support/logs-capture-child.ts', dataDir, String(jobId), containerId], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((r) => child.once('exit', r));

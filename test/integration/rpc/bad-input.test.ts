@@ -1,21 +1,10 @@
 // Bad input over a real socket: every malformed frame and every wrong JobSpec field gets the right
 // error naming the field, the connection and the server stay up, and nothing is written.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../support/server.js';
-import { openRaw, type RawSocket } from './raw-socket.js';
+import { describe, expect, it } from 'vitest';
+import { withServerAndClient } from '../../support/server-and-client.js';
+import { openRaw } from './raw-socket.js';
 
-let server: TestServer;
-let raw: RawSocket;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  raw = await openRaw(server.url, server.adminToken);
-});
-
-afterAll(async () => {
-  raw?.close();
-  await server?.close();
-});
+const { api: raw } = withServerAndClient({ connect: (s) => openRaw(s.url, s.adminToken) });
 
 async function stillUp(): Promise<void> {
   const pong = await raw.call('system.ping', {});

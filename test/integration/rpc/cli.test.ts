@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlPool, createTokenStore } from '../../../server/adapters/mysql/index.js';
 import { createAuthService } from '../../../server/core/auth.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { sourceNodeArgs } from '../../support/source.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
 let db: TestDatabase;
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, ['server/main.ts', ...args], { cwd: root, env: { ...process.env, CJM_DATABASE_URL: db.url, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...sourceNodeArgs, 'server/main.ts', ...args], { cwd: root, env: { ...process.env, CJM_DATABASE_URL: db.url, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

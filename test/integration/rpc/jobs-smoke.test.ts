@@ -1,23 +1,12 @@
 // A job through the socket end to end: create -> running -> exited, with events.subscribe and
 // job.follow delivering their notifications (after the reply that names the subscription).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type CjmClient } from '../../../server/protocol/client.js';
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../../../server/protocol/client.js';
 import type { Job, NotificationOf } from '../../../server/protocol/index.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { withServerAndClient } from '../../support/server-and-client.js';
 import { uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 
-let server: TestServer;
-let api: CjmClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = await createClient(server.url, server.adminToken);
-});
-
-afterAll(async () => {
-  api?.close();
-  await server?.close();
-});
+const { server, api } = withServerAndClient();
 
 describe('a job over the socket', () => {
   it('create -> running -> exited 0, seen as job.updated events and followed output', async () => {

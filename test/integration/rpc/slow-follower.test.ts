@@ -2,24 +2,12 @@
 // with job.logEnd `dropped` (at the offset to resume from) once the socket's send buffer passes the
 // soft bound (4 MiB), and following again from that offset picks up exactly where it stopped.
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type CjmClient } from '../../../server/protocol/client.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { withServerAndClient } from '../../support/server-and-client.js';
 import { uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 import { openRaw } from './raw-socket.js';
 
-let server: TestServer;
-let api: CjmClient;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  api = await createClient(server.url, server.adminToken);
-});
-
-afterAll(async () => {
-  api?.close();
-  await server?.close();
-});
+const { server, api } = withServerAndClient();
 
 describe('a follower that stops reading', () => {
   it('is dropped near the send-buffer bound, with an offset to resume from exactly', async () => {

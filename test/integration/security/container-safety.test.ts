@@ -2,24 +2,13 @@
 // prints its /proc/self/status, its cgroup limits and its mount table, and we read them back.
 import { readFile } from 'node:fs/promises';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type CjmClient } from '../../../server/protocol/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job, JobSpecInput } from '../../../server/protocol/index.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { withServerAndClient } from '../../support/server-and-client.js';
 import { uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-let server: TestServer;
-let api: CjmClient;
-beforeAll(async () => {
-  server = await startTestServer();
-  api = await createClient(server.url, server.adminToken);
-});
-
-afterAll(async () => {
-  api?.close();
-  await server?.close();
-});
+const { api } = withServerAndClient();
 
 async function runToEnd(over: Partial<JobSpecInput>): Promise<{ job: Job; text: string }> {
   const job = await api.call('job.create', { name: uniqueName('sec'), image: 'busybox:latest', cpus: 0.5, memoryMb: 64, ...over } as JobSpecInput);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, formatBytes, formatCpus, formatDuration, limitsLines, sparkline, statusLabel, statusTone, timeLabel, wrap } from '../../../tui/format.js';
+import { fit, formatBytes, formatCpus, formatDuration, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../../../tui/format.js';
 import { makeJob } from '../../support/job.js';
 
 describe('formatDuration', () => {
@@ -37,11 +37,6 @@ describe('labels', () => {
     expect(statusLabel(makeJob({ status: 'exited', reason: 'oom_killed' }))).toBe('exited (oom_killed)');
     expect(statusLabel(makeJob({ status: 'error', reason: 'image nope: not found' }))).toBe('error: image nope: not found');
     expect(statusLabel(makeJob({ status: 'pending', progress: 'pulling image 45%' }))).toBe('pending: pulling image 45%');
-  });
-  it('tone: stopped and completed are fine, failures are bad', () => {
-    expect(statusTone(makeJob({ status: 'exited', reason: 'completed' }))).toBe('done');
-    expect(statusTone(makeJob({ status: 'exited', reason: 'failed' }))).toBe('bad');
-    expect(statusTone(makeJob({ status: 'running' }))).toBe('ok');
   });
   it('time: run time while running, ran time when done, age when pending', () => {
     const start = Date.parse('2026-01-01T00:00:01.000Z');

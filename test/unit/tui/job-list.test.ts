@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createJobStore } from '../../../tui/job-store.js';
+import { createJobList } from '../../../tui/job-list.js';
 import { makeJob } from '../../support/job.js';
 
-describe('job store', () => {
+describe('job list', () => {
   it('lists newest first and selects the first row', () => {
-    const s = createJobStore();
+    const s = createJobList();
     s.replaceAll([makeJob({ id: 1 }), makeJob({ id: 3 }), makeJob({ id: 2 })]);
     expect(s.visible().map((j) => j.id)).toEqual([3, 2, 1]);
     expect(s.selectedId).toBe(3);
   });
   it('job.updated updates in place and adds new jobs; the selection stays on its job', () => {
-    const s = createJobStore();
+    const s = createJobList();
     s.replaceAll([makeJob({ id: 1 }), makeJob({ id: 2 })]);
     s.select(1);
     s.upsert(makeJob({ id: 3, name: 'new' }));
@@ -20,14 +20,14 @@ describe('job store', () => {
     expect(s.get(1)?.status).toBe('exited');
   });
   it('removing the selected job moves the selection to a remaining row', () => {
-    const s = createJobStore();
+    const s = createJobList();
     s.replaceAll([makeJob({ id: 1 }), makeJob({ id: 2 })]);
     s.select(2);
     s.remove(2);
     expect(s.selectedId).toBe(1);
   });
   it('filters by name, image, status or id', () => {
-    const s = createJobStore();
+    const s = createJobList();
     s.replaceAll([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch', image: 'alpine' }), makeJob({ id: 3, name: 'x', status: 'exited' })]);
     s.setFilter('alp');
     expect(s.visible().map((j) => j.id)).toEqual([2]);
@@ -40,7 +40,7 @@ describe('job store', () => {
     expect(s.visible()).toHaveLength(3);
   });
   it('moves the selection, clamped, and jumps to first/last', () => {
-    const s = createJobStore();
+    const s = createJobList();
     s.replaceAll([1, 2, 3, 4, 5].map((id) => makeJob({ id })));
     s.moveSelection(2);
     expect(s.selectedId).toBe(3);
@@ -52,7 +52,7 @@ describe('job store', () => {
     expect(s.selectedId).toBe(1);
   });
   it('tells listeners about changes', () => {
-    const s = createJobStore();
+    const s = createJobList();
     let n = 0;
     s.onChange(() => n++);
     s.upsert(makeJob());

@@ -1,9 +1,9 @@
-import type { Job } from '../server/protocol/index.js';
+import type { Job } from '#protocol';
 
 // The jobs the TUI knows, by id: filled by `job.list`, kept live by `job.updated`, never polled.
 // The visible list (filtered, newest first) is recomputed lazily, only after a change.
 
-export interface JobStore {
+export interface JobList {
   replaceAll(jobs: readonly Job[]): void;
   upsert(job: Job): void;
   remove(id: number): void;
@@ -29,7 +29,7 @@ export function matchesFilter(job: Job, filter: string): boolean {
   return job.name.toLowerCase().includes(f) || job.image.toLowerCase().includes(f) || job.status.includes(f) || String(job.id) === f;
 }
 
-export function createJobStore(): JobStore {
+export function createJobList(): JobList {
   const jobs = new Map<number, Job>();
   let filter = '';
   let selectedId: number | undefined;
