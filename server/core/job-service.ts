@@ -124,7 +124,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
 
     async logs(caller, params) {
       await visible(caller, params.id);
-      return { id: params.id, ...(await logs.tail(params.id, params.tailBytes, params.stream)) };
+      const { text, chunks, size, truncated } = await logs.tail(params.id, params.tailBytes, params.stream);
+      return params.chunks ? { id: params.id, chunks, size, truncated } : { id: params.id, text, size, truncated };
     },
 
     async follow(caller, params, sink) {
