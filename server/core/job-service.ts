@@ -83,10 +83,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
 
     async list(caller, params) {
       let beforeId: number | undefined;
-      if (params.cursor) {
-        if (!/^[1-9][0-9]{0,15}$/.test(params.cursor)) throw invalidParams('cursor', 'must be a nextCursor from a previous page');
-        beforeId = Number(params.cursor);
-      }
+      if (params.cursor) beforeId = Number(params.cursor);
       const rows = await store.list({
         owner: caller.admin ? null : caller.user,
         status: params.status,
