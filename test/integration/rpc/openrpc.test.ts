@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type CjmClient } from '../../../server/protocol/client.js';
 import { errorTable, methodNames } from '../../../server/protocol/index.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { paramsSchemaOf as paramsSchema, type DocMethod as BaseMethod, type Schema } from '../../fuzz/from-schema.js';
 
 // CommonJS modules with `exports.default`: TypeScript (NodeNext) sees one layer more than vitest gives.
 const cjsDefault = <T>(m: { default: T } | T): T => (m as { default?: T }).default ?? (m as T);
@@ -19,9 +20,7 @@ const runCoverage = cjsDefault(coverageModule.default);
 const JsonSchemaFakerRule = cjsDefault(fakerRuleModule.default);
 type Rule = NonNullable<Parameters<typeof runCoverage>[0]['rules']>[number];
 
-type Schema = Record<string, unknown>;
-interface Descriptor { name: string; required?: boolean; schema: Schema }
-interface DocMethod { name: string; paramStructure: string; params: Descriptor[]; result: { schema: Schema }; errors: { code: number }[]; 'x-params-constraints'?: Schema }
+type DocMethod = BaseMethod & { paramStructure: string };
 interface Doc { methods: DocMethod[]; components: { errors: Record<string, Schema>; schemas: Record<string, Schema> }; 'x-notifications': Record<string, Schema> }
 
 let server: TestServer;
@@ -38,17 +37,6 @@ afterAll(async () => {
   api?.close();
   await server?.close();
 }, 60_000);
-
-/** The params object a method's descriptors describe, as one JSON Schema. */
-function paramsSchema(m: DocMethod): Schema {
-  return {
-    type: 'object',
-    properties: Object.fromEntries(m.params.map((p) => [p.name, p.schema])),
-    required: m.params.filter((p) => p.required).map((p) => p.name),
-    additionalProperties: false,
-    ...m['x-params-constraints'],
-  };
-}
 
 describe('the OpenRPC document', () => {
   it('is a valid OpenRPC document and parses (references resolved)', async () => {
