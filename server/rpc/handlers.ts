@@ -91,10 +91,14 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'job.stats': (p, ctx) => jobs.stats(callerOf(ctx), p.id),
     'system.info': () => jobs.systemInfo(),
     'system.ping': () => ({ ok: true as const, time: now().toISOString() }),
-    // With the host's capacity when Docker answers (the document then states the real cpus and
-    // memoryMb maxima), without it when not: rpc.discover works before anything else does.
+    // With the host's capacity when Docker answers within a second (the document then states the
+    // real cpus and memoryMb maxima; the service caches it), without it when not: rpc.discover
+    // works before anything else does.
     'rpc.discover': async () => {
-      const capacity = await jobs.systemInfo().then((i) => i.capacity, () => undefined);
+      const capacity = await Promise.race([
+        jobs.systemInfo().then((i) => i.capacity, () => undefined),
+        new Promise<undefined>((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
       const key = JSON.stringify(capacity ?? null);
       if (discover?.key !== key) discover = { key, doc: createOpenRpcDocument(options.version, capacity) };
       return discover.doc;
