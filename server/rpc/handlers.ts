@@ -97,7 +97,7 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'rpc.discover': async () => {
       const capacity = await Promise.race([
         jobs.systemInfo().then((i) => i.capacity, () => undefined),
-        new Promise<undefined>((resolve) => setTimeout(resolve, 1000).unref()),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
       ]);
       const key = JSON.stringify(capacity ?? null);
       if (discover?.key !== key) discover = { key, doc: createOpenRpcDocument(options.version, capacity) };
