@@ -139,10 +139,10 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       matchSeq = undefined;
       changed();
       if (id === undefined || connection.state.kind !== 'connected') return;
-      const tail = await connection.call('job.logs', { id, tailBytes });
+      const tail = await connection.call('job.logs', { id, tailBytes, chunks: true });
       if (gen !== generation) return;
       if (tail.truncated) buffer.info(`… earlier output not shown (${tail.size} bytes in all) …`);
-      for (const c of tail.chunks) buffer.append(c.stream, c.text);
+      for (const c of tail.chunks ?? []) buffer.append(c.stream, c.text);
       cursor = createLogCursor(tail.size);
       changed();
       await startFollow(gen, id, tail.size);

@@ -1,4 +1,14 @@
 // The one table of error codes. README's table is checked against it by test/unit/readme-errors.test.ts.
+import { z } from 'zod';
+
+/** What the error table knows of a method to say which errors it can answer. */
+export interface MethodTraits {
+  name: string;
+  /** Callable before authentication. */
+  public: boolean;
+  /** Its parameter names. */
+  params: readonly string[];
+}
 
 export interface ErrorInfo {
   readonly code: number;
@@ -7,21 +17,29 @@ export interface ErrorInfo {
   readonly message: string;
   /** When a client sees it; goes into README and the OpenRPC document. */
   readonly when: string;
+  /** The methods that can answer it (the OpenRPC document lists it under theirs); absent: it is
+   * about the frame, not a method. */
+  readonly appliesTo?: (m: MethodTraits) => boolean;
 }
+
+const every = () => true;
+const authenticated = (m: MethodTraits) => !m.public;
+const takesJobId = (m: MethodTraits) => m.params.includes('id');
 
 export const errorTable = [
   { code: -32700, name: 'ParseError', message: 'Parse error', when: 'the frame is not valid JSON' },
   { code: -32600, name: 'InvalidRequest', message: 'Invalid request', when: 'the frame is not a JSON-RPC 2.0 request, is an empty batch, or is over 1 MiB' },
   { code: -32601, name: 'MethodNotFound', message: 'Method not found', when: 'the method does not exist' },
-  { code: -32602, name: 'InvalidParams', message: 'Invalid params', when: 'a parameter is missing or wrong; `data: {field, reason}` names the first, `data.errors: [{field, reason}]` every one' },
-  { code: -32603, name: 'InternalError', message: 'Internal error', when: 'an unexpected server fault; the cause is logged on the server, never sent' },
-  { code: 4001, name: 'Unauthenticated', message: 'Not authenticated', when: 'no valid token was presented (Bearer header or `auth.login`)' },
-  { code: 4004, name: 'JobNotFound', message: 'Job not found', when: 'no such job, or it belongs to another user' },
-  { code: 4009, name: 'NameTaken', message: 'Job name already taken', when: '`job.create` with a name another job has' },
-  { code: 4029, name: 'QuotaExceeded', message: 'Quota exceeded', when: 'a per-user quota or the host capacity would be exceeded; the message says which and the numbers' },
-  { code: 4090, name: 'JobNotRunning', message: 'Job is not running', when: '`job.stats` on a job that is not running' },
-  { code: 5003, name: 'DockerUnavailable', message: 'Docker is unreachable', when: 'the Docker daemon does not answer' },
-  { code: 5004, name: 'DatabaseUnavailable', message: 'Database is unreachable', when: 'MySQL/MariaDB does not answer' },
+  { code: -32602, name: 'InvalidParams', message: 'Invalid params', when: 'a parameter is missing or wrong; `data: {field, reason}` names the first, `data.errors: [{field, reason}]` every one', appliesTo: every },
+  { code: -32603, name: 'InternalError', message: 'Internal error', when: 'an unexpected server fault; the cause is logged on the server, never sent', appliesTo: every },
+  { code: 4001, name: 'Unauthenticated', message: 'Not authenticated', when: 'no valid token was presented (Bearer header or `auth.login`)', appliesTo: (m: MethodTraits) => authenticated(m) || m.params.includes('token') },
+  { code: 4004, name: 'JobNotFound', message: 'Job not found', when: 'no such job, or it belongs to another user', appliesTo: takesJobId },
+  { code: 4009, name: 'NameTaken', message: 'Job name already taken', when: '`job.create` with a name another job has', appliesTo: (m: MethodTraits) => m.params.includes('name') },
+  // Also the per-connection rate limit, which any call can meet.
+  { code: 4029, name: 'QuotaExceeded', message: 'Quota exceeded', when: 'a per-user quota or the host capacity would be exceeded; the message says which and the numbers', appliesTo: every },
+  { code: 4090, name: 'JobNotRunning', message: 'Job is not running', when: '`job.stats` on a job that is not running', appliesTo: (m: MethodTraits) => m.name === 'job.stats' },
+  { code: 5003, name: 'DockerUnavailable', message: 'Docker is unreachable', when: 'the Docker daemon does not answer', appliesTo: (m: MethodTraits) => authenticated(m) && m.name !== 'job.unfollow' },
+  { code: 5004, name: 'DatabaseUnavailable', message: 'Database is unreachable', when: 'MySQL/MariaDB does not answer', appliesTo: (m: MethodTraits) => (authenticated(m) && m.name !== 'job.unfollow') || m.params.includes('token') },
 ] as const satisfies readonly ErrorInfo[];
 
 type ErrorEntry = (typeof errorTable)[number];
@@ -33,10 +51,12 @@ export const ErrorCode = Object.freeze(Object.fromEntries(errorTable.map((e) => 
   readonly [E in ErrorEntry as E['name']]: E['code'];
 };
 
-export interface InvalidParamsData {
-  field: string;
-  reason: string;
-}
+const fieldProblem = z.object({ field: z.string().describe('The parameter, dotted for nested ones (env.PATH, argv.0)'), reason: z.string() });
+/** -32602's `data`: the first bad field, and where the server reports them, every bad field. */
+export const invalidParamsDataSchema = fieldProblem.extend({
+  errors: z.array(fieldProblem).optional().describe('Every bad field, the first one included'),
+});
+export type InvalidParamsData = z.infer<typeof invalidParamsDataSchema>;
 
 /** -32602's data: the first bad field, and (v1.1) every bad field. */
 export interface InvalidParamsErrorData extends InvalidParamsData {

@@ -115,7 +115,9 @@ export const jobSpecSchema = z
     } else if (spec.cmd !== undefined && spec.argv !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['argv'], message: 'give cmd or argv, not both' });
     }
-  });
+  })
+  // The rule above, for the OpenRPC document (zod cannot see into a refinement).
+  .meta({ oneOf: [{ required: ['cmd'] }, { required: ['argv'] }] });
 
 /** What a client sends. */
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
@@ -165,7 +167,7 @@ export const jobListParamsSchema = z.strictObject({
   status: z.enum(jobStatuses).optional(),
   search: z.string().max(200, 'must be at most 200 characters').optional().describe('Substring of name or image'),
   limit: z.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
-  cursor: z.string().max(100).nullable().optional().describe('nextCursor of the previous page'),
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a nextCursor from a previous page').nullable().optional().describe('nextCursor of the previous page'),
 });
 export const jobListResultSchema = z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() });
 

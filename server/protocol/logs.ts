@@ -15,7 +15,8 @@ export const jobLogsParamsSchema = z.strictObject({
     .max(logLimits.tailMax, `must be 0-${logLimits.tailMax}`)
     .default(logLimits.tailDefault),
   stream: z.enum(['all', 'stdout', 'stderr']).default('all'),
-  timestamps: z.boolean().default(false).describe('Give each chunk its time (at); chunks then split where the time changes'),
+  timestamps: z.boolean().default(false).describe('Answer chunks, each with its time (at), split where the time changes; implies chunks: true'),
+  chunks: z.boolean().default(false).describe('true: the tail as `chunks` (split by stream) instead of `text`'),
 });
 
 export const logChunkSchema = z.object({
@@ -27,8 +28,9 @@ export type LogChunk = z.infer<typeof logChunkSchema>;
 
 export const jobLogsResultSchema = z.object({
   id: z.number().int(),
-  text: z.string().describe('The tail as one string (invalid UTF-8 shown as U+FFFD)'),
-  chunks: z.array(logChunkSchema).describe('The same tail split by stream, in order'),
+  // The tail goes out once, in the form asked for: a 20 KiB tail in both forms was a 42 KB answer.
+  text: z.string().optional().describe('The tail as one string (invalid UTF-8 shown as U+FFFD); absent with chunks or timestamps'),
+  chunks: z.array(logChunkSchema).optional().describe('The tail split by stream, in order; only with chunks: true or timestamps: true'),
   size: z.number().int().describe('Total bytes of the log'),
   truncated: z.boolean().describe('True when text is not the whole log'),
 });

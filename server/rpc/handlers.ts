@@ -68,7 +68,7 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
   const maxSubscriptions = options.maxSubscriptions ?? defaultMaxSubscriptions;
   const maxQueuedBytes = options.maxQueuedBytes ?? 4 * 1024 * 1024;
   const now = () => (clock ? clock.now() : new Date());
-  let discover: Record<string, unknown> | undefined;
+  let discover: { key: string; doc: Record<string, unknown> } | undefined;
   let nextSubscription = 0;
 
   function reserveSubscription(session: Session, prefix: string): string {
@@ -93,7 +93,18 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'job.stats': (p, ctx) => jobs.stats(callerOf(ctx), p.id),
     'system.info': () => jobs.systemInfo(),
     'system.ping': () => ({ ok: true as const, time: now().toISOString() }),
-    'rpc.discover': () => (discover ??= createOpenRpcDocument(options.version)),
+    // With the host's capacity when Docker answers within a second (the document then states the
+    // real cpus and memoryMb maxima; the service caches it), without it when not: rpc.discover
+    // works before anything else does.
+    'rpc.discover': async () => {
+      const capacity = await Promise.race([
+        jobs.systemInfo().then((i) => i.capacity, () => undefined),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+      ]);
+      const key = JSON.stringify(capacity ?? null);
+      if (discover?.key !== key) discover = { key, doc: createOpenRpcDocument(options.version, capacity) };
+      return discover.doc;
+    },
 
     'auth.login': async (p, { session }) => {
       const identity = await auth.authenticate(p.token);

@@ -13,6 +13,7 @@ import { createClient, type CjmClient } from '../../server/protocol/client.js';
 import { createMysqlPool, createJobStore } from '../../server/adapters/mysql/index.js';
 import { createTestDatabase } from '../support/database.js';
 import { waitFor } from '../support/wait.js';
+import type { Report } from './report.js';
 
 const IMAGE = 'busybox:latest';
 const docker = new Docker();
@@ -66,7 +67,7 @@ function rssMb(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-export async function run(): Promise<void> {
+export async function run(report: Report): Promise<void> {
   if (!existsSync('dist/server/main.js')) throw new Error('run `npm run build` first (the bench measures the built server)');
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'cjm-bench-'));
@@ -98,7 +99,8 @@ export async function run(): Promise<void> {
     }
     const [rm, rp] = [pct(raw, 50), pct(raw, 95)];
     const [cm, cp] = [pct(cjm, 50), pct(cjm, 95)];
-    console.log(`create -> running (n=${N}): raw dockerode median ${ms(rm)} p95 ${ms(rp)}; cjm median ${ms(cm)} p95 ${ms(cp)}; ratio median ${(cm / rm).toFixed(2)}x p95 ${(cp / rp).toFixed(2)}x (target <= 1.15x)`);
+    console.log(`create -> running (n=${N}): raw dockerode median ${ms(rm)} p95 ${ms(rp)}; cjm median ${ms(cm)} p95 ${ms(cp)}; ratio median ${(cm / rm).toFixed(2)}x p95 ${(cp / rp).toFixed(2)}x`);
+    report.figure('create -> running vs raw dockerode (median ratio)', cm / rm, 'x', { max: 1.05 });
     await cleanupRaw(tag);
     await removeAll(api);
 
@@ -110,7 +112,8 @@ export async function run(): Promise<void> {
     t0 = performance.now();
     await Promise.all(Array.from({ length: C }, (_, i) => createUntilRunning(api!, `${tag}-par-${i}`)));
     const cjmWall = performance.now() - t0;
-    console.log(`${C} concurrent creates until running: raw ${(rawWall / 1000).toFixed(2)} s; cjm ${(cjmWall / 1000).toFixed(2)} s; ratio ${(cjmWall / rawWall).toFixed(2)}x (target <= 1.25x)`);
+    console.log(`${C} concurrent creates until running: raw ${(rawWall / 1000).toFixed(2)} s; cjm ${(cjmWall / 1000).toFixed(2)} s; ratio ${(cjmWall / rawWall).toFixed(2)}x`);
+    report.figure(`${C} concurrent creates until running vs raw (wall ratio)`, cjmWall / rawWall, 'x', { max: 1.25 });
     await removeAll(api);
 
     // 10,000 rows straight through the store (the socket path is what is measured below).
@@ -144,9 +147,12 @@ export async function run(): Promise<void> {
       await api.call('job.get', { id });
       getT.push(performance.now() - s);
     }
-    console.log(`with ${ROWS} jobs: job.list(50) p50 ${ms(pct(listT, 50))} p99 ${ms(pct(listT, 99))} (target p99 < 20 ms); job.get p50 ${ms(pct(getT, 50))} p99 ${ms(pct(getT, 99))} (target p99 < 5 ms)`);
+    console.log(`with ${ROWS} jobs: job.list(50) p50 ${ms(pct(listT, 50))} p99 ${ms(pct(listT, 99))}; job.get p50 ${ms(pct(getT, 50))} p99 ${ms(pct(getT, 99))}`);
+    report.figure(`job.list(50) p99 with ${ROWS} jobs`, pct(listT, 99), 'ms', { max: 20 });
+    report.figure(`job.get p99 with ${ROWS} jobs`, pct(getT, 99), 'ms', { max: 5 });
     const mem = rssMb(server.pid!);
-    console.log(`server RSS now ${mem.rss.toFixed(0)} MB, peak ${mem.hwm.toFixed(0)} MB (target < 150 MB)`);
+    console.log(`server RSS now ${mem.rss.toFixed(0)} MB, peak ${mem.hwm.toFixed(0)} MB`);
+    report.figure('server peak RSS', mem.hwm, 'MB', { max: 150 });
   } finally {
     api?.close();
     server?.kill('SIGTERM');

@@ -15,6 +15,7 @@ import { createConnection } from '../../tui/connection.js';
 import { createDashboard } from '../../tui/views/dashboard.js';
 import { makeJob } from '../support/job.js';
 import { createStubConnection } from '../unit/tui/stub-connection.js';
+import { createReport, type Report } from './report.js';
 
 const JOBS = 1000;
 const LINES_PER_SECOND = 5000;
@@ -24,9 +25,9 @@ const TICK_MS = 10;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function run(): Promise<void> {
+export async function run(report: Report): Promise<void> {
   console.log('-- in-process: 1,000 jobs, 5,000 job.log notifications/s (one line each) --');
-  await floodedDashboard();
+  await floodedDashboard(report);
   console.log('-- real server: a busybox job printing ~5,000 lines/s, followed through the real client --');
   await realServerFollow();
 }
@@ -81,7 +82,7 @@ async function realServerFollow(): Promise<void> {
   }
 }
 
-async function floodedDashboard(): Promise<void> {
+async function floodedDashboard(report: Report): Promise<void> {
   const jobs: Job[] = Array.from({ length: JOBS }, (_, i) =>
     makeJob({ id: i + 1, name: `job-${i + 1}`, status: i % 3 === 0 ? 'running' : 'exited', reason: i % 3 === 0 ? null : 'completed', exitCode: i % 3 === 0 ? null : 0 }),
   );
@@ -196,10 +197,13 @@ async function floodedDashboard(): Promise<void> {
   console.log(`log pane lag during the flood (lines produced but not yet drawn, sampled every 100 ms): median ${pct(lagSorted, 50)}, p95 ${pct(lagSorted, 95)}, max ${lagSorted[lagSorted.length - 1]}`);
   console.log(`log pane behind 120 ms after the last line: ${behindAfter} lines (target 0); ring holds ${app.logs.buffer.size} of ${app.logs.buffer.capacity} lines`);
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  report.figure('key -> repaint median under a log flood', pct(sorted, 50), 'ms', { max: 50 });
+  report.figure('log pane lines behind 120 ms after the last line', behindAfter, 'lines', { max: 0 });
+  report.figure('TUI peak RSS under a log flood', peakRss / 1024 / 1024, 'MB', { max: 150 });
   console.log(`peak RSS: ${mb(peakRss)} (target < 150 MB); at start ${mb(rssBefore)}, with 1,000 jobs drawn ${mb(rssReady)}; terminal output ${outputWrites} writes, ${(outputBytes / 1024 / 1024).toFixed(1)} MB`);
 
   dash.destroy();
   app.dispose();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run();
+if (import.meta.url === `file://${process.argv[1]}`) await run(createReport());

@@ -48,8 +48,8 @@ async function checkRanThrough(jobs: Job[]): Promise<void> {
     expect(done, `job ${j.id}`).toMatchObject({ status: 'exited', reason: 'completed', exitCode: 0 });
     const text = await waitFor(`job ${j.id}'s last line`, async () => {
       const l = await api.call('job.logs', { id: j.id, tailBytes: 65536 });
-      return l.text.includes(`line ${LINES}\n`) ? l.text : undefined;
-    }, 10_000).catch(async () => (await api.call('job.logs', { id: j.id, tailBytes: 65536 })).text);
+      return l.text?.includes(`line ${LINES}\n`) ? l.text : undefined;
+    }, 10_000).catch(async () => (await api.call('job.logs', { id: j.id, tailBytes: 65536 })).text ?? '');
     const c = countLines(text, LINES);
     figures.logLinesLost += c.lost;
     figures.logLinesDuplicated += c.duplicated;

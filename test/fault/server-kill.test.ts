@@ -91,8 +91,8 @@ describe('SIGKILL during a burst of 20 creates', () => {
       // Jobs that ran to completion have all their output once, across the kill and restart.
       for (const j of settled.jobs.filter((x) => x.status === 'exited' && x.reason === 'completed')) {
         const logs = await api.call('job.logs', { id: j.id, tailBytes: 65536 });
-        const c = countLines(logs.text, LINES);
-        if (c.lost || c.duplicated) console.log(`job ${j.id} log lost ${c.lost} dup ${c.duplicated}: ${JSON.stringify({ job: j, size: logs.size, text: logs.text.slice(0, 300) })}`);
+        const c = countLines(logs.text ?? '', LINES);
+        if (c.lost || c.duplicated) console.log(`job ${j.id} log lost ${c.lost} dup ${c.duplicated}: ${JSON.stringify({ job: j, size: logs.size, text: logs.text?.slice(0, 300) })}`);
         figures.logLinesLost += c.lost;
         figures.logLinesDuplicated += c.duplicated;
         expect({ id: j.id, ...c }).toEqual({ id: j.id, lost: 0, duplicated: 0, inOrder: true });

@@ -38,6 +38,10 @@ describe('the original project\'s examples', () => {
     expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt!) + 1500);
     const logs = await api.call('job.logs', { id: created.id });
     expect(logs.text).toContain('hello from cjm');
+    expect(logs).not.toHaveProperty('chunks'); // the tail goes out once, as v1's text
+    const split = await api.call('job.logs', { id: created.id, chunks: true });
+    expect(split.chunks).toEqual([{ stream: 'stdout', text: logs.text }]);
+    expect(split).not.toHaveProperty('text');
   });
 
   it('an HTTP server stays running and answers', async () => {
@@ -63,7 +67,7 @@ describe('the original project\'s examples', () => {
     await waitForJob(api, job.id, (j) => j.status === 'running');
     const text = await waitFor('three dates', async () => {
       const { text } = await api.call('job.logs', { id: job.id });
-      return text.trim().split('\n').length >= 3 ? text : null;
+      return text && text.trim().split('\n').length >= 3 ? text : null;
     }, 15_000);
     expect(text).toMatch(/\d\d:\d\d:\d\d/);
     await api.call('job.remove', { id: job.id });
@@ -126,7 +130,7 @@ describe('limits and defaults', () => {
     await waitForJob(api, job.id, (j) => j.status === 'exited');
     const { text } = await waitFor('output', async () => {
       const l = await api.call('job.logs', { id: job.id });
-      return l.text.includes('x=') ? l : null;
+      return l.text?.includes('x=') ? l : null;
     });
     expect(text).toContain('x=hi there');
     expect(text).toContain('lo');

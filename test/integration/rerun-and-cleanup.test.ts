@@ -152,13 +152,14 @@ describe('log timestamps', () => {
     await alice.call('job.follow', { id: job.id, fromOffset: 0 });
     const done = await finished(alice, job.id);
 
-    const plain = await alice.call('job.logs', { id: job.id });
-    expect(plain.chunks.every((c) => c.at === undefined)).toBe(true);
+    const plain = await alice.call('job.logs', { id: job.id, chunks: true });
+    expect(plain.chunks!.every((c) => c.at === undefined)).toBe(true);
     const timed = await alice.call('job.logs', { id: job.id, timestamps: true });
-    expect(timed.text).toBe('one\ntwo\nthree\n');
-    expect(timed.chunks.map((c) => [c.stream, c.text])).toEqual([['stdout', 'one\n'], ['stderr', 'two\n'], ['stdout', 'three\n']]);
-    const times = timed.chunks.map((c) => Date.parse(c.at!));
-    expect(timed.chunks.every((c) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(c.at!))).toBe(true);
+    expect(timed.text).toBeUndefined();
+    expect(timed.chunks!.map((c) => c.text).join('')).toBe('one\ntwo\nthree\n');
+    expect(timed.chunks!.map((c) => [c.stream, c.text])).toEqual([['stdout', 'one\n'], ['stderr', 'two\n'], ['stdout', 'three\n']]);
+    const times = timed.chunks!.map((c) => Date.parse(c.at!));
+    expect(timed.chunks!.every((c) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(c.at!))).toBe(true);
     // Each line when it was written: ~1.2 s apart, within the job's run.
     expect(times[1]! - times[0]!).toBeGreaterThan(900);
     expect(times[2]! - times[1]!).toBeGreaterThan(900);

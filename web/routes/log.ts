@@ -21,9 +21,9 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     const id = jobIdParam(c.req.param('id'));
     if (id === null) return notFound(c);
     try {
-      const [job, logs] = await web.withApi(s, (api) => Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: logLimits.tailDefault })]));
+      const [job, logs] = await web.withApi(s, (api) => Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: logLimits.tailDefault, chunks: true })]));
       const live = job.status === 'pending' || job.status === 'running';
-      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks, size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null }), {
+      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null }), {
         scripts: ['log.js'],
       });
     } catch (e) {

@@ -1,5 +1,6 @@
 // Authentication over a real socket (Bearer header, auth.login, wrong tokens, revocation), the
 // discovery document, per-connection limits, and the server's start/stop lifecycle.
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -44,14 +45,17 @@ async function revoke(id: number): Promise<void> {
   }
 }
 
-function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+function upgradeStatus(url: string, headers: Record<string, string>, seen?: (res: IncomingMessage) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.once('open', () => {
       ws.close();
       resolve(101);
     });
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('unexpected-response', (_req, res) => {
+      seen?.(res);
+      resolve(res.statusCode ?? 0);
+    });
     ws.once('error', reject);
   });
 }
@@ -95,11 +99,23 @@ describe('authentication', () => {
     }
   });
 
-  it('a presented but wrong token is refused with HTTP 401 on the upgrade', async () => {
-    expect(await upgradeStatus(server.url, { Authorization: `Bearer ${generateToken()}` })).toBe(401);
-    expect(await upgradeStatus(server.url, { Authorization: 'Basic YWRtaW46YWRtaW4=' })).toBe(401);
+  // What README says a client sees: HTTP 401 with WWW-Authenticate at the upgrade for a wrong or
+  // malformed header; 4001 on the open socket only through auth.login.
+  it('a presented but wrong or malformed token is refused with HTTP 401 on the upgrade', async () => {
+    let challenge: string | undefined;
+    expect(await upgradeStatus(server.url, { Authorization: `Bearer ${generateToken()}` }, (res) => (challenge = res.headers['www-authenticate']))).toBe(401);
+    expect(challenge).toBe('Bearer');
+    for (const malformed of ['Basic YWRtaW46YWRtaW4=', 'Bearer', 'Bearer a b', server.adminToken]) {
+      expect(await upgradeStatus(server.url, { Authorization: malformed }), malformed).toBe(401);
+    }
     expect(await upgradeStatus(server.url, { Authorization: `Bearer ${server.adminToken}` })).toBe(101);
     await expect(createClient(server.url, 'cjm_wrong')).rejects.toThrow(/HTTP 401/);
+    const anonymous = await createClient(server.url, undefined);
+    try {
+      await expect(anonymous.call('auth.login', { token: generateToken() })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
+    } finally {
+      anonymous.close();
+    }
   });
 
   it('WebSocket upgrades anywhere but /rpc get 404', async () => {

@@ -16,7 +16,7 @@ async function runToEnd(over: Partial<JobSpecInput>): Promise<{ job: Job; text: 
   // The exit event may come before the last output is stored: wait until the end marker is there.
   const text = await waitFor('the job output', async () => {
     const logs = await api.call('job.logs', { id: job.id, tailBytes: 1024 * 1024 });
-    return logs.text.includes('=== end') ? logs.text : undefined;
+    return logs.text?.includes('=== end') ? logs.text : undefined;
   }, 10_000);
   return { job: done, text };
 }

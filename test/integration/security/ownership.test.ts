@@ -105,7 +105,7 @@ describe('another user\'s job', () => {
     expect(j.status).toBe('running');
     const logs = await waitFor('alice\'s output', async () => {
       const l = await alice.call('job.logs', { id: job.id });
-      return l.text.includes('secret-of-alice') ? l : undefined;
+      return l.text?.includes('secret-of-alice') ? l : undefined;
     });
     expect(logs.text).toContain('secret-of-alice');
   });
