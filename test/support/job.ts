@@ -15,6 +15,7 @@ export function makeJob(over: Partial<Job> = {}): Job {
     timeoutSeconds: 0,
     env: {},
     network: 'bridge',
+    ports: [],
     status: 'running',
     reason: null,
     exitCode: null,
@@ -25,6 +26,8 @@ export function makeJob(over: Partial<Job> = {}): Job {
     containerId: 'abc',
     enforced: null,
     progress: null,
+    ip: null,
+    endpoints: [],
     ...over,
   };
 }

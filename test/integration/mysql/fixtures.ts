@@ -17,6 +17,7 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     timeoutSeconds: 0,
     env: {},
     network: 'bridge',
+    ports: [],
     owner: 'alice',
     createdAt: new Date(),
     ...overrides,
