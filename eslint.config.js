@@ -38,6 +38,10 @@ export default tseslint.config(
     rules: restrict([...ours(['adapters', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*'], 'rpc imports core and protocol.'),
   },
   {
+    files: ['server/http/**/*.ts'],
+    rules: restrict([...ours(['adapters', 'tui', 'web']), 'dockerode', 'mysql2', 'mysql2/*'], 'server/http (the port proxy) imports core, protocol and rpc.'),
+  },
+  {
     files: ['tui/**/*.ts', 'web/**/*.ts'],
     rules: restrict(
       [...ours(['core', 'adapters', 'rpc']), 'dockerode', 'mysql2', 'mysql2/*'],

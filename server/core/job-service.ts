@@ -99,7 +99,13 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null };
     },
 
-    get: (caller, id) => visible(caller, id),
+    async get(caller, id) {
+      const job = await visible(caller, id);
+      // A running job whose address was never read (it started before the server stored addresses,
+      // or its start did not record one) has it looked up once; from then on the stored one serves.
+      if (job.status === 'running' && job.network === 'bridge' && job.ip === null && job.containerId) return lifecycle.refresh(job);
+      return job;
+    },
 
     async refresh(caller, id) {
       return lifecycle.refresh(await visible(caller, id));
