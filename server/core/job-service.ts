@@ -6,7 +6,7 @@ import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
-import type { Caller, JobService } from './service.js';
+import { mayAccess, type Caller, type JobService } from './service.js';
 
 export interface JobServiceDeps {
   store: JobStore;
@@ -52,7 +52,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   /** The job, if the caller may see it; 4004 otherwise (also for other users' jobs: no oracle). */
   async function visible(caller: Caller, id: number): Promise<Job> {
     const job = await store.get(id);
-    if (!job || (!caller.admin && job.owner !== caller.user)) throw new JobNotFoundError(id);
+    if (!job || !mayAccess(caller, job.owner)) throw new JobNotFoundError(id);
     return job;
   }
 

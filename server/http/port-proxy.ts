@@ -4,10 +4,9 @@
 import { Agent, request, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Job } from '../protocol/index.js';
-import { JobNotFoundError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
-import type { AuthService, Caller, JobService } from '../core/service.js';
+import type { AuthService, JobService } from '../core/service.js';
+import { createProxyAccess, type ProxyAccessOptions } from './proxy-access.js';
 import { refuse } from '../rpc/ws-server.js';
 import { bearerToken, forwardHeaders, isPortPath, parsePortPath, responseHeaders, wantsPage, type PortPath } from './proxy-request.js';
 
@@ -19,7 +18,7 @@ export interface PortProxyDeps {
   sessionToken(cookieHeader: string | undefined): string | undefined;
 }
 
-export interface PortProxyOptions {
+export interface PortProxyOptions extends ProxyAccessOptions {
   /** The cjm session cookie's name (stripped before forwarding). */
   sessionCookie: string;
   /** Give up connecting to the job after this long. Default 10 s. */
@@ -41,7 +40,8 @@ type Answer = { status: number; body: string; headers?: Record<string, string> }
 type Route = { target: { host: string; port: number }; path: PortPath } | { answer: Answer };
 
 export function createPortProxy(deps: PortProxyDeps, options: PortProxyOptions): PortProxy {
-  const { jobs, auth, logger } = deps;
+  const { logger } = deps;
+  const access = createProxyAccess(deps, options);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   // Kept-alive connections to the jobs' servers: a request does not pay for a TCP handshake.
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 16 });
@@ -58,15 +58,10 @@ export function createPortProxy(deps: PortProxyDeps, options: PortProxyOptions):
       }
       return { answer: { status: 401, body: 'Sign in first, or send Authorization: Bearer <token>.\n', headers: { 'www-authenticate': 'Bearer' } } };
     }
-    const caller: Caller | null = await auth.authenticate(token);
+    const caller = await access.caller(token);
     if (!caller) return { answer: { status: 401, body: 'Unknown or revoked token.\n', headers: { 'www-authenticate': 'Bearer' } } };
-    let job: Job;
-    try {
-      job = await jobs.get(caller, path.id);
-    } catch (e) {
-      if (e instanceof JobNotFoundError) return { answer: notFound };
-      throw e;
-    }
+    const job = await access.job(caller, path.id);
+    if (!job) return { answer: notFound };
     if (!job.ports.includes(path.port)) return { answer: { status: 404, body: `Job ${job.id} does not expose port ${path.port} (its ports: ${job.ports.join(', ') || 'none'}).\n` } };
     if (job.status !== 'running') return { answer: { status: 503, body: `Job ${job.id} (${job.name}) is not running: it is ${job.status}${job.reason ? ` (${job.reason})` : ''}.\n` } };
     if (!job.ip) return { answer: { status: 502, body: `Job ${job.id} (${job.name}) has no network address.\n` } };
@@ -149,6 +144,7 @@ export function createPortProxy(deps: PortProxyDeps, options: PortProxyOptions):
     },
 
     async close() {
+      access.close();
       for (const socket of tunnels) socket.destroy();
       agent.destroy();
     },

@@ -70,6 +70,7 @@ const fields = {
   timeoutSeconds: pick(ok(ABSENT, 0, 5), bad(-1, 1.2, '5', 10 ** 9, null, [], {})),
   env: pick(ok(ABSENT, {}, { A: 'b', _X: 'y z' }), bad({ '1A': 'x' }, { A: 5 }, { A: 'x\u0000' }, { 'A-B': 'x' }, { '': 'x' }, { A: big }, [], 'A=b', null, 5)),
   network: pick(ok(ABSENT, 'bridge', 'none'), bad('host', 'container:x', 'default', '', 5, null, [], {})),
+  ports: pick(ok(ABSENT, [], [8000], [1, 65535]), bad([0], [70000], Array.from({ length: 17 }, (_, i) => 8000 + i), ['80'], [80, 80], [8.5], '80', null, {})),
   extra: pick(ok(ABSENT), bad(1, 'x', null)),
 };
 
@@ -90,6 +91,9 @@ function wrongFields(s: Spec): string[] {
   const hasArgv = s.argv.value !== ABSENT;
   if (!hasCmd && !hasArgv) wrong.push('cmd');
   if (hasCmd && hasArgv) wrong.push('argv', 'cmd');
+  // Ports need a network to be reached on.
+  const ports = s.ports.value;
+  if (!s.ports.wrong && Array.isArray(ports) && ports.length > 0 && s.network.value === 'none') wrong.push('ports');
   return wrong;
 }
 
