@@ -103,8 +103,14 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       const job = await visible(caller, id);
       // A running job whose address was never read (it started before the server stored addresses,
       // or its start did not record one) has it looked up once; from then on the stored one serves.
-      if (job.status === 'running' && job.network === 'bridge' && job.ip === null && job.containerId) return lifecycle.refresh(job);
-      return job;
+      if (job.status !== 'running' || job.network !== 'bridge' || job.ip !== null || !job.containerId) return job;
+      try {
+        return await lifecycle.refresh(job);
+      } catch (e) {
+        // Docker down: the stored job is still the truthful answer, only without its address.
+        if (e instanceof DockerUnavailableError) return job;
+        throw e;
+      }
     },
 
     async refresh(caller, id) {
