@@ -85,6 +85,7 @@ export function createPortProxy(deps: PortProxyDeps, options: PortProxyOptions):
       route(req).then(
         (r) => {
           if ('answer' in r) return send(res, r.answer);
+          if (res.destroyed) return; // the client left while the request was being checked
           const { target, path } = r;
           if (path.needsSlash) return send(res, { status: 308, body: '', headers: { location: path.prefix + path.upstreamPath.slice(1) } });
           const upstream = request({
@@ -122,6 +123,7 @@ export function createPortProxy(deps: PortProxyDeps, options: PortProxyOptions):
       route(req).then(
         (r) => {
           if ('answer' in r) return refuseUpgrade(socket, r.answer);
+          if (socket.destroyed) return;
           const { target, path } = r;
           const upstream = connect({ host: target.host, port: target.port, timeout: connectTimeoutMs });
           upstream.once('connect', () => {

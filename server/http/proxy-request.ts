@@ -84,13 +84,24 @@ export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext
 }
 
 /** Headers for the client: hop-by-hop ones dropped, a Location that points into the app (`/x`, or
- * the job's own http://ip:port/x) moved under the prefix. */
+ * the job's own http://ip:port/x) moved under the prefix, and no cookie of cjm's own set by the job
+ * (it would sign the visitor in or out of cjm: cookies do not care about the path prefix). */
 export function responseHeaders(headers: IncomingHttpHeaders, ctx: { prefix: string; upstreamOrigin: string }): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   const dropped = new Set([...hopByHop, ...connectionTokens(headers.connection)]);
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !dropped.has(name)) out[name] = value;
   if (typeof headers.location === 'string') out.location = rewriteLocation(headers.location, ctx.prefix, ctx.upstreamOrigin);
+  if (headers['set-cookie']) {
+    const kept = headers['set-cookie'].filter((c) => !isCjmCookie(c.split('=', 1)[0]?.trim() ?? ''));
+    if (kept.length) out['set-cookie'] = kept;
+    else delete out['set-cookie'];
+  }
   return out;
+}
+
+/** cjm's cookies: the session (`cjm_session`, `__Host-cjm_session`) and the sign-in form's. */
+function isCjmCookie(name: string): boolean {
+  return /^(?:__Host-|__Secure-)?cjm_/i.test(name);
 }
 
 export function rewriteLocation(location: string, prefix: string, upstreamOrigin: string): string {

@@ -80,4 +80,9 @@ describe('Location rewriting', () => {
     const out = responseHeaders({ location: '/a', 'content-type': 'text/html', connection: 'keep-alive', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'] }, { prefix, upstreamOrigin: origin });
     expect(out).toEqual({ location: '/jobs/3/ports/8000/a', 'content-type': 'text/html', 'set-cookie': ['a=1', 'b=2'] });
   });
+  it('never lets a job set cjm\'s own cookies', () => {
+    const cookies = ['cjm_session=attacker; Path=/', '__Host-cjm_session=x; Path=/; Secure', 'cjm_login=y', 'app=1; Path=/'];
+    expect(responseHeaders({ 'set-cookie': cookies }, { prefix, upstreamOrigin: origin })['set-cookie']).toEqual(['app=1; Path=/']);
+    expect(responseHeaders({ 'set-cookie': ['CJM_SESSION=x'] }, { prefix, upstreamOrigin: origin })).not.toHaveProperty('set-cookie');
+  });
 });
