@@ -43,6 +43,15 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
   let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
+  // The launch stores a job as running without its address: read it from Docker right after, so
+  // job.updated carries it at once. (Once the launch records state.ip itself this finds nothing.)
+  const unwatchAddresses = bus.subscribe({ user: 'cjm', admin: true }, {
+    updated(job) {
+      if (job.status !== 'running' || job.network !== 'bridge' || job.ip !== null || !job.containerId) return;
+      lifecycle.refresh(job).catch((e) => logger.warn({ err: e, jobId: job.id }, 'could not read a running job\'s address'));
+    },
+    removed() {},
+  });
 
   async function hostInfo() {
     if (!info || Date.now() - info.at > infoTtlMs) info = { value: await runtime.info(), at: Date.now() };
@@ -99,19 +108,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null };
     },
 
-    async get(caller, id) {
-      const job = await visible(caller, id);
-      // A running job whose address was never read (it started before the server stored addresses,
-      // or its start did not record one) has it looked up once; from then on the stored one serves.
-      if (job.status !== 'running' || job.network !== 'bridge' || job.ip !== null || !job.containerId) return job;
-      try {
-        return await lifecycle.refresh(job);
-      } catch (e) {
-        // Docker down: the stored job is still the truthful answer, only without its address.
-        if (e instanceof DockerUnavailableError) return job;
-        throw e;
-      }
-    },
+    get: (caller, id) => visible(caller, id),
 
     async refresh(caller, id) {
       return lifecycle.refresh(await visible(caller, id));
@@ -176,6 +173,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     },
 
     async close() {
+      unwatchAddresses();
       events?.close();
       events = null;
       await lifecycle.close();

@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
       ports: [8000],
     });
     jobId = job.id;
-    const running = await waitForJob(api, job.id, (j) => j.status !== 'pending', 60_000);
+    const running = await waitForJob(api, job.id, (j) => j.status !== 'pending' && (j.status !== 'running' || j.ip !== null), 60_000);
     if (running.status !== 'running' || !running.ip) throw new Error(`bench job did not run: ${JSON.stringify(running)}`);
     const direct = `http://${running.ip}:8000`;
     const proxied = `http://127.0.0.1:${server.port}${running.endpoints[0]!.path.replace(/\/$/, '')}`;

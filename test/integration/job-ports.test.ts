@@ -34,6 +34,7 @@ let alice: CjmClient;
 let aliceToken: string;
 let bobToken: string;
 let job: Job;
+const updates: Job[] = [];
 let base: string;
 let viaApache: string;
 
@@ -45,9 +46,13 @@ beforeAll(async () => {
   apache = await prepareApache(`127.0.0.1:${server.port}`);
   await apache.start();
   viaApache = `http://127.0.0.1:${apache.port}`;
+  await alice.call('events.subscribe', {});
+  alice.on('job.updated', ({ job: j }) => updates.push(j));
   const created = await alice.call('job.create', { name: uniqueName('web'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 32, ports: [8000, 8001] });
   job = await waitForJob(alice, created.id, (j) => j.status !== 'pending', 60_000);
   expect(job.status, JSON.stringify(job)).toBe('running');
+  // The address is read from Docker just after the job is stored as running.
+  job = await waitForJob(alice, created.id, (j) => j.ip !== null || j.status !== 'running', 5_000);
   // httpd starts a moment after the container does.
   await waitFor('the job\'s httpd', async () => (await get(`${base}${job.endpoints[0]!.path}`, aliceToken)).status === 200, 15_000);
 }, 120_000);
@@ -120,7 +125,8 @@ function tunnel(port: number, path: string, token: string, payload: string): Pro
 }
 
 describe('a job with ports', () => {
-  it('shows its address and endpoints while it runs', () => {
+  it('shows its address and endpoints while it runs, also in job.updated', () => {
+    expect(updates.filter((j) => j.id === job.id && j.status === 'running').map((j) => j.ip)).toContain(job.ip);
     expect(job.ports).toEqual([8000, 8001]);
     expect(job.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(job.endpoints).toEqual([
