@@ -41,6 +41,10 @@ export default tseslint.config(
     rules: restrict([...ours(['adapters', 'tui', 'web']), ...clientAlias, 'dockerode', 'mysql2', 'mysql2/*'], 'rpc imports core and protocol.'),
   },
   {
+    files: ['server/http/**/*.ts'],
+    rules: restrict([...ours(['adapters', 'tui', 'web']), ...clientAlias, 'dockerode', 'mysql2', 'mysql2/*'], 'server/http (the port proxy) imports core, protocol and rpc.'),
+  },
+  {
     // The contract's address is `#protocol` (package.json "imports"); no path into server/ at all.
     files: ['tui/**/*.ts', 'web/**/*.ts'],
     rules: restrict(

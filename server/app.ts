@@ -15,6 +15,7 @@ import { createSystemClock } from './core/clock.js';
 import { DatabaseUnavailableError, DockerUnavailableError } from './core/errors.js';
 import { createJobService } from './core/job-service.js';
 import type { Logger } from './core/ports.js';
+import { createPortProxy } from './http/port-proxy.js';
 import { createRpcServer, type LocalApi, type RpcServerOptions } from './rpc/index.js';
 import { redactDatabaseUrl, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -108,12 +109,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     teardown.push({ name: 'rpc server', run: () => rpc.close() });
     const web = createWebApp({ connect: rpc.connect, logger }, { version, secureCookies: config.secureCookies });
 
-    const http = createServer(getRequestListener(web.fetch));
-    http.on('upgrade', rpc.handleUpgrade);
+    const ports = createPortProxy({ jobs, auth, logger, sessionToken: web.sessionToken }, { sessionCookie: web.sessionCookie });
+    teardown.push({ name: 'port proxy', run: () => ports.close() });
+    const page = getRequestListener(web.fetch);
+    // /jobs/<id>/ports/... goes to the job's own server; everything else is the web page and /rpc.
+    const http = createServer((req, res) => (ports.handles(req.url) ? ports.handleRequest(req, res) : page(req, res)));
+    http.on('upgrade', (req, socket, head) => (ports.handles(req.url) ? ports.handleUpgrade(req, socket, head) : rpc.handleUpgrade(req, socket, head)));
     await listen(http, config.listen.host, config.listen.port);
-    // Runs first: stop accepting, close the rpc sockets (http.close waits for the upgraded ones too),
-    // then wait for the listener to be gone. rpc.close() is idempotent, so its own step is a no-op.
-    teardown.push({ name: 'http server', run: () => closeHttp(http, () => rpc.close()) });
+    // Runs first: stop accepting, close the rpc sockets and the port tunnels (http.close waits for the
+    // upgraded ones too), then wait for the listener to be gone. Both closes are idempotent, so their
+    // own steps are no-ops.
+    teardown.push({ name: 'http server', run: () => closeHttp(http, async () => {
+      await Promise.all([rpc.close(), ports.close()]);
+    }) });
 
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.listen.port;

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
+import { parse as parseCookies } from 'hono/utils/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -16,9 +17,17 @@ import type { LocalApi, WebDeps, WebOptions } from './types.js';
 
 export type { LocalApi, WebDeps, WebLogger, WebOptions } from './types.js';
 
+export interface WebApp extends Hono<WebEnv> {
+  /** The session cookie's name. */
+  readonly sessionCookie: string;
+  /** The token of the live session a Cookie header holds, if any: how the server's port proxy lets
+   * a signed-in browser through. */
+  sessionToken(cookieHeader: string | undefined): string | undefined;
+}
+
 /** The web page: server-rendered HTML over the contract, mounted by the server on `/` next to `/rpc`.
  * Works without JavaScript; the two small scripts only add live updates. */
-export function createWebApp(deps: WebDeps, options: WebOptions): Hono<WebEnv> {
+export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   const opts: Required<WebOptions> = {
     secureCookies: false,
     sessionIdleMs: 2 * 3600_000,
@@ -100,7 +109,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): Hono<WebEnv> {
     return c.text('Internal error', 500);
   });
 
-  return app;
+  return Object.assign(app, {
+    sessionCookie: cookieName,
+    sessionToken: (cookieHeader: string | undefined) => (cookieHeader ? sessions.get(parseCookies(cookieHeader, cookieName)[cookieName])?.token : undefined),
+  });
 }
 
 function isEventStream(path: string): boolean {

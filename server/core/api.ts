@@ -6,6 +6,11 @@ import type { LogFollowChunk } from './ports.js';
 /** Who is calling: from the token. */
 export type Caller = Identity;
 
+/** The one access rule: a job is its owner's, and every admin's. */
+export function mayAccess(caller: Caller, owner: string): boolean {
+  return caller.admin || caller.user === owner;
+}
+
 export interface FollowSink {
   /** Return false when the client cannot take more (its socket buffer is over the bound): the
    * follow then ends with reason 'dropped' at that chunk's offset. */

@@ -1,5 +1,5 @@
 import type { Job } from '../protocol/index.js';
-import type { Caller, JobListener } from './api.js';
+import { mayAccess, type Caller, type JobListener } from './api.js';
 
 /** Fans job changes out to subscribers who may see them: the owner, and admins. */
 export interface JobBus {
@@ -12,7 +12,7 @@ export function createJobBus(onListenerError: (err: unknown) => void): JobBus {
   const subs = new Set<{ caller: Caller; listener: JobListener }>();
   const each = (owner: string, fn: (l: JobListener) => void) => {
     for (const s of subs) {
-      if (!s.caller.admin && s.caller.user !== owner) continue;
+      if (!mayAccess(s.caller, owner)) continue;
       try {
         fn(s.listener);
       } catch (e) {

@@ -50,7 +50,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         // Attach before start so not a byte of output is missed.
         await logs.capture(job, containerId);
         const { enforced, state } = await runtime.start(containerId, job);
-        job = await patch(job, startedPatch(state.startedAt ?? clock.now(), enforced));
+        job = await patch(job, startedPatch(state.startedAt ?? clock.now(), enforced, state.ip));
         if (job.status === 'running') tracker.timeouts.schedule(job);
         // A quick job may already be gone, and its die event lost (the event stream reconnecting;
         // the resync's reconcile skips jobs being launched): judge what start saw.

@@ -8,7 +8,7 @@ import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, FinishedQuery, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
 import { rerunNames, specOfJob } from './rerun.js';
 import { createRetentionSweep } from './retention.js';
-import type { Caller, JobService } from './api.js';
+import { mayAccess, type Caller, type JobService } from './api.js';
 
 export interface JobServiceDeps {
   store: JobStore;
@@ -55,7 +55,6 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
   let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
-
   async function hostInfo() {
     if (!info || clock.now().getTime() - info.at > infoTtlMs) info = { value: await runtime.info(), at: clock.now().getTime() };
     return info.value;
@@ -64,7 +63,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   /** The job, if the caller may see it; 4004 otherwise (also for other users' jobs: no oracle). */
   async function visible(caller: Caller, id: number): Promise<Job> {
     const job = await store.get(id);
-    if (!job || (!caller.admin && job.owner !== caller.user)) throw new JobNotFoundError(id);
+    if (!job || !mayAccess(caller, job.owner)) throw new JobNotFoundError(id);
     return job;
   }
 

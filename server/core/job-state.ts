@@ -20,8 +20,9 @@ export function exitReasonOf(state: Pick<ContainerState, 'exitCode' | 'oomKilled
   return state.exitCode === 0 ? 'completed' : 'failed';
 }
 
-export function startedPatch(at: Date, enforced: Job['enforced']): JobPatch {
-  return { status: 'running', startedAt: at, enforced, progress: null, reason: null };
+/** `ip` when the caller knows the container's address (from the inspect that saw it running). */
+export function startedPatch(at: Date, enforced: Job['enforced'], ip?: string | null): JobPatch {
+  return { status: 'running', startedAt: at, enforced, progress: null, reason: null, ...(ip === undefined ? {} : { ip }) };
 }
 
 /** The patch for a container that is no longer running. */
@@ -33,6 +34,7 @@ export function exitedPatch(job: Pick<Job, 'startedAt'>, state: ContainerState, 
     exitCode: state.exitCode,
     finishedAt,
     progress: null,
+    ip: null,
   };
   if (!job.startedAt && state.startedAt && state.startedAt.getTime() > 0) patch.startedAt = state.startedAt;
   return patch;
@@ -40,11 +42,11 @@ export function exitedPatch(job: Pick<Job, 'startedAt'>, state: ContainerState, 
 
 /** A job that ended without its container running: stopped while pending, or its container vanished. */
 export function endedWithoutContainerPatch(reason: Extract<ExitReason, 'stopped' | 'lost'>, now: Date): JobPatch {
-  return { status: 'exited', reason, finishedAt: now, progress: null };
+  return { status: 'exited', reason, finishedAt: now, progress: null, ip: null };
 }
 
 export function errorPatch(message: string, now: Date): JobPatch {
-  return { status: 'error', reason: message, finishedAt: now, progress: null };
+  return { status: 'error', reason: message, finishedAt: now, progress: null, ip: null };
 }
 
 /** Milliseconds left before a running job's wall-clock timeout; null when it has none. */
@@ -60,8 +62,9 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   // 'removing': someone ran `docker rm -f`; the kill it does first is not the job's own exit.
   if (state === null || (state.status === 'removing' && !intent)) return endedWithoutContainerPatch('lost', now);
   if (state.running) {
-    if (job.status === 'running') return null;
-    return startedPatch(state.startedAt ?? now, job.enforced);
+    // The address is what Docker says now: the proxy must never dial a stale one.
+    if (job.status === 'running') return job.ip === state.ip ? null : { ip: state.ip };
+    return startedPatch(state.startedAt ?? now, job.enforced, state.ip);
   }
   // 'created' means it never started: only the launcher may move it on.
   if (state.status === 'created') return null;

@@ -23,7 +23,7 @@ export interface NewJob extends JobSpec {
 
 /** Fields the service changes after insert. */
 export type JobPatch = Partial<
-  Pick<Job, 'status' | 'reason' | 'exitCode' | 'containerId' | 'enforced' | 'progress'> & {
+  Pick<Job, 'status' | 'reason' | 'exitCode' | 'containerId' | 'enforced' | 'progress' | 'ip'> & {
     startedAt: Date | null;
     finishedAt: Date | null;
   }
@@ -98,6 +98,8 @@ export interface ContainerState {
   finishedAt: Date | null;
   /** Docker's State.Error, if any. */
   error: string | null;
+  /** The container's bridge address while it runs; null otherwise (or with network none). */
+  ip: string | null;
 }
 
 export interface ManagedContainer {

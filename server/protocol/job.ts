@@ -21,6 +21,7 @@ export const limits = {
   pidsLimitMax: 32768,
   timeoutSecondsMax: 30 * 24 * 3600,
   olderThanSecondsMax: 10 * 365 * 24 * 3600,
+  portsMax: 16,
 } as const;
 
 export const jobStatuses = ['pending', 'running', 'exited', 'error'] as const;
@@ -108,8 +109,17 @@ export const jobSpecSchema = z
       .describe('Wall-clock limit in seconds; 0 = none'),
     env: envSchema.default({}),
     network: z.enum(['bridge', 'none']).default('bridge').describe('Container network'),
+    ports: z
+      .array(z.number().int('must be whole numbers').min(1, 'must be TCP ports 1-65535').max(65535, 'must be TCP ports 1-65535'))
+      .max(limits.portsMax, `at most ${limits.portsMax} ports`)
+      .refine((a) => new Set(a).size === a.length, 'must not repeat a port')
+      .default([])
+      .describe('Container TCP ports the server proxies at /jobs/<id>/ports/<port>/'),
   })
   .superRefine((spec, ctx) => {
+    if (spec.ports.length > 0 && spec.network === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['ports'], message: 'needs network "bridge": a job without a network has no ports to reach' });
+    }
     if (spec.cmd === undefined && spec.argv === undefined) {
       ctx.addIssue({ code: 'custom', path: ['cmd'], message: 'give a command: cmd (shell string) or argv (array)' });
     } else if (spec.cmd !== undefined && spec.argv !== undefined) {
@@ -133,6 +143,21 @@ export const enforcedSchema = z.object({
 });
 export type Enforced = z.infer<typeof enforcedSchema>;
 
+export const endpointSchema = z.object({
+  port: z.number().int(),
+  path: z.string().describe('/jobs/<id>/ports/<port>/ on the server (HTTP and WebSocket)'),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+/** Where the server proxies a job's port; the one place that spells the path. */
+export function endpointPath(id: number, port: number): string {
+  return `/jobs/${id}/ports/${port}/`;
+}
+
+export function endpointsOf(id: number, ports: readonly number[]): Endpoint[] {
+  return ports.map((port) => ({ port, path: endpointPath(id, port) }));
+}
+
 const isoDate = z.string().describe('ISO 8601 time');
 
 export const jobSchema = z.object({
@@ -148,6 +173,7 @@ export const jobSchema = z.object({
   timeoutSeconds: z.number().int(),
   env: z.record(z.string(), z.string()),
   network: z.enum(['bridge', 'none']),
+  ports: z.array(z.number().int()),
   status: z.enum(jobStatuses),
   reason: z.string().nullable().describe('exited: completed|failed|oom_killed|timed_out|stopped|lost; error: a message'),
   exitCode: z.number().int().nullable(),
@@ -158,6 +184,8 @@ export const jobSchema = z.object({
   containerId: z.string().nullable(),
   enforced: enforcedSchema.nullable(),
   progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"'),
+  ip: z.string().nullable().describe('The container\'s bridge address while it runs, else null'),
+  endpoints: z.array(endpointSchema).describe('Where the server proxies each of ports (owner or admin only)'),
 });
 export type Job = z.infer<typeof jobSchema>;
 

@@ -137,7 +137,8 @@ export function createWsServer({ dispatcher, auth, logger, newSession }: WsServe
   };
 }
 
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
+/** Answers an upgrade request with a plain HTTP error and closes the socket. */
+export function refuse(socket: Duplex, status: number, text: string, body: string): void {
   if (socket.destroyed) return;
   const extra = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
   socket.once('finish', () => socket.destroy());

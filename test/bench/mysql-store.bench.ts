@@ -50,6 +50,7 @@ export async function run(): Promise<void> {
           timeoutSeconds: 0,
           env: { N: String(i) },
           network: 'bridge',
+          ports: [],
           owner: owners[i % owners.length] ?? 'alice',
           createdAt: new Date(base + i * 1000),
         };

@@ -10,16 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apache2 } from '../support/apache.js';
 import { freePort, isAlive } from '../support/daemons.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function apache2(args: string[]) {
-  const r = spawnSync('apache2', args, { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) throw new Error(`apache2: ${r.error.message} (.ci/run installs apache2)`);
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
 
 async function waitFor(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;

@@ -208,7 +208,7 @@ export function createFakeRuntime(): FakeRuntime {
     },
     async create(job) {
       const id = `c${++seq}`;
-      rt.containers.set(id, { jobId: job.id, running: false, status: 'created', exitCode: null, oomKilled: false, startedAt: null, finishedAt: null, error: null });
+      rt.containers.set(id, { jobId: job.id, running: false, status: 'created', exitCode: null, oomKilled: false, startedAt: null, finishedAt: null, error: null, ip: null });
       rt.created.push(id);
       return id;
     },

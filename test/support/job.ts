@@ -16,6 +16,7 @@ export function makeJob(over: Partial<Job> = {}): Job {
     timeoutSeconds: 0,
     env: {},
     network: 'bridge',
+    ports: [],
     status: 'running',
     reason: null,
     exitCode: null,
@@ -26,6 +27,8 @@ export function makeJob(over: Partial<Job> = {}): Job {
     containerId: 'abc',
     enforced: null,
     progress: null,
+    ip: null,
+    endpoints: [],
     ...over,
   };
 }
@@ -47,6 +50,7 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     timeoutSeconds: 0,
     env: {},
     network: 'bridge',
+    ports: [],
     owner: 'alice',
     createdAt: new Date(),
     ...overrides,

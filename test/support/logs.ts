@@ -28,6 +28,7 @@ export function logsRuntime(docker: Docker): Pick<JobRuntime, 'attachOutput' | '
           startedAt: s.StartedAt && !s.StartedAt.startsWith('0001') ? new Date(s.StartedAt) : null,
           finishedAt: s.FinishedAt && !s.FinishedAt.startsWith('0001') ? new Date(s.FinishedAt) : null,
           error: s.Error || null,
+          ip: null,
         };
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) return null;

@@ -50,6 +50,8 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       [jobNameLabel]: job.name,
       ...(options.instance === undefined ? {} : { [instanceLabel]: options.instance }),
     },
+    // Declared, never published on the host: the server proxies them (owner and admin only).
+    ...(job.ports.length > 0 ? { ExposedPorts: Object.fromEntries(job.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,

@@ -11,6 +11,20 @@ export interface DockerState {
   Error?: string;
 }
 
+/** The address part of inspect's NetworkSettings: the default bridge's top-level IPAddress, or the
+ * first network's entry under Networks (user-defined networks fill only those). */
+export interface DockerNetworkSettings {
+  IPAddress?: string;
+  Networks?: Record<string, { IPAddress?: string } | null>;
+}
+
+export function containerIp(settings: DockerNetworkSettings | undefined): string | null {
+  if (!settings) return null;
+  if (settings.IPAddress) return settings.IPAddress;
+  for (const net of Object.values(settings.Networks ?? {})) if (net?.IPAddress) return net.IPAddress;
+  return null;
+}
+
 /** Docker writes "0001-01-01T00:00:00Z" for times that have not happened. */
 export function dockerTime(text: string | undefined): Date | null {
   if (!text || text.startsWith('0001-')) return null;
@@ -18,7 +32,7 @@ export function dockerTime(text: string | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export function containerState(state: DockerState): ContainerState {
+export function containerState(state: DockerState, network?: DockerNetworkSettings): ContainerState {
   const status = state.Status ?? 'unknown';
   const finished = !state.Running && status !== 'created';
   return {
@@ -29,5 +43,7 @@ export function containerState(state: DockerState): ContainerState {
     startedAt: dockerTime(state.StartedAt),
     finishedAt: dockerTime(state.FinishedAt),
     error: state.Error ? state.Error : null,
+    // A stopped container keeps no address, but say so here rather than trust Docker to clear it.
+    ip: state.Running === true ? containerIp(network) : null,
   };
 }

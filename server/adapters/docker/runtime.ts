@@ -7,7 +7,7 @@ import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
 import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
-import { containerState, type DockerState } from './container-state.js';
+import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
 import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
@@ -92,8 +92,8 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
   };
 
-  const stateOf = (inspected: { Id: string; State: DockerState }): ContainerState => {
-    const state = containerState(inspected.State);
+  const stateOf = (inspected: { Id: string; State: DockerState; NetworkSettings?: DockerNetworkSettings }): ContainerState => {
+    const state = containerState(inspected.State, inspected.NetworkSettings);
     if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
     return state;
   };

@@ -4,7 +4,7 @@
 // (mysql2 parses it into objects), MariaDB's JSON is LONGTEXT (strings). DECIMAL arrives as a string,
 // BIGINT as a number (or a string past 2^53), DATETIME as a string (the pool sets dateStrings) that
 // holds UTC. Readers below accept every one of those shapes.
-import { jobStatuses, type Enforced, type Job, type JobStatus } from '../../protocol/index.js';
+import { endpointsOf, jobStatuses, type Enforced, type Job, type JobStatus } from '../../protocol/index.js';
 import type { JobPatch, NewJob, TokenRecord } from '../../core/ports.js';
 
 /** A `jobs` row as mysql2 returns it (shapes differ between MySQL 8 and MariaDB, see above). */
@@ -21,6 +21,8 @@ export interface JobRow {
   timeout_seconds: number | string;
   env: unknown;
   network: string;
+  /** NULL on rows written before migration 003. */
+  ports?: unknown;
   status: string;
   reason: string | null;
   exit_code: number | string | null;
@@ -31,6 +33,7 @@ export interface JobRow {
   container_id: string | null;
   enforced: unknown;
   progress: string | null;
+  ip?: string | null;
 }
 
 export interface TokenRow {
@@ -53,8 +56,10 @@ const cpuDecimals = 9;
 // ---------------------------------------------------------------- reading
 
 export function rowToJob(row: JobRow): Job {
+  const id = toInt(row.id, 'id');
+  const ports = (readJson(row.ports, 'ports') as number[] | null) ?? [];
   return {
-    id: toInt(row.id, 'id'),
+    id,
     name: row.name,
     image: row.image,
     cmd: row.cmd,
@@ -66,6 +71,7 @@ export function rowToJob(row: JobRow): Job {
     timeoutSeconds: toInt(row.timeout_seconds, 'timeout_seconds'),
     env: (readJson(row.env, 'env') as Record<string, string> | null) ?? {},
     network: row.network === 'none' ? 'none' : 'bridge',
+    ports,
     status: toStatus(row.status),
     reason: row.reason,
     exitCode: row.exit_code === null ? null : toInt(row.exit_code, 'exit_code'),
@@ -76,6 +82,8 @@ export function rowToJob(row: JobRow): Job {
     containerId: row.container_id,
     enforced: readJson(row.enforced, 'enforced') as Enforced | null,
     progress: row.progress,
+    ip: row.ip ?? null,
+    endpoints: endpointsOf(id, ports),
   };
 }
 
@@ -161,6 +169,7 @@ export function newJobToColumns(job: NewJob): Columns {
     timeout_seconds: job.timeoutSeconds,
     env: JSON.stringify(job.env),
     network: job.network,
+    ports: JSON.stringify(job.ports),
     status: 'pending',
     reason: null,
     exit_code: null,
@@ -171,6 +180,7 @@ export function newJobToColumns(job: NewJob): Columns {
     container_id: null,
     enforced: null,
     progress: null,
+    ip: null,
   };
 }
 
@@ -184,6 +194,7 @@ export function patchToColumns(patch: JobPatch): Columns {
   if (patch.enforced !== undefined) columns.enforced = patch.enforced === null ? null : JSON.stringify(patch.enforced);
   if (patch.progress !== undefined) columns.progress = cut(patch.progress, columnLimits.progress);
   if (patch.startedAt !== undefined) columns.started_at = patch.startedAt === null ? null : toSqlDateTime(patch.startedAt);
+  if (patch.ip !== undefined) columns.ip = patch.ip;
   if (patch.finishedAt !== undefined) columns.finished_at = patch.finishedAt === null ? null : toSqlDateTime(patch.finishedAt);
   return columns;
 }

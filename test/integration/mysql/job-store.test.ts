@@ -57,6 +57,7 @@ describe('insert and get', () => {
       timeoutSeconds: 2_592_000,
       env: { GREETING: 'olá 🌍', EMPTY: '' },
       network: 'none',
+      ports: [],
       status: 'pending',
       reason: null,
       exitCode: null,
@@ -67,9 +68,18 @@ describe('insert and get', () => {
       containerId: null,
       enforced: null,
       progress: null,
+      ip: null,
+      endpoints: [],
     });
     expect(await store.get(job.id)).toEqual(job);
     expect(await store.get(job.id + 1000)).toBeNull();
+  });
+
+  it('stores ports, and the address while running', async () => {
+    const job = await store.insert(newJob({ name: 'web-ports', ports: [8000, 65535] }));
+    expect(job).toMatchObject({ ports: [8000, 65535], ip: null, endpoints: [{ port: 8000, path: `/jobs/${job.id}/ports/8000/` }, { port: 65535, path: `/jobs/${job.id}/ports/65535/` }] });
+    expect(await store.update(job.id, { status: 'running', ip: '172.17.0.12' })).toMatchObject({ ip: '172.17.0.12' });
+    expect(await store.update(job.id, { status: 'exited', ip: null })).toMatchObject({ ip: null, ports: [8000, 65535] });
   });
 
   it('refuses a taken name, also in another case', async () => {

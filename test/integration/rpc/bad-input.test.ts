@@ -175,6 +175,17 @@ describe('every JobSpec field wrong in every way -> -32602 naming the field, not
     ['network: host', { network: 'host' }, 'network'],
     ['network: container:x', { network: 'container:other' }, 'network'],
     ['network: number', { network: 1 }, 'network'],
+    // ports
+    ['ports: 0', { ports: [0] }, 'ports'],
+    ['ports: 70000', { ports: [70000] }, 'ports'],
+    ['ports: negative', { ports: [-80] }, 'ports'],
+    ['ports: fraction', { ports: [80.5] }, 'ports'],
+    ['ports: 17 entries', { ports: Array.from({ length: 17 }, (_, i) => 8000 + i) }, 'ports'],
+    ['ports: string element', { ports: ['8000'] }, 'ports'],
+    ['ports: string', { ports: '8000' }, 'ports'],
+    ['ports: number', { ports: 8000 }, 'ports'],
+    ['ports: duplicates', { ports: [8000, 8000] }, 'ports'],
+    ['ports: with network none', { ports: [8000], network: 'none' }, 'ports'],
     ['unknown field', { privileged: true }, 'privileged'],
     ['unknown field: binds', { binds: ['/:/host'] }, 'binds'],
   ];

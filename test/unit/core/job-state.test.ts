@@ -13,6 +13,7 @@ const state = (over: Partial<ContainerState>): ContainerState => ({
   startedAt: new Date('2026-01-01T00:00:01Z'),
   finishedAt: new Date('2026-01-01T00:00:05Z'),
   error: null,
+  ip: null,
   ...over,
 });
 const job = (over: Partial<Job>): Job =>
@@ -53,6 +54,15 @@ describe('reconcilePatch', () => {
     expect(reconcilePatch(job({ status: 'error' }), state({}), now)).toBeNull();
     expect(reconcilePatch(job({ status: 'pending' }), state({ status: 'created' }), now)).toBeNull();
     expect(reconcilePatch(job({}), state({ running: true, status: 'running' }), now)).toBeNull();
+  });
+  it('a running job carries the address Docker reports now, and loses it when it ends', () => {
+    const running = state({ running: true, status: 'running', ip: '172.17.0.4' });
+    expect(reconcilePatch(job({ status: 'pending', startedAt: null }), running, now)).toMatchObject({ status: 'running', ip: '172.17.0.4' });
+    expect(reconcilePatch(job({ ip: '172.17.0.4' }), running, now)).toBeNull();
+    expect(reconcilePatch(job({ ip: null }), running, now)).toEqual({ ip: '172.17.0.4' });
+    expect(reconcilePatch(job({ ip: '172.17.0.3' }), running, now)).toEqual({ ip: '172.17.0.4' });
+    expect(reconcilePatch(job({ ip: '172.17.0.4' }), state({ exitCode: 0 }), now)).toMatchObject({ status: 'exited', ip: null });
+    expect(reconcilePatch(job({ ip: '172.17.0.4' }), null, now)).toMatchObject({ reason: 'lost', ip: null });
   });
   it('a zero finish time from Docker falls back to now, and a missing start time is filled', () => {
     const p = exitedPatch(job({ startedAt: null }), state({ finishedAt: new Date(0) }), now);

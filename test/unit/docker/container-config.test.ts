@@ -44,6 +44,14 @@ describe('containerConfig', () => {
     expect(h.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '64m', 'max-file': '1' } });
   });
 
+  it('exposes the job\'s ports without publishing any on the host', () => {
+    const web = containerConfig(testJob({ ports: [8000, 8001] }), { logMaxSize: '1m' });
+    expect(web.ExposedPorts).toEqual({ '8000/tcp': {}, '8001/tcp': {} });
+    expect(web.HostConfig?.PortBindings).toBeUndefined();
+    expect(web.HostConfig?.PublishAllPorts).toBeUndefined();
+    expect(config.ExposedPorts).toBeUndefined();
+  });
+
   it('labels, env and stdio', () => {
     expect(config.Labels).toEqual({ 'cjm.managed': 'true', 'cjm.job-id': '42', 'cjm.job-name': 'web.1' });
     expect(config.Env).toEqual(['A=1', 'B=x=y']);

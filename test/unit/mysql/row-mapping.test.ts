@@ -37,6 +37,8 @@ const mariadbRow: JobRow = {
   container_id: 'abc123',
   enforced: '{"cpus":true,"memory":true,"ioWeight":false,"pids":true,"note":"no blkio.weight"}',
   progress: null,
+  ports: '[8000,8001]',
+  ip: '172.17.0.5',
 };
 
 describe('rowToJob', () => {
@@ -54,6 +56,7 @@ describe('rowToJob', () => {
       timeoutSeconds: 0,
       env: { A: '1', B: 'two' },
       network: 'bridge',
+      ports: [8000, 8001],
       status: 'running',
       reason: null,
       exitCode: null,
@@ -64,7 +67,18 @@ describe('rowToJob', () => {
       containerId: 'abc123',
       enforced: { cpus: true, memory: true, ioWeight: false, pids: true, note: 'no blkio.weight' },
       progress: null,
+      ip: '172.17.0.5',
+      endpoints: [
+        { port: 8000, path: '/jobs/7/ports/8000/' },
+        { port: 8001, path: '/jobs/7/ports/8001/' },
+      ],
     });
+  });
+
+  it('reads a row from before migration 003 (no ports, no ip) as a job with no ports', () => {
+    const { ports: _ports, ip: _ip, ...old } = mariadbRow;
+    expect(rowToJob(old)).toMatchObject({ ports: [], ip: null, endpoints: [] });
+    expect(rowToJob({ ...mariadbRow, ports: null, ip: null })).toMatchObject({ ports: [], ip: null, endpoints: [] });
   });
 
   it('maps a MySQL 8 row (JSON already parsed, numbers as numbers, BIGINT as string) the same way', () => {
@@ -75,6 +89,7 @@ describe('rowToJob', () => {
       env: { A: '1', B: 'two' },
       enforced: { cpus: true, memory: true, ioWeight: false, pids: true, note: 'no blkio.weight' },
       argv: null,
+      ports: [8000, 8001],
     };
     expect(rowToJob(mysqlRow)).toEqual(rowToJob(mariadbRow));
   });
@@ -126,7 +141,8 @@ describe('writing', () => {
     pidsLimit: 512,
     timeoutSeconds: 0,
     env: { PORT: '8000' },
-    network: 'none',
+    network: 'bridge',
+    ports: [8000],
     owner: 'bob',
     createdAt: new Date('2024-01-02T03:04:05.006Z'),
   };
@@ -143,7 +159,8 @@ describe('writing', () => {
       pids_limit: 512,
       timeout_seconds: 0,
       env: '{"PORT":"8000"}',
-      network: 'none',
+      network: 'bridge',
+      ports: '[8000]',
       status: 'pending',
       reason: null,
       exit_code: null,
@@ -154,6 +171,7 @@ describe('writing', () => {
       container_id: null,
       enforced: null,
       progress: null,
+      ip: null,
     });
   });
 
@@ -188,6 +206,8 @@ describe('writing', () => {
       container_id: 'c1',
       enforced: '{"cpus":true,"memory":true,"ioWeight":false,"pids":true}',
     });
+    expect(patchToColumns({ ip: '172.17.0.9' })).toEqual({ ip: '172.17.0.9' });
+    expect(patchToColumns({ status: 'exited', ip: null })).toEqual({ status: 'exited', ip: null });
   });
 
   it('cuts over-long text instead of failing the write', () => {
