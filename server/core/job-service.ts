@@ -109,6 +109,10 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       return lifecycle.stop(await visible(caller, id), timeoutSeconds);
     },
 
+    async kill(caller, id) {
+      return lifecycle.kill(await visible(caller, id));
+    },
+
     async remove(caller, id): Promise<ResultOf<'job.remove'>> {
       const job = await visible(caller, id);
       // Container first: if Docker is down we fail with 5003 and keep the record and logs.

@@ -154,7 +154,7 @@ export const jobSchema = z.object({
   finishedAt: isoDate.nullable(),
   containerId: z.string().nullable(),
   enforced: enforcedSchema.nullable(),
-  progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"'),
+  progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"; "stopping" on a job being stopped or killed'),
 });
 export type Job = z.infer<typeof jobSchema>;
 

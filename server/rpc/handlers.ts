@@ -86,6 +86,7 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'job.get': (p, ctx) => jobs.get(callerOf(ctx), p.id),
     'job.refresh': (p, ctx) => jobs.refresh(callerOf(ctx), p.id),
     'job.stop': (p, ctx) => jobs.stop(callerOf(ctx), p.id, p.timeoutSeconds),
+    'job.kill': (p, ctx) => jobs.kill(callerOf(ctx), p.id),
     'job.remove': (p, ctx) => jobs.remove(callerOf(ctx), p.id),
     'job.logs': (p, ctx) => jobs.logs(callerOf(ctx), p),
     'job.stats': (p, ctx) => jobs.stats(callerOf(ctx), p.id),
