@@ -26,7 +26,7 @@ export interface JobStopper {
 export function createJobStopper(deps: JobStopperDeps, options: { graceSeconds: number }): JobStopper {
   const { store, runtime, clock, logger, tracker, launcher } = deps;
   const { queue, intents, patch } = tracker;
-  /** Jobs whose runtime.stop is in flight. */
+  /** Jobs with a stop under way here: from the ask until Docker's stop returns. */
   const stopping = new Set<number>();
   let closed = false;
 
@@ -37,7 +37,6 @@ export function createJobStopper(deps: JobStopperDeps, options: { graceSeconds: 
   }
 
   function stopInBackground(job: Job, containerId: string, timeoutSeconds: number) {
-    stopping.add(job.id);
     runtime
       .stop(containerId, timeoutSeconds)
       .then(
@@ -62,28 +61,37 @@ export function createJobStopper(deps: JobStopperDeps, options: { graceSeconds: 
   return {
     async stop(job, timeoutSeconds) {
       if (isFinal(job.status)) return job;
-      if (intents.has(job.id)) return queue.run(job.id, async () => (await store.get(job.id)) ?? job);
+      // Asked twice: the answer waits for the first one's, then shows the job as it is.
+      if (stopping.has(job.id)) return queue.run(job.id, async () => (await store.get(job.id)) ?? job);
+      stopping.add(job.id);
       // Set at once, outside the queue: a launch between create and start then removes its container
-      // instead of starting it.
-      intents.set(job.id, 'stopped');
-      return queue.run(job.id, async () => {
-        const current = (await store.get(job.id)) ?? job;
-        if (isFinal(current.status)) {
-          intents.delete(job.id);
-          return current;
-        }
-        if (!current.containerId) return endWithoutContainer(current);
-        try {
-          // Docker unreachable answers 5003 now rather than a stopping job that never stops.
-          await runtime.ping();
-        } catch (e) {
-          intents.delete(job.id);
-          throw e;
-        }
-        const marked = await patch(current, { progress: stoppingProgress });
-        stopInBackground(current, current.containerId, timeoutSeconds);
-        return marked;
-      });
+      // instead of starting it. A timeout's stop under way keeps reading timed_out.
+      const own = !intents.has(job.id);
+      if (own) intents.set(job.id, 'stopped');
+      let background = false;
+      try {
+        return await queue.run(job.id, async () => {
+          const current = (await store.get(job.id)) ?? job;
+          if (isFinal(current.status)) {
+            intents.delete(job.id);
+            return current;
+          }
+          if (!current.containerId) return endWithoutContainer(current);
+          try {
+            // Docker unreachable answers 5003 now rather than a stopping job that never stops.
+            await runtime.ping();
+          } catch (e) {
+            if (own) intents.delete(job.id);
+            throw e;
+          }
+          const marked = await patch(current, { progress: stoppingProgress });
+          stopInBackground(current, current.containerId, timeoutSeconds);
+          background = true;
+          return marked;
+        });
+      } finally {
+        if (!background) stopping.delete(job.id);
+      }
     },
 
     kill(job) {
@@ -110,6 +118,7 @@ export function createJobStopper(deps: JobStopperDeps, options: { graceSeconds: 
     resume(job) {
       if (stopping.has(job.id) || closed || !job.containerId) return;
       logger.info({ jobId: job.id }, 'finishing a stop the server was restarted during');
+      stopping.add(job.id);
       stopInBackground(job, job.containerId, options.graceSeconds);
     },
 
