@@ -179,6 +179,22 @@ describe('stop and kill (in-memory ports)', () => {
     await lifecycle.close();
   });
 
+  it('a stop or kill during a timeout\'s slow stop answers at once, and the job still ends timed_out', async () => {
+    const { clock, store, runtime, lifecycle, spec } = setup();
+    runtime.events((e) => lifecycle.handleEvent(e));
+    const job = await store.insert(spec({ timeoutSeconds: 5 }));
+    lifecycle.launch(job);
+    await settle();
+    runtime.holdStop = deferred(); // the command ignores SIGTERM
+    await clock.advance(5000);
+    expect(runtime.stops).toHaveLength(1);
+
+    expect(await lifecycle.stop(job, 10)).toMatchObject({ status: 'running', progress: 'stopping' });
+    expect(await lifecycle.kill(job)).toMatchObject({ status: 'exited', reason: 'timed_out', exitCode: 137 });
+    runtime.holdStop.resolve();
+    await lifecycle.close();
+  });
+
   describe('a server restarted mid-stop (the stored "stopping" is all that is left)', () => {
     it('the start-up reconcile stops the job again, and it ends stopped', async () => {
       const { store, runtime, lifecycle, runningJob } = setup({ timeoutGraceSeconds: 2 });
