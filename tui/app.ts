@@ -267,8 +267,11 @@ export function createApp(connection: Connection, options: AppOptions): App {
     const { job } = m;
     if (m.action === 'stop') {
       void run('stop', async () => {
-        jobs.upsert(await connection.call('job.stop', { id: job.id }));
-        return `stopped job ${job.id} (${job.name})`;
+        const answer = await connection.call('job.stop', { id: job.id });
+        // The answer is the job stopping; a job.updated with its final state may have come first.
+        const known = jobs.get(job.id)?.status;
+        if (known !== 'exited' && known !== 'error') jobs.upsert(answer);
+        return answer.progress === 'stopping' ? `stopping job ${job.id} (${job.name})` : `stopped job ${job.id} (${job.name})`;
       });
     } else {
       void run('remove', async () => {

@@ -28,7 +28,10 @@ export interface JobService {
   list(caller: Caller, params: ValidParamsOf<'job.list'>): Promise<ResultOf<'job.list'>>;
   get(caller: Caller, id: number): Promise<Job>;
   refresh(caller: Caller, id: number): Promise<Job>;
+  /** Answers at once with the job stopping (or final); the final state follows as job.updated. */
   stop(caller: Caller, id: number, timeoutSeconds: number): Promise<Job>;
+  /** SIGKILL now; the answer is final when Docker already shows the exit, else stopping. */
+  kill(caller: Caller, id: number): Promise<Job>;
   remove(caller: Caller, id: number): Promise<ResultOf<'job.remove'>>;
   /** The caller's own finished jobs of one status (admins included), each removed as by remove. */
   removeMany(caller: Caller, params: ValidParamsOf<'job.removeMany'>): Promise<ResultOf<'job.removeMany'>>;

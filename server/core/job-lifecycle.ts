@@ -1,17 +1,18 @@
 // Drives jobs through their lifecycle against the runtime. The parts share one tracker (keyed queue,
-// intents, patch, applyState): job-launcher.ts (pull, create, capture, start), job-reconciler.ts
-// (Docker events, full reconciles), job-timeouts.ts, state-retry.ts (database outages) and
-// oom-watch.ts. This file wires them and adds stop, refresh and forget.
+// intents, patch, applyState): job-launcher.ts (pull, create, capture, start), job-stopper.ts (stop,
+// kill), job-reconciler.ts (Docker events, full reconciles), job-timeouts.ts, state-retry.ts
+// (database outages) and oom-watch.ts. This file wires them and adds refresh and forget.
 import type { Job } from '../protocol/index.js';
 import { createJobLauncher } from './job-launcher.js';
 import { createJobReconciler } from './job-reconciler.js';
-import { endedWithoutContainerPatch, isFinal } from './job-state.js';
+import { createJobStopper } from './job-stopper.js';
 import { createJobTracker, type LifecycleDeps } from './job-tracker.js';
 import type { RuntimeEvent } from './ports.js';
 import { createStateRetry } from './state-retry.js';
 
 export interface LifecycleOptions {
-  /** Grace between SIGTERM and SIGKILL when a job hits its wall-clock timeout. */
+  /** Grace between SIGTERM and SIGKILL when a job hits its wall-clock timeout, or when a stop is
+   * finished after a restart. */
   timeoutGraceSeconds?: number;
   /** How long an exit waits for the log capture to drain before the job is marked exited. */
   drainWaitMs?: number;
@@ -27,7 +28,10 @@ export interface LifecycleOptions {
 
 export interface Lifecycle {
   launch(job: Job): void;
+  /** Answers at once with the job stopping (or final); the final state follows as job.updated. */
   stop(job: Job, timeoutSeconds: number): Promise<Job>;
+  /** SIGKILL now. */
+  kill(job: Job): Promise<Job>;
   /** Re-reads one job's container and applies what it says. */
   refresh(job: Job): Promise<Job>;
   /** Cancels everything for a job about to be removed; returns once nothing touches it any more. */
@@ -39,40 +43,23 @@ export interface Lifecycle {
 }
 
 export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions = {}): Lifecycle {
-  const { store, runtime, clock } = deps;
+  const { store } = deps;
+  const graceSeconds = options.timeoutGraceSeconds ?? 2;
   const tracker = createJobTracker(deps, {
-    graceSeconds: options.timeoutGraceSeconds ?? 2,
+    graceSeconds,
     drainWaitMs: options.drainWaitMs ?? 5000,
     oomWaitMs: options.oomWaitMs ?? 1000,
   });
-  const { queue, intents } = tracker;
+  const { queue } = tracker;
   const launcher = createJobLauncher({ ...deps, tracker }, { progressIntervalMs: options.progressIntervalMs ?? 500 });
+  const stopper = createJobStopper({ ...deps, tracker, launcher }, { graceSeconds });
   const retry = createStateRetry({ ...deps, tracker }, { intervalMs: options.retryIntervalMs ?? 2000 });
-  const reconciler = createJobReconciler({ ...deps, tracker, launcher, retry }, { intervalMs: options.reconcileIntervalMs ?? 60_000 });
-
-  async function stop(job: Job, timeoutSeconds: number): Promise<Job> {
-    if (isFinal(job.status)) return job;
-    intents.set(job.id, 'stopped');
-    const current = (await store.get(job.id)) ?? job;
-    if (current.containerId) {
-      await runtime.stop(current.containerId, timeoutSeconds);
-      return queue.run(job.id, async () => tracker.applyState((await store.get(job.id)) ?? current));
-    }
-    // Still pulling: the launcher sees the intent and ends the job instead of creating a container.
-    if (!launcher.isLaunching(job.id)) {
-      return queue.run(job.id, async () => {
-        const j = (await store.get(job.id)) ?? current;
-        intents.delete(job.id);
-        return isFinal(j.status) ? j : tracker.patch(j, endedWithoutContainerPatch('stopped', clock.now()));
-      });
-    }
-    await launcher.settled(job.id);
-    return (await store.get(job.id)) ?? current;
-  }
+  const reconciler = createJobReconciler({ ...deps, tracker, launcher, stopper, retry }, { intervalMs: options.reconcileIntervalMs ?? 60_000 });
 
   return {
     launch: launcher.launch,
-    stop,
+    stop: stopper.stop,
+    kill: stopper.kill,
     refresh: (job) => queue.run(job.id, async () => tracker.applyState((await store.get(job.id)) ?? job)),
     async forget(job) {
       tracker.forget(job.id);
@@ -84,6 +71,7 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
     async close() {
       retry.close();
       reconciler.close();
+      stopper.close();
       tracker.timeouts.clearAll();
       await launcher.close();
       await queue.idle();

@@ -3,7 +3,8 @@
 // missed (vanished containers, strays without a record, jobs interrupted mid-launch).
 import type { Job } from '../protocol/index.js';
 import type { JobLauncher } from './job-launcher.js';
-import { activeStatuses, isFinal } from './job-state.js';
+import { activeStatuses, isFinal, stoppingProgress } from './job-state.js';
+import type { JobStopper } from './job-stopper.js';
 import type { JobTracker, LifecycleDeps } from './job-tracker.js';
 import type { RuntimeEvent } from './ports.js';
 import type { StateRetry } from './state-retry.js';
@@ -11,6 +12,7 @@ import type { StateRetry } from './state-retry.js';
 export interface JobReconcilerDeps extends LifecycleDeps {
   tracker: JobTracker;
   launcher: JobLauncher;
+  stopper: JobStopper;
   retry: StateRetry;
 }
 
@@ -22,7 +24,7 @@ export interface JobReconciler {
 }
 
 export function createJobReconciler(deps: JobReconcilerDeps, options: { intervalMs: number }): JobReconciler {
-  const { store, runtime, logs, clock, logger, tracker, launcher, retry } = deps;
+  const { store, runtime, logs, clock, logger, tracker, launcher, stopper, retry } = deps;
   let closed = false;
   let cancelPeriodic: (() => void) | null = null;
   // One reconcile at a time; a request during one runs once more after it (events may have been missed).
@@ -92,7 +94,9 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
           if (reset) launcher.launch(reset);
           return;
         }
-        await tracker.applyState(current);
+        const after = await tracker.applyState(current);
+        // Still stopping with no stop under way: the server was restarted mid-stop.
+        if (after.status === 'running' && after.progress === stoppingProgress) stopper.resume(after);
       });
     }
     finishedResumed = true;

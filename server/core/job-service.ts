@@ -156,6 +156,10 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       return lifecycle.stop(await visible(caller, id), timeoutSeconds);
     },
 
+    async kill(caller, id) {
+      return lifecycle.kill(await visible(caller, id));
+    },
+
     async remove(caller, id): Promise<ResultOf<'job.remove'>> {
       await removeJob(await visible(caller, id));
       return { id, removed: true };

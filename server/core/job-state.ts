@@ -13,6 +13,9 @@ export function isFinal(status: JobStatus): boolean {
 /** Why the server itself ended a container; wins over the exit code (a stopped job exits 137/143). */
 export type StopIntent = 'stopped' | 'timed_out';
 
+/** A running job's progress from the moment a stop or kill is asked until it is final. */
+export const stoppingProgress = 'stopping';
+
 export function exitReasonOf(state: Pick<ContainerState, 'exitCode' | 'oomKilled'>, intent?: StopIntent): ExitReason {
   // OOM first: a job killed by the kernel was not stopped by the user, even if a stop was racing.
   if (state.oomKilled) return 'oom_killed';

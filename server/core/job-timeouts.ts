@@ -30,11 +30,13 @@ export function createJobTimeouts(deps: JobTimeoutsDeps, options: { graceSeconds
     void queue
       .run(job.id, async () => {
         const current = await store.get(job.id);
-        if (!current || current.status !== 'running' || !current.containerId) return;
+        if (!current || current.status !== 'running' || !current.containerId) return null;
         intents.set(job.id, 'timed_out');
         logger.info({ jobId: job.id, timeoutSeconds: job.timeoutSeconds }, 'job timed out; stopping');
-        await runtime.stop(current.containerId, options.graceSeconds);
+        return current.containerId;
       })
+      // Outside the job's queue: a kill or a user's stop meanwhile must not wait out the grace.
+      .then((containerId) => (containerId === null ? undefined : runtime.stop(containerId, options.graceSeconds)))
       .catch((e) => logger.warn({ err: e, jobId: job.id }, 'timeout stop failed'));
   }
 

@@ -4,7 +4,7 @@
 // its container says).
 import type { Job } from '../protocol/index.js';
 import type { JobBus } from './job-bus.js';
-import { activeStatuses, isFinal, reconcilePatch, type StopIntent } from './job-state.js';
+import { activeStatuses, isFinal, reconcilePatch, stoppingProgress, type StopIntent } from './job-state.js';
 import { createJobTimeouts, type JobTimeouts } from './job-timeouts.js';
 import { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
 import { createOomWatch, type OomWatch } from './oom-watch.js';
@@ -62,6 +62,8 @@ export function createJobTracker(deps: LifecycleDeps, options: JobTrackerOptions
   async function applyState(job: Job): Promise<Job> {
     if (isFinal(job.status) || !job.containerId || forgotten.has(job.id)) return job;
     const containerId = job.containerId;
+    // The stored "stopping" is the stop intent that outlives a restart: the exit still reads stopped.
+    if (job.progress === stoppingProgress && !intents.has(job.id)) intents.set(job.id, 'stopped');
     let state = await runtime.inspect(containerId);
     // After a restart an event can reach a job before the reconcile does: whoever gets here first
     // resumes its capture (from where the stored log ends), or the job would end with its log cut.

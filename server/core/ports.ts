@@ -134,6 +134,8 @@ export interface JobRuntime {
   inspect(containerId: string): Promise<ContainerState | null>;
   /** SIGTERM, then SIGKILL after timeoutSeconds. No error if already stopped or gone. */
   stop(containerId: string, timeoutSeconds: number): Promise<void>;
+  /** SIGKILL now. No error if already stopped or gone. */
+  kill(containerId: string): Promise<void>;
   /** Force-removes; no error if gone. */
   remove(containerId: string): Promise<void>;
   listManaged(): Promise<ManagedContainer[]>;

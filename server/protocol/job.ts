@@ -183,7 +183,7 @@ export const jobSchema = z.object({
   finishedAt: isoDate.nullable(),
   containerId: z.string().nullable(),
   enforced: enforcedSchema.nullable(),
-  progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"'),
+  progress: z.string().nullable().describe('What a pending job is doing, e.g. "pulling image 45%"; "stopping" on a job being stopped or killed'),
   ip: z.string().nullable().describe('The container\'s bridge address while it runs, else null'),
   endpoints: z.array(endpointSchema).describe('Where the server proxies each of ports (owner or admin only)'),
 });

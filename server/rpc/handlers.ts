@@ -86,6 +86,7 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     'job.get': (p, ctx) => jobs.get(callerOf(ctx), p.id),
     'job.refresh': (p, ctx) => jobs.refresh(callerOf(ctx), p.id),
     'job.stop': (p, ctx) => jobs.stop(callerOf(ctx), p.id, p.timeoutSeconds),
+    'job.kill': (p, ctx) => jobs.kill(callerOf(ctx), p.id),
     'job.remove': (p, ctx) => jobs.remove(callerOf(ctx), p.id),
     'job.removeMany': (p, ctx) => jobs.removeMany(callerOf(ctx), p),
     'job.rerun': (p, ctx) => jobs.rerun(callerOf(ctx), p),

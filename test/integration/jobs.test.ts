@@ -161,7 +161,9 @@ describe('stop, refresh, remove', () => {
   it('stop ends a running job as exited/stopped, keeps the container, and is idempotent', async () => {
     const job = await api.call('job.create', spec({ cmd: 'trap "exit 0" TERM; while true; do sleep 1; done' }));
     const running = await waitForJob(api, job.id, (j) => j.status === 'running');
-    const stopped = await api.call('job.stop', { id: job.id, timeoutSeconds: 5 });
+    // The answer is the job stopping; the final state follows.
+    expect(await api.call('job.stop', { id: job.id, timeoutSeconds: 5 })).toMatchObject({ status: 'running', progress: 'stopping' });
+    const stopped = await waitForJob(api, job.id, (j) => j.status === 'exited', 15_000);
     expect(stopped).toMatchObject({ status: 'exited', reason: 'stopped' });
     expect(await containerExists(running.containerId!)).toBe(true);
     expect(await api.call('job.stop', { id: job.id })).toMatchObject({ status: 'exited', reason: 'stopped' });
@@ -185,7 +187,7 @@ describe('stop, refresh, remove', () => {
   });
 
   it('unknown ids are 4004 for every method', async () => {
-    for (const method of ['job.get', 'job.refresh', 'job.stop', 'job.remove', 'job.logs', 'job.stats'] as const) {
+    for (const method of ['job.get', 'job.refresh', 'job.stop', 'job.kill', 'job.remove', 'job.logs', 'job.stats'] as const) {
       expect((await rpcError(api.call(method, { id: 987654321 }))).code, method).toBe(ErrorCode.JobNotFound);
     }
   });

@@ -166,13 +166,19 @@ export function createFakeJobStore(trace: string[] = []): FakeJobStore {
 }
 
 /** Docker as the test wants it: containers are plain state, events go out only when the test (or a
- * stop/remove) emits them, and pull, start and listManaged can be held open with a Deferred. */
+ * stop/kill/remove) emits them, and pull, start, stop and listManaged can be held open with a
+ * Deferred. A stop ends a running container with 143, a kill with 137. */
 export interface FakeRuntime extends JobRuntime {
   containers: Map<string, ContainerState & { jobId: number }>;
   /** Container ids created, in order. */
   created: string[];
+  /** Container ids stop and kill were called with, in order. */
+  stops: string[];
+  kills: string[];
   holdPull: Deferred | null;
   holdStart: Deferred | null;
+  /** A stop that takes long: the container keeps running (ignoring SIGTERM) until this resolves. */
+  holdStop: Deferred | null;
   holdList: Deferred | null;
   /** How a started container looks when start returns (default: running). */
   afterStart: (containerId: string) => Partial<ContainerState>;
@@ -188,8 +194,11 @@ export function createFakeRuntime(): FakeRuntime {
   const rt: FakeRuntime = {
     containers: new Map(),
     created: [],
+    stops: [],
+    kills: [],
     holdPull: null,
     holdStart: null,
+    holdStop: null,
     holdList: null,
     afterStart: () => ({}),
     connected: true,
@@ -228,7 +237,13 @@ export function createFakeRuntime(): FakeRuntime {
       return state;
     },
     async stop(containerId) {
+      rt.stops.push(containerId);
+      await rt.holdStop?.promise;
       if (rt.containers.get(containerId)?.running) rt.exit(containerId, 143);
+    },
+    async kill(containerId) {
+      rt.kills.push(containerId);
+      if (rt.containers.get(containerId)?.running) rt.exit(containerId, 137);
     },
     async remove(containerId) {
       const c = rt.containers.get(containerId);

@@ -94,7 +94,8 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
   action(
     'stop',
     (s, id) => web.withApi(s, (api) => api.call('job.stop', { id })),
-    (j) => `Job ${j.id} “${j.name}” stopped: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`,
+    // The answer is the job stopping (its final state comes later) unless it had no container yet.
+    (j) => (j.progress === 'stopping' ? `Job ${j.id} “${j.name}” is stopping.` : `Job ${j.id} “${j.name}” stopped: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`),
   );
 
   async function confirmRemove(c: WebCtx, id: number, back: string) {

@@ -197,6 +197,17 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       }
     },
 
+    async kill(containerId: string): Promise<void> {
+      try {
+        await call('container kill', docker.getContainer(containerId).kill({ signal: 'SIGKILL' }));
+      } catch (err) {
+        const code = statusCodeOf(err);
+        // 409: not running (exited already, or never started).
+        if (code === 404 || code === 409) return;
+        throw mapDockerError(err);
+      }
+    },
+
     async remove(containerId: string): Promise<void> {
       warnings.delete(containerId);
       try {

@@ -196,6 +196,20 @@ describe('lifecycle', () => {
     expect(await runtime.inspect(stubborn.id)).toBeNull();
   });
 
+  it('kill: SIGKILL now, even to a command that ignores SIGTERM; already stopped or gone is fine', async () => {
+    const stubborn = await run({ cmd: 'trap "" TERM; while true; do sleep 1; done' });
+    const t0 = Date.now();
+    await runtime.kill(stubborn.id);
+    const state = await waitExit(stubborn.id);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(state).toMatchObject({ running: false, exitCode: 137, oomKilled: false });
+
+    await runtime.kill(stubborn.id); // not running (409)
+    await runtime.remove(stubborn.id);
+    await runtime.kill(stubborn.id); // gone (404)
+    expect(await runtime.inspect(stubborn.id)).toBeNull();
+  });
+
   it('listManaged finds our containers with their job id', async () => {
     const { id, job: j } = await run({ cmd: 'exit 4' });
     expect(await waitExit(id)).toMatchObject({ running: false, exitCode: 4 });
@@ -269,7 +283,7 @@ describe('Docker unreachable', () => {
   it('no socket: every call is DockerUnavailableError', async () => {
     const rt = createDockerRuntime({ docker: new Docker({ socketPath: path.join(dir, 'missing.sock') }), logger: silentLogger });
     const j = job({});
-    for (const call of [() => rt.ping(), () => rt.info(), () => rt.create(j), () => rt.inspect('x'), () => rt.stop('x', 1), () => rt.remove('x'), () => rt.listManaged(), () => rt.ensureImage('busybox', () => {}), () => rt.stats('x', 1)]) {
+    for (const call of [() => rt.ping(), () => rt.info(), () => rt.create(j), () => rt.inspect('x'), () => rt.stop('x', 1), () => rt.kill('x'), () => rt.remove('x'), () => rt.listManaged(), () => rt.ensureImage('busybox', () => {}), () => rt.stats('x', 1)]) {
       await expect(call()).rejects.toBeInstanceOf(DockerUnavailableError);
     }
   });

@@ -170,7 +170,7 @@ describe('a fork bomb', () => {
     console.log(`fork bomb: pids.current peaked at ${peak} (limit 40)`);
     expect(peak).toBeGreaterThan(20); // it did try
     expect(peak).toBeLessThanOrEqual(40);
-    const stopped = await api.call('job.stop', { id: job.id, timeoutSeconds: 1 });
-    expect(stopped.status).toBe('exited');
+    await api.call('job.stop', { id: job.id, timeoutSeconds: 1 });
+    expect((await waitForJob(api, job.id, (j) => j.status === 'exited', 15_000)).status).toBe('exited');
   }, 60_000);
 });

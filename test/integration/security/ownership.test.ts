@@ -87,6 +87,7 @@ describe('another user\'s job', () => {
     ['job.follow', () => bob.call('job.follow', { id: job.id, fromOffset: 0 })],
     ['job.stats', () => bob.call('job.stats', { id: job.id })],
     ['job.stop', () => bob.call('job.stop', { id: job.id, timeoutSeconds: 0 })],
+    ['job.kill', () => bob.call('job.kill', { id: job.id })],
     ['job.remove', () => bob.call('job.remove', { id: job.id })],
   ];
   for (const [method, attempt] of attempts) {

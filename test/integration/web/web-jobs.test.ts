@@ -142,8 +142,8 @@ describe('actions', () => {
 
     const stopped = await b.post(`/jobs/${job.id}/stop`, { back: '/' });
     expect(stopped.status).toBe(303);
-    expect((await stack.api.call('job.get', { id: job.id })).status).toBe('exited');
-    expect(await (await b.get('/')).text()).toContain('stopped: exited (stopped)');
+    expect(await (await b.get('/')).text()).toContain(`Job ${job.id} “${job.name}” is stopping.`);
+    expect(await waitForJob(stack.api, job.id, (j) => j.status === 'exited', 30_000)).toMatchObject({ reason: 'stopped' });
 
     // Without confirmed=yes the POST only shows the confirmation page.
     const ask = await b.post(`/jobs/${job.id}/remove`, { back: '/' });

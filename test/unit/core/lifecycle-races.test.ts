@@ -1,47 +1,8 @@
 // The lifecycle's races, forced in order with in-memory ports: against real Docker they happen only by
 // chance. Each test fails when the code that handles its race is taken out.
 import { describe, expect, it } from 'vitest';
-import { createJobBus } from '../../../server/core/job-bus.js';
-import { createLifecycle, type LifecycleOptions } from '../../../server/core/job-lifecycle.js';
-import type { NewJob } from '../../../server/core/ports.js';
-import type { Job } from '../../../server/protocol/index.js';
-import {
-  createFakeClock,
-  createFakeJobStore,
-  createFakeLogStore,
-  createFakeRuntime,
-  deferred,
-  quietLogger,
-  settle,
-} from '../../support/fake-ports.js';
-import { newJob } from '../../support/job.js';
-
-const retryIntervalMs = 2000;
-
-function setup(options: LifecycleOptions = {}) {
-  const trace: string[] = [];
-  const clock = createFakeClock();
-  const store = createFakeJobStore(trace);
-  const runtime = createFakeRuntime();
-  const logs = createFakeLogStore(trace);
-  const bus = createJobBus((err) => {
-    throw err;
-  });
-  const seen: Job[] = [];
-  bus.subscribe({ user: 'admin', admin: true }, { updated: (job) => seen.push(job), removed: () => undefined });
-  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger: quietLogger, bus }, { retryIntervalMs, ...options });
-  const spec = (over: Partial<NewJob> = {}) => newJob({ createdAt: clock.now(), ...over });
-  /** A job that was running before a restart, its container still there (running). */
-  async function runningJob(): Promise<{ job: Job; containerId: string }> {
-    const job = await store.insert(spec());
-    const containerId = await runtime.create(job);
-    await runtime.start(containerId, job);
-    const running = await store.update(job.id, { status: 'running', containerId, startedAt: clock.now() });
-    trace.length = 0;
-    return { job: running!, containerId };
-  }
-  return { trace, clock, store, runtime, logs, lifecycle, seen, spec, runningJob };
-}
+import { deferred, settle } from '../../support/fake-ports.js';
+import { retryIntervalMs, setupLifecycle as setup } from '../../support/lifecycle.js';
 
 describe('lifecycle races (in-memory ports)', () => {
   it('a stop during the pull ends the job exited/stopped and never creates a container', async () => {
@@ -51,12 +12,11 @@ describe('lifecycle races (in-memory ports)', () => {
     lifecycle.launch(job);
     await settle();
 
-    const stopping = lifecycle.stop(job, 10);
-    await settle();
+    // It ends at once, without waiting for the pull.
+    expect(await lifecycle.stop(job, 10)).toMatchObject({ status: 'exited', reason: 'stopped', containerId: null });
     runtime.holdPull.resolve();
-    const stopped = await stopping;
+    await settle();
 
-    expect(stopped).toMatchObject({ status: 'exited', reason: 'stopped', containerId: null });
     expect(store.peek(job.id)).toMatchObject({ status: 'exited', reason: 'stopped', containerId: null });
     expect(runtime.created).toEqual([]);
     await lifecycle.close();
