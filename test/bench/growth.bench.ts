@@ -61,7 +61,7 @@ function seedJob(i: number, base: number): NewJob {
 
 /** Multi-row INSERTs straight into the tables, 1,000 jobs a statement, with the search trigrams
  * the store would write for them. */
-async function seed(pool: Pool): Promise<void> {
+export async function seed(pool: Pool): Promise<void> {
   const base = Date.now() - rows * 1000;
   for (let from = 0; from < rows; from += 1000) {
     const jobs = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => seedJob(from + k, base));
@@ -89,7 +89,8 @@ async function views(list: (q: { status?: 'error'; search?: string; beforeId?: n
   await measure('search common "python" (1 in 7)', iterations, () => list({ search: 'python' }));
   await measure('search common "busybox" (6 in 7)', iterations, () => list({ search: 'busybox' }));
   await measure('search absent "nosuchjob"', iterations, () => list({ search: 'nosuchjob' }));
-  await measure('search short "y:" (2 chars)', iterations, () => list({ search: 'y:' }));
+  await measure('search short "x:" (2 chars, 6 in 7)', iterations, () => list({ search: 'x:' }));
+  await measure('search short "y:" (2 chars, none: window)', iterations, () => list({ search: 'y:' }));
   await measure('search "python" + status=error + deep cursor', iterations, () => list({ search: 'python', status: 'error', beforeId: deep }));
 }
 

@@ -106,25 +106,24 @@ export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}
       }
       const { filterLength, gramLengths } = await probe(grams, filter);
       const ranked = grams.map((gram, k) => ({ gram, length: gramLengths[k] ?? 0 })).sort((a, b) => a.length - b.length);
-      const [rarest, ...others] = ranked;
+      const rarest = ranked[0];
       if (!rarest || rarest.length === 0) return [];
       // When both are long (probeCap), the trigram's list: it holds only jobs with part of the term.
       if (filterLength < rarest.length) return page(and(filter, like), limit);
-      // Rarest trigram's jobs newest first, intersected with the other probed trigrams (primary key
-      // lookups), then the row: STRAIGHT_JOIN keeps this order on MySQL and MariaDB alike.
-      const joins = others.map((_, k) => ` JOIN job_search_trigrams t${k + 1} ON t${k + 1}.trigram = ? AND t${k + 1}.job_id = t0.job_id`);
-      // The cursor also bounds the driving range (t0.job_id < ?), so a deep page starts where it is.
+      // The rarest trigram's jobs newest first, then the row, checked with LIKE: STRAIGHT_JOIN keeps
+      // this order on MySQL and MariaDB alike. Not also joined with the other trigrams: each join
+      // is one more lookup per candidate, and measured at 100,000 jobs that cost more than the
+      // row lookups it saved. The cursor bounds the driving range, so a deep page starts there.
       const driver = and(
-        { where: ['t0.trigram = ?'], values: [rarest.gram] },
-        query.beforeId !== undefined ? { where: ['t0.job_id < ?'], values: [query.beforeId] } : none,
+        { where: ['t.trigram = ?'], values: [rarest.gram] },
+        query.beforeId !== undefined ? { where: ['t.job_id < ?'], values: [query.beforeId] } : none,
         listFilter(query, 'j.'),
         likeTerm(term, 'j.'),
       );
       const sql =
-        `SELECT STRAIGHT_JOIN j.* FROM job_search_trigrams t0 FORCE INDEX (PRIMARY)${joins.join('')} JOIN jobs j ON j.id = t0.job_id` +
-        ` WHERE ${driver.where.join(' AND ')} ORDER BY t0.job_id DESC LIMIT ${limit}`;
-      const rows = await db.rows<JobRow>(sql, [...others.map((o) => o.gram), ...driver.values]);
-      return rows.map(rowToJob);
+        'SELECT STRAIGHT_JOIN j.* FROM job_search_trigrams t FORCE INDEX (PRIMARY) JOIN jobs j ON j.id = t.job_id' +
+        ` WHERE ${driver.where.join(' AND ')} ORDER BY t.job_id DESC LIMIT ${limit}`;
+      return (await db.rows<JobRow>(sql, driver.values)).map(rowToJob);
     },
 
     async listActive() {

@@ -7,10 +7,9 @@
 //   (and stays the definition of "matches": case- and accent-insensitive by the collation).
 // - A probe counts, up to `probeCap`, the jobs behind each of (at most `maxProbes`) trigrams and
 //   behind the caller's own filter (owner/status/cursor). A trigram with none ends the search. The
-//   smallest list drives: the rarest trigram's jobs newest first, joined with the other probed
-//   trigrams (the intersection) and then the row; or, when the filter is the smaller list (one user
-//   with few jobs, or a term in most jobs), the filtered rows newest first with LIKE, as before.
-//   Either way the walk stops at the page size.
+//   smallest list drives: the rarest trigram's jobs newest first, each row checked with LIKE (and
+//   the filter); or, when the filter is the smaller list (one user with few jobs), the filtered
+//   rows newest first with LIKE, as before. Either way the walk stops at the page size.
 // - Terms shorter than 3 characters have no trigram: LIKE over the jobs whose ids lie within
 //   `shortTermWindow` of the newest id (or of the cursor). Bounded, but a rare 1-2 character term
 //   finds nothing older than that window; three characters search everything.
