@@ -24,7 +24,7 @@ export const gramLength = 3;
 /** Trigrams of a term probed at most (spread over the term); the rest are left to LIKE. */
 export const maxProbes = 8;
 /** The probe stops counting a list here: beyond it, a list is "long". */
-export const probeCap = 1000;
+export const probeCap = 500;
 /** How many ids back from the newest (or the cursor) a 1-2 character term looks. */
 export const shortTermWindow = 10_000;
 
