@@ -61,7 +61,7 @@ function seedJob(i: number, base: number): NewJob {
 
 /** Multi-row INSERTs straight into the tables, 1,000 jobs a statement, with the search trigrams
  * the store would write for them. */
-export async function seed(pool: Pool): Promise<void> {
+async function seed(pool: Pool): Promise<void> {
   const base = Date.now() - rows * 1000;
   for (let from = 0; from < rows; from += 1000) {
     const jobs = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => seedJob(from + k, base));
