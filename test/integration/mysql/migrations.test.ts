@@ -35,13 +35,14 @@ describe('runMigrations', () => {
   it('applies the repository migrations once; a second run applies nothing', async () => {
     const { logger, lines } = recordingLogger();
     const first = await runMigrations(pool, { dir: migrationsDir, logger });
-    expect(first).toEqual(['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql']);
-    expect(await tables()).toEqual(['jobs', 'schema_migrations', 'tokens']);
+    const all = ['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql', '004-create-job-search-trigrams.sql'];
+    expect(first).toEqual(all);
+    expect(await tables()).toEqual(['job_search_trigrams', 'jobs', 'schema_migrations', 'tokens']);
     expect(lines.filter((l) => l.msg === 'migration applied')).toHaveLength(3);
 
     expect(await runMigrations(pool, { dir: migrationsDir, logger })).toEqual([]);
     const [rows] = await pool.query<RowDataPacket[]>('SELECT name FROM schema_migrations ORDER BY name');
-    expect(rows.map((r) => r.name)).toEqual(['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql']);
+    expect(rows.map((r) => r.name)).toEqual(all);
   });
 
   it('applies files in numeric order, several statements per file, skipping other files', async () => {

@@ -1,0 +1,141 @@
+// Growth (issue 18): job.list with 100,000 jobs in the table - first page, a deep cursor, a status
+// filter, and search for a rare and a common term - as p50/p99, through the JobStore and through a
+// real JSON-RPC client against an in-process server (real dockerd; the seeded jobs are all finished,
+// so the server's start-up reconcile leaves them alone). Baseline in the same run: SELECT 1.
+// Run alone: npm run bench growth   (CJM_GROWTH_ROWS changes the row count)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Pool, ResultSetHeader } from 'mysql2/promise';
+import { createJobStore, createMysqlPool } from '../../server/adapters/mysql/index.js';
+import { newJobToColumns } from '../../server/adapters/mysql/row-mapping.js';
+import { jobTrigrams } from '../../server/adapters/mysql/trigrams.js';
+import type { JobQuery, NewJob } from '../../server/core/ports.js';
+import { createClient } from '../../server/protocol/client.js';
+import type { ParamsOf } from '../../server/protocol/index.js';
+import { createTestDatabase } from '../support/database.js';
+import { startTestServer } from '../support/server.js';
+
+const rows = Number(process.env.CJM_GROWTH_ROWS ?? 100_000);
+const owners = ['alice', 'bob', 'carol', 'dave', 'erin'];
+// Finished jobs only: pending/running rows without containers would be reconciled to lost at start.
+const statuses = ['exited', 'exited', 'exited', 'exited', 'exited', 'error'] as const;
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function measure(label: string, iterations: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 20; i++) await fn(i); // warm-up: connections, buffer pool
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await fn(i);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(2).padStart(7);
+  console.log(`  ${label.padEnd(46)} p50 ${f(percentile(times, 50))} ms   p99 ${f(percentile(times, 99))} ms   (n=${iterations})`);
+}
+
+function seedJob(i: number, base: number): NewJob {
+  return {
+    name: `grow-${i}`,
+    // 1 in 7 a second image: a common term that is not in every row.
+    image: i % 7 === 0 ? 'python:3.12-alpine' : 'busybox:latest',
+    cmd: `echo ${i}; sleep 1`,
+    argv: undefined,
+    cpus: 0.01,
+    memoryMb: 16,
+    ioWeight: 500,
+    pidsLimit: 512,
+    timeoutSeconds: 0,
+    env: {},
+    network: 'bridge',
+    owner: owners[i % owners.length] ?? 'alice',
+    createdAt: new Date(base + i * 1000),
+  };
+}
+
+/** Multi-row INSERTs straight into the tables, 1,000 jobs a statement, with the search trigrams
+ * the store would write for them. */
+async function seed(pool: Pool): Promise<void> {
+  const base = Date.now() - rows * 1000;
+  for (let from = 0; from < rows; from += 1000) {
+    const jobs = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => seedJob(from + k, base));
+    const batch = jobs.map((job, k) => ({ ...newJobToColumns(job), status: statuses[(from + k) % statuses.length] ?? 'exited', reason: 'completed', exit_code: 0 }));
+    const names = Object.keys(batch[0] ?? {});
+    const [result] = await pool.query<ResultSetHeader>(`INSERT INTO jobs (${names.join(', ')}) VALUES ?`, [batch.map((r) => Object.values(r))]);
+    // One multi-row INSERT on one connection takes consecutive ids from insertId.
+    const grams = jobs.flatMap((job, k) => jobTrigrams(job).map((g) => [g, result.insertId + k]));
+    await pool.query('INSERT INTO job_search_trigrams (trigram, job_id) VALUES ?', [grams]);
+  }
+  await pool.query('ANALYZE TABLE jobs, job_search_trigrams');
+}
+
+/** The same views, each through `list` (store or rpc), with the same parameters. */
+async function views(list: (q: { status?: 'error'; search?: string; beforeId?: number; owner?: string }) => Promise<unknown>, iterations: number) {
+  const deep = Math.floor(rows / 10);
+  // Ids from rows/10 up have the most digits: grow-<that> names exactly one job.
+  const rare = () => `grow-${deep + Math.floor(Math.random() * (rows - deep))}`;
+  await measure('first page', iterations, () => list({}));
+  await measure(`deep cursor (id < ${deep})`, iterations, () => list({ beforeId: deep }));
+  await measure('status=error, first page', iterations, () => list({ status: 'error' }));
+  await measure('status=error, deep cursor', iterations, () => list({ status: 'error', beforeId: deep }));
+  await measure('search rare "grow-<random>" (1 match)', iterations, () => list({ search: rare() }));
+  await measure(`search rare "grow-${rows - 1}" (1 match)`, iterations, () => list({ search: `grow-${rows - 1}` }));
+  await measure('search common "python" (1 in 7)', iterations, () => list({ search: 'python' }));
+  await measure('search common "busybox" (6 in 7)', iterations, () => list({ search: 'busybox' }));
+  await measure('search absent "nosuchjob"', iterations, () => list({ search: 'nosuchjob' }));
+  await measure('search short "x:" (2 chars, 6 in 7)', iterations, () => list({ search: 'x:' }));
+  await measure('search short "y:" (2 chars, none: window)', iterations, () => list({ search: 'y:' }));
+  await measure('search "python" + status=error + deep cursor', iterations, () => list({ search: 'python', status: 'error', beforeId: deep }));
+}
+
+export async function run(): Promise<void> {
+  const db = await createTestDatabase({ migrate: true });
+  const pool = createMysqlPool(db.url);
+  const dataDir = await mkdtemp(join(tmpdir(), 'cjm-growth-'));
+  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  try {
+    const t0 = performance.now();
+    await seed(pool);
+    console.log(`seeded ${rows} jobs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const store = createJobStore({ pool, logger: silent });
+    const storeList = (q: Partial<JobQuery>) => store.list({ owner: null, limit: 51, ...q });
+    console.log(`JobStore.list, 50 a page (+1 to know there is more), admin:`);
+    await measure('baseline: pool.query("SELECT 1")', 1000, () => pool.query('SELECT 1'));
+    await views(storeList, 300);
+    console.log(`JobStore.list as one owner (1 job in ${owners.length}):`);
+    await views((q) => storeList({ ...q, owner: 'bob' }), 300);
+
+    server = await startTestServer({ database: db, dataDir });
+    const client = await createClient(server.url, server.adminToken);
+    try {
+      console.log('job.list over JSON-RPC (in-process server, WebSocket client), admin:');
+      await measure('baseline: system.ping', 1000, () => client.call('system.ping', {}));
+      await views(({ beforeId, status, search }) => {
+        const params: ParamsOf<'job.list'> = { limit: 50, ...(status ? { status } : {}), ...(search ? { search } : {}), ...(beforeId ? { cursor: String(beforeId) } : {}) };
+        return client.call('job.list', params);
+      }, 300);
+    } finally {
+      client.close();
+    }
+  } finally {
+    await pool.end();
+    // keep: its close() would remove the seeded jobs one by one; the database is dropped below.
+    await server?.close({ keep: true });
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  run().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
