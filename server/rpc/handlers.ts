@@ -99,7 +99,7 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     // works before anything else does.
     'rpc.discover': async () => {
       const capacity = await Promise.race([
-        jobs.systemInfo().then((i) => i.capacity, () => undefined),
+        (async () => (await jobs.systemInfo()).capacity)().catch(() => undefined),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
       ]);
       const key = JSON.stringify(capacity ?? null);

@@ -54,6 +54,7 @@ function seedJob(i: number, base: number): NewJob {
     timeoutSeconds: 0,
     env: {},
     network: 'bridge',
+    ports: [],
     owner: owners[i % owners.length] ?? 'alice',
     createdAt: new Date(base + i * 1000),
   };

@@ -10,7 +10,7 @@ describe('createTestDatabase', () => {
     const conn = await mysql.createConnection(db.url);
     try {
       const [rows] = await conn.query('SHOW TABLES');
-      expect((rows as object[]).length).toBe(3);
+      expect((rows as object[]).length).toBe(4);
     } finally {
       await conn.end();
     }

@@ -1,8 +1,7 @@
 // The TUI and web name the contract `#protocol` (package.json "imports"); the server imports it by
 // path. Either way a process must hold one copy, or `instanceof RpcError` and the error table split.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +20,9 @@ function node(args: readonly string[], script: string): Promise<{ code: number; 
 }
 
 describe('the contract by name', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'cjm-protocol-'));
+  // Inside the repo, so the copy resolves the same node_modules (zod) as the original.
+  mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+  const tmp = mkdtempSync(join(root, 'test-artifacts', 'cjm-protocol-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('is the module the server imports by path (in vitest)', () => {
