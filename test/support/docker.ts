@@ -106,13 +106,16 @@ export async function outputOf(docker: Docker, containerId: string): Promise<{ s
   return { stdout, stderr };
 }
 
-/** Removes every managed container whose name carries the run tag. */
+/** Removes every managed container whose name carries the run tag, then the parent cgroups of a
+ * runtime whose instance is the tag (their containers went behind its back). */
 export async function removeTagged(docker: Docker, tag: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
   await removeContainers(
     docker,
     list.filter((c) => c.Names.some((n) => n.includes(tag))).map((c) => c.Id),
   );
+  const { createDockerRuntime } = await import('../../server/adapters/docker/index.js');
+  await createDockerRuntime({ docker, logger: silentLogger }, { instance: tag }).listManaged();
 }
 
 // ---------------------------------------------------------------- IO weight measurement (test + bench)

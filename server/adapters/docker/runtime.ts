@@ -4,11 +4,12 @@ import type Docker from 'dockerode';
 import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
-import { hostControllers } from './cgroup-io.js';
+import { hostControllers, isUnifiedRoot, type ContainerCgroup } from './cgroup-io.js';
+import { createCgroupParents, jobIdOfParent, parentName, type CgroupParents } from './cgroup-parent.js';
 import { createSystemClock } from './clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
 import { containerState, type DockerState } from './container-state.js';
-import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';
+import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
 import { watchEvents, type EventSource } from './events.js';
@@ -48,8 +49,11 @@ interface CreateResponse {
 }
 
 const startError = (err: unknown) => new ContainerStartError(cleanDockerMessage(err), { cause: err });
-/** Create warnings kept until start() reads them; bounded in case a start never comes. */
-const maxPendingWarnings = 1000;
+/** What create() verified, kept until start() reads it; bounded in case a start never comes. */
+const maxPending = 1000;
+/** A parent cgroup this young may belong to a create in flight: the leftover sweep leaves it alone. */
+const sweepGraceMs = 60_000;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRuntimeOptions = {}): JobRuntime {
   const { docker, logger } = deps;
@@ -57,23 +61,48 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const logMaxSize = options.logMaxSize ?? '64m';
-  const warnings = new Map<string, string[]>();
+  /** Per created container: the limits read back from its parent cgroup before start, or why none
+   * could be prepared (start() then reads the container's own cgroup). */
+  const prepared = new Map<string, { enforced: Enforced } | { error: string }>();
+  const remember = <K, V>(map: Map<K, V>, key: K, value: V, max: number) => {
+    map.set(key, value);
+    if (map.size > max) map.delete(map.keys().next().value as K);
+  };
 
   const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
-  const kernelOom = createKernelOomCheck({ kmsgPath: options.kmsgPath });
+  const kernelOom = createKernelOomCheck({ ...(options.kmsgPath === undefined ? {} : { kmsgPath: options.kmsgPath }) });
+  // A 137 after cjm's own stop or timeout is that kill, never the OOM killer: no kernel log read.
+  const stoppedByUs = new Map<string, true>();
   // A finished container's answer never changes; remember the last few so repeated inspects of one
   // exit read the kernel log once.
-  const oomAnswers = new Map<string, boolean>();
-  const oomFromKernel = (containerId: string): boolean => {
+  const oomAnswers = new Map<string, Promise<boolean>>();
+  const oomFromKernel = (containerId: string): Promise<boolean> => {
     let answer = oomAnswers.get(containerId);
     if (answer === undefined) {
       answer = kernelOom.wasOomKilled(containerId);
-      oomAnswers.set(containerId, answer);
-      if (oomAnswers.size > 256) oomAnswers.delete(oomAnswers.keys().next().value!);
+      remember(oomAnswers, containerId, answer, 256);
     }
     return answer;
   };
-  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+
+  // Per-job parent cgroups need the cgroupfs driver: under systemd the parent is a slice that systemd
+  // owns and resets when it starts the container's scope. Asked once; retried after a failure.
+  let parentsOnce: Promise<CgroupParents | null> | null = null;
+  const cgroupParents = (): Promise<CgroupParents | null> => {
+    parentsOnce ??= (async () => {
+      const info = await dockerInfo();
+      if (info.CgroupDriver !== 'cgroupfs') return null;
+      const version = (await isUnifiedRoot(cgroupRoot)) ? 2 : 1;
+      return createCgroupParents({ cgroupRoot, version, ...(options.instance === undefined ? {} : { instance: options.instance }) });
+    })().catch((err: unknown) => {
+      parentsOnce = null;
+      throw mapDockerError(err);
+    });
+    return parentsOnce;
+  };
+  /** When each job's create began, so the sweep never removes a parent a create is about to use. */
+  const createsBegun = new Map<number, number>();
 
   const enforcement = createEnforcementChecker(
     {
@@ -83,7 +112,9 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     { cgroupRoot, sysBlockRoot: options.sysBlockRoot ?? '/sys/block', procRoot: options.procRoot ?? '/proc' },
   );
 
-  const inspectRaw = async (containerId: string): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> } }) | null> => {
+  const inspectRaw = async (
+    containerId: string,
+  ): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } }) | null> => {
     try {
       return (await call('container inspect', docker.getContainer(containerId).inspect())) as never;
     } catch (err) {
@@ -92,15 +123,45 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
   };
 
-  const stateOf = (inspected: { Id: string; State: DockerState }): ContainerState => {
+  const stateOf = async (inspected: { Id: string; State: DockerState }): Promise<ContainerState> => {
     const state = containerState(inspected.State);
-    if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
+    if (state.exitCode === 137 && !state.oomKilled && !stoppedByUs.has(inspected.Id)) state.oomKilled = await oomFromKernel(inspected.Id);
     return state;
+  };
+
+  /** Makes the job's parent cgroup and reads it back; runs while Docker creates the container. */
+  const prepareParent = async (parents: CgroupParents, job: Job): Promise<ContainerCgroup | { error: string }> => {
+    try {
+      return await parents.prepare(job);
+    } catch (err) {
+      logger.warn({ jobId: job.id, err }, "could not prepare the job's parent cgroup; its limits are read after start");
+      return { error: messageOf(err) };
+    }
+  };
+
+  const removeParent = async (parents: CgroupParents, name: string) => {
+    // runc removes the container's own cgroup as the container goes; give it a moment.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await parents.remove(name)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    logger.warn({ cgroup: name }, 'parent cgroup still busy; the next reconcile removes it');
+  };
+
+  const sweepParents = async (parents: CgroupParents, containers: ManagedContainer[]) => {
+    const now = clock.now().getTime();
+    for (const [id, at] of createsBegun) if (now - at > sweepGraceMs) createsBegun.delete(id);
+    const owned = new Set(containers.map((c) => c.jobId));
+    for (const name of await parents.list()) {
+      const jobId = jobIdOfParent(name, options.instance);
+      if (jobId === null || owned.has(jobId) || createsBegun.has(jobId)) continue;
+      if (await parents.remove(name)) logger.info({ cgroup: name }, 'removed a parent cgroup left by a removed job');
+    }
   };
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
-  const createContainer = (job: Job): Promise<CreateResponse> =>
+  const createContainer = (job: Job, cgroupParent: string | undefined): Promise<CreateResponse> =>
     call(
       'container create',
       new Promise<CreateResponse>((resolve, reject) => {
@@ -110,7 +171,11 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             method: 'POST',
             options: {
               _query: { name: containerName(job) },
-              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
+              _body: containerConfig(job, {
+                logMaxSize,
+                ...(options.instance === undefined ? {} : { instance: options.instance }),
+                ...(cgroupParent === undefined ? {} : { cgroupParent }),
+              }),
             },
             statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
           },
@@ -149,23 +214,40 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async create(job: Job): Promise<string> {
+      let parents: CgroupParents | null;
+      try {
+        parents = await cgroupParents();
+      } catch (err) {
+        throw mapDockerError(err, startError);
+      }
+      createsBegun.set(job.id, clock.now().getTime());
+      const cgroupParent = parents === null ? undefined : `/${parentName(job.id, options.instance)}`;
+      // The parent is made and read back while Docker creates the container: neither waits for the other.
+      const parent = parents === null ? null : prepareParent(parents, job);
+      const failed = async (err: unknown) => {
+        await parent;
+        if (parents !== null) await removeParent(parents, parentName(job.id, options.instance));
+        return mapDockerError(err, startError);
+      };
       let response: CreateResponse;
       try {
-        response = await createContainer(job);
+        response = await createContainer(job, cgroupParent);
       } catch (err) {
         // A container of this very job that was created but never started (the server stopped in
         // between) holds the name: clear it and try once more.
-        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw mapDockerError(err, startError);
+        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
         try {
-          response = await createContainer(job);
+          response = await createContainer(job, cgroupParent);
         } catch (again) {
-          throw mapDockerError(again, startError);
+          throw await failed(again);
         }
       }
       const list = (response.Warnings ?? []).filter(Boolean);
       if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
-      warnings.set(response.Id, list);
-      if (warnings.size > maxPendingWarnings) warnings.delete(warnings.keys().next().value as string);
+      const cgroup = await parent;
+      if (cgroup === null) prepared.set(response.Id, { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' });
+      else if ('error' in cgroup) prepared.set(response.Id, { error: `could not prepare the job's cgroup (${cgroup.error})` });
+      else remember(prepared, response.Id, { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) }, maxPending);
       return response.Id;
     },
 
@@ -175,11 +257,16 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
       }
-      const createWarnings = warnings.get(containerId) ?? [];
-      warnings.delete(containerId);
+      const before = prepared.get(containerId);
+      prepared.delete(containerId);
       const inspected = await inspectRaw(containerId);
       if (inspected === null) throw new ContainerStartError('the container vanished right after it started');
-      return { enforced: await enforcement.verify(job, inspected, createWarnings), state: stateOf(inspected) };
+      const state = await stateOf(inspected);
+      if (before !== undefined && 'enforced' in before) return { enforced: before.enforced, state };
+      // No parent: read the container's own cgroup, which a quick job may already have left.
+      const enforced = await enforcement.verify(job, inspected, []);
+      if (before !== undefined && enforced.note !== undefined) enforced.note = `${before.error}; ${enforced.note}`;
+      return { enforced, state };
     },
 
     async inspect(containerId: string): Promise<ContainerState | null> {
@@ -188,6 +275,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {
+      remember(stoppedByUs, containerId, true, 1024);
       try {
         await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(containerId).stop({ t: timeoutSeconds }));
       } catch (err) {
@@ -198,15 +286,18 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async remove(containerId: string): Promise<void> {
-      warnings.delete(containerId);
+      prepared.delete(containerId);
+      // The job's parent cgroup goes with its container (one that vanished is left to the sweep).
+      const parents = await cgroupParents();
+      const parent = parents === null ? null : ((await inspectRaw(containerId))?.HostConfig.CgroupParent ?? '').replace(/^\//, '');
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: a removal is already in progress; the container is going either way.
-        if (code === 404 || (code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) return;
-        throw mapDockerError(err);
+        if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
+      if (parents !== null && parent && jobIdOfParent(parent, options.instance) !== null) await removeParent(parents, parent);
     },
 
     async listManaged(): Promise<ManagedContainer[]> {
@@ -218,7 +309,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       }
       // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
       // periodic reconcile costs one list call however many finished containers are kept.
-      return list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
+      const managed = list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
+      // The reconciler lists containers at start and periodically: the time to clear parent cgroups
+      // whose container is gone (removed by hand, or while the server was down).
+      const parents = await cgroupParents();
+      if (parents !== null) await sweepParents(parents, managed).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
+      return managed;
     },
 
     events(handler) {
