@@ -51,8 +51,6 @@ interface CreateResponse {
 const startError = (err: unknown) => new ContainerStartError(cleanDockerMessage(err), { cause: err });
 /** What create() verified, kept until start() reads it; bounded in case a start never comes. */
 const maxPending = 1000;
-/** A parent cgroup this young may belong to a create in flight: the leftover sweep leaves it alone. */
-const sweepGraceMs = 60_000;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRuntimeOptions = {}): JobRuntime {
@@ -101,8 +99,11 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     });
     return parentsOnce;
   };
-  /** When each job's create began, so the sweep never removes a parent a create is about to use. */
-  const createsBegun = new Map<number, number>();
+  // The sweep must never remove a parent a create is using: one in flight, or one that finished after
+  // the container list the sweep works from was asked for (its container may not be in that list).
+  const creating = new Set<number>();
+  const createdSeq = new Map<number, number>();
+  let seq = 0;
 
   const enforcement = createEnforcementChecker(
     {
@@ -148,13 +149,11 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     logger.warn({ cgroup: name }, 'parent cgroup still busy; the next reconcile removes it');
   };
 
-  const sweepParents = async (parents: CgroupParents, containers: ManagedContainer[]) => {
-    const now = clock.now().getTime();
-    for (const [id, at] of createsBegun) if (now - at > sweepGraceMs) createsBegun.delete(id);
+  const sweepParents = async (parents: CgroupParents, containers: ManagedContainer[], listedAt: number) => {
     const owned = new Set(containers.map((c) => c.jobId));
     for (const name of await parents.list()) {
       const jobId = jobIdOfParent(name, options.instance);
-      if (jobId === null || owned.has(jobId) || createsBegun.has(jobId)) continue;
+      if (jobId === null || owned.has(jobId) || creating.has(jobId) || (createdSeq.get(jobId) ?? 0) > listedAt) continue;
       if (await parents.remove(name)) logger.info({ cgroup: name }, 'removed a parent cgroup left by a removed job');
     }
   };
@@ -196,6 +195,57 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     return true;
   };
 
+  /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
+   * meanwhile; remembers what was verified for start(). */
+  const createUnder = async (parents: CgroupParents | null, job: Job): Promise<string> => {
+    const cgroupParent = parents === null ? undefined : `/${parentName(job.id, options.instance)}`;
+    // The parent is made and read back while Docker creates the container: neither waits for the other.
+    const parent = parents === null ? null : prepareParent(parents, job);
+    const failed = async (err: unknown) => {
+      await parent;
+      if (parents !== null) await removeParent(parents, parentName(job.id, options.instance));
+      return mapDockerError(err, startError);
+    };
+    let response: CreateResponse;
+    try {
+      response = await createContainer(job, cgroupParent);
+    } catch (err) {
+      // A container of this very job that was created but never started (the server stopped in
+      // between) holds the name: clear it and try once more.
+      if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
+      try {
+        response = await createContainer(job, cgroupParent);
+      } catch (again) {
+        throw await failed(again);
+      }
+    }
+    const list = (response.Warnings ?? []).filter(Boolean);
+    if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
+    const cgroup = await parent;
+    if (cgroup === null) prepared.set(response.Id, { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' });
+    else if ('error' in cgroup) prepared.set(response.Id, { error: `could not prepare the job's cgroup (${cgroup.error})` });
+    else remember(prepared, response.Id, { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) }, maxPending);
+    return response.Id;
+  };
+
+  const listManaged = async (): Promise<ManagedContainer[]> => {
+    let list: Docker.ContainerInfo[];
+    const listedAt = seq;
+    try {
+      list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
+    } catch (err) {
+      throw mapDockerError(err);
+    }
+    // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
+    // periodic reconcile costs one list call however many finished containers are kept.
+    const managed = list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
+    // The reconciler lists containers at start and periodically: the time to clear parent cgroups
+    // whose container is gone (removed by hand, or while the server was down).
+    const parents = await cgroupParents();
+    if (parents !== null) await sweepParents(parents, managed, listedAt).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
+    return managed;
+  };
+
   return {
     async ping() {
       try {
@@ -220,35 +270,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      createsBegun.set(job.id, clock.now().getTime());
-      const cgroupParent = parents === null ? undefined : `/${parentName(job.id, options.instance)}`;
-      // The parent is made and read back while Docker creates the container: neither waits for the other.
-      const parent = parents === null ? null : prepareParent(parents, job);
-      const failed = async (err: unknown) => {
-        await parent;
-        if (parents !== null) await removeParent(parents, parentName(job.id, options.instance));
-        return mapDockerError(err, startError);
-      };
-      let response: CreateResponse;
+      creating.add(job.id);
       try {
-        response = await createContainer(job, cgroupParent);
-      } catch (err) {
-        // A container of this very job that was created but never started (the server stopped in
-        // between) holds the name: clear it and try once more.
-        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
-        try {
-          response = await createContainer(job, cgroupParent);
-        } catch (again) {
-          throw await failed(again);
-        }
+        return await createUnder(parents, job);
+      } finally {
+        creating.delete(job.id);
+        remember(createdSeq, job.id, ++seq, maxPending);
       }
-      const list = (response.Warnings ?? []).filter(Boolean);
-      if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
-      const cgroup = await parent;
-      if (cgroup === null) prepared.set(response.Id, { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' });
-      else if ('error' in cgroup) prepared.set(response.Id, { error: `could not prepare the job's cgroup (${cgroup.error})` });
-      else remember(prepared, response.Id, { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) }, maxPending);
-      return response.Id;
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
@@ -287,9 +315,11 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
     async remove(containerId: string): Promise<void> {
       prepared.delete(containerId);
-      // The job's parent cgroup goes with its container (one that vanished is left to the sweep).
+      // The job's parent cgroup goes with its container. A container already gone (removed by hand)
+      // no longer names its parent: sweep then, as a reconcile would.
       const parents = await cgroupParents();
-      const parent = parents === null ? null : ((await inspectRaw(containerId))?.HostConfig.CgroupParent ?? '').replace(/^\//, '');
+      const inspected = parents === null ? null : await inspectRaw(containerId);
+      const parent = (inspected?.HostConfig.CgroupParent ?? '').replace(/^\//, '');
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
@@ -297,25 +327,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
         // 409: a removal is already in progress; the container is going either way.
         if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
-      if (parents !== null && parent && jobIdOfParent(parent, options.instance) !== null) await removeParent(parents, parent);
+      if (parents === null) return;
+      if (inspected === null) await listManaged();
+      else if (jobIdOfParent(parent, options.instance) !== null) await removeParent(parents, parent);
     },
 
-    async listManaged(): Promise<ManagedContainer[]> {
-      let list: Docker.ContainerInfo[];
-      try {
-        list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
-      } catch (err) {
-        throw mapDockerError(err);
-      }
-      // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
-      // periodic reconcile costs one list call however many finished containers are kept.
-      const managed = list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
-      // The reconciler lists containers at start and periodically: the time to clear parent cgroups
-      // whose container is gone (removed by hand, or while the server was down).
-      const parents = await cgroupParents();
-      if (parents !== null) await sweepParents(parents, managed).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
-      return managed;
-    },
+    listManaged,
 
     events(handler) {
       return watchEvents(docker as unknown as EventSource, handler, { logger, clock }, { ...options.events, ...(options.instance === undefined ? {} : { instance: options.instance }) });

@@ -110,15 +110,19 @@ describe('limits', () => {
     await expect(stat(cgroupV2 ? `/sys/fs/cgroup/${name}` : `/sys/fs/cgroup/pids/${name}`)).rejects.toThrow(/ENOENT/);
   });
 
-  it('cgroupfs driver: a parent left without its container is swept by the next listManaged (reconcile)', async () => {
+  it('cgroupfs driver: a parent left without its container goes on its job\'s remove, or on the next listManaged (reconcile)', async () => {
     expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
-    const { id, job: j } = await run({ cmd: 'true' });
-    await docker.getContainer(id).remove({ force: true }); // behind cjm's back
-    const dir = cgroupV2 ? `/sys/fs/cgroup/${parentName(j.id, tag)}` : `/sys/fs/cgroup/pids/${parentName(j.id, tag)}`;
-    await stat(dir);
-    // A fresh runtime (as after a server restart): the leftover is older than any create it knows of.
+    const [a, b] = [await run({ cmd: 'true' }), await run({ cmd: 'true' })];
+    const dir = (j: Job) => (cgroupV2 ? `/sys/fs/cgroup/${parentName(j.id, tag)}` : `/sys/fs/cgroup/pids/${parentName(j.id, tag)}`);
+    await docker.getContainer(a.id).remove({ force: true }); // behind cjm's back
+    await stat(dir(a.job));
+    await runtime.remove(a.id); // job.remove of a job whose container is gone
+    await expect(stat(dir(a.job))).rejects.toThrow(/ENOENT/);
+    await docker.getContainer(b.id).remove({ force: true });
+    await stat(dir(b.job));
+    // A fresh runtime, as after a server restart.
     await createDockerRuntime({ docker, logger: silentLogger }, { instance: tag }).listManaged();
-    await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+    await expect(stat(dir(b.job))).rejects.toThrow(/ENOENT/);
   });
 
   it(`IO weight is enforced exactly when the disk under Docker's data root is on bfq, else the note names its scheduler`, async () => {
