@@ -222,9 +222,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     const list = (response.Warnings ?? []).filter(Boolean);
     if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
     const cgroup = await parent;
-    if (cgroup === null) prepared.set(response.Id, { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' });
-    else if ('error' in cgroup) prepared.set(response.Id, { error: `could not prepare the job's cgroup (${cgroup.error})` });
-    else remember(prepared, response.Id, { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) }, maxPending);
+    const verified =
+      cgroup === null
+        ? { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' }
+        : 'error' in cgroup
+          ? { error: `could not prepare the job's cgroup (${cgroup.error})` }
+          : { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
+    remember(prepared, response.Id, verified, maxPending);
     return response.Id;
   };
 
