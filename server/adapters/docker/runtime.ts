@@ -4,14 +4,14 @@ import type Docker from 'dockerode';
 import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
-import { hostControllers, isUnifiedRoot, type ContainerCgroup } from './cgroup-io.js';
-import { createCgroupParents, jobIdOfParent, parentName, type CgroupParents } from './cgroup-parent.js';
+import { hostControllers } from './cgroup-io.js';
 import { createSystemClock } from './clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
 import { containerState, type DockerState } from './container-state.js';
 import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
+import { createJobCgroups } from './job-cgroups.js';
 import { watchEvents, type EventSource } from './events.js';
 import { createOutputSource } from './output.js';
 import { ensureImage } from './pull.js';
@@ -51,7 +51,6 @@ interface CreateResponse {
 const startError = (err: unknown) => new ContainerStartError(cleanDockerMessage(err), { cause: err });
 /** What create() verified, kept until start() reads it; bounded in case a start never comes. */
 const maxPending = 1000;
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRuntimeOptions = {}): JobRuntime {
   const { docker, logger } = deps;
@@ -84,26 +83,10 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   };
   const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
 
-  // Per-job parent cgroups need the cgroupfs driver: under systemd the parent is a slice that systemd
-  // owns and resets when it starts the container's scope. Asked once; retried after a failure.
-  let parentsOnce: Promise<CgroupParents | null> | null = null;
-  const cgroupParents = (): Promise<CgroupParents | null> => {
-    parentsOnce ??= (async () => {
-      const info = await dockerInfo();
-      if (info.CgroupDriver !== 'cgroupfs') return null;
-      const version = (await isUnifiedRoot(cgroupRoot)) ? 2 : 1;
-      return createCgroupParents({ cgroupRoot, version, ...(options.instance === undefined ? {} : { instance: options.instance }) });
-    })().catch((err: unknown) => {
-      parentsOnce = null;
-      throw mapDockerError(err);
-    });
-    return parentsOnce;
-  };
-  // The sweep must never remove a parent a create is using: one in flight, or one that finished after
-  // the container list the sweep works from was asked for (its container may not be in that list).
-  const creating = new Set<number>();
-  const createdSeq = new Map<number, number>();
-  let seq = 0;
+  const jobCgroups = createJobCgroups(
+    { logger, cgroupDriver: async () => (await dockerInfo()).CgroupDriver },
+    { cgroupRoot, remembered: maxPending, ...(options.instance === undefined ? {} : { instance: options.instance }) },
+  );
 
   const enforcement = createEnforcementChecker(
     {
@@ -128,34 +111,6 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     const state = containerState(inspected.State);
     if (state.exitCode === 137 && !state.oomKilled && !stoppedByUs.has(inspected.Id)) state.oomKilled = await oomFromKernel(inspected.Id);
     return state;
-  };
-
-  /** Makes the job's parent cgroup and reads it back; runs while Docker creates the container. */
-  const prepareParent = async (parents: CgroupParents, job: Job): Promise<ContainerCgroup | { error: string }> => {
-    try {
-      return await parents.prepare(job);
-    } catch (err) {
-      logger.warn({ jobId: job.id, err }, "could not prepare the job's parent cgroup; its limits are read after start");
-      return { error: messageOf(err) };
-    }
-  };
-
-  const removeParent = async (parents: CgroupParents, name: string) => {
-    // runc removes the container's own cgroup as the container goes; give it a moment.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await parents.remove(name)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    logger.warn({ cgroup: name }, 'parent cgroup still busy; the next reconcile removes it');
-  };
-
-  const sweepParents = async (parents: CgroupParents, containers: ManagedContainer[], listedAt: number) => {
-    const owned = new Set(containers.map((c) => c.jobId));
-    for (const name of await parents.list()) {
-      const jobId = jobIdOfParent(name, options.instance);
-      if (jobId === null || owned.has(jobId) || creating.has(jobId) || (createdSeq.get(jobId) ?? 0) > listedAt) continue;
-      if (await parents.remove(name)) logger.info({ cgroup: name }, 'removed a parent cgroup left by a removed job');
-    }
   };
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
@@ -197,13 +152,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
    * meanwhile; remembers what was verified for start(). */
-  const createUnder = async (parents: CgroupParents | null, job: Job): Promise<string> => {
-    const cgroupParent = parents === null ? undefined : `/${parentName(job.id, options.instance)}`;
+  const createUnder = async (withParent: boolean, job: Job): Promise<string> => {
+    const cgroupParent = withParent ? jobCgroups.parentPath(job.id) : undefined;
     // The parent is made and read back while Docker creates the container: neither waits for the other.
-    const parent = parents === null ? null : prepareParent(parents, job);
+    const parent = jobCgroups.prepare(job);
     const failed = async (err: unknown) => {
       await parent;
-      if (parents !== null) await removeParent(parents, parentName(job.id, options.instance));
+      if (cgroupParent !== undefined) await jobCgroups.remove(cgroupParent);
       return mapDockerError(err, startError);
     };
     let response: CreateResponse;
@@ -222,19 +177,14 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     const list = (response.Warnings ?? []).filter(Boolean);
     if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
     const cgroup = await parent;
-    const verified =
-      cgroup === null
-        ? { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' }
-        : 'error' in cgroup
-          ? { error: `could not prepare the job's cgroup (${cgroup.error})` }
-          : { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
+    const verified = 'error' in cgroup ? cgroup : { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
     remember(prepared, response.Id, verified, maxPending);
     return response.Id;
   };
 
   const listManaged = async (): Promise<ManagedContainer[]> => {
     let list: Docker.ContainerInfo[];
-    const listedAt = seq;
+    const mark = jobCgroups.mark();
     try {
       list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
     } catch (err) {
@@ -245,8 +195,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     const managed = list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
     // The reconciler lists containers at start and periodically: the time to clear parent cgroups
     // whose container is gone (removed by hand, or while the server was down).
-    const parents = await cgroupParents();
-    if (parents !== null) await sweepParents(parents, managed, listedAt).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
+    await jobCgroups.sweep(managed.map((c) => c.jobId), mark).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
     return managed;
   };
 
@@ -268,19 +217,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async create(job: Job): Promise<string> {
-      let parents: CgroupParents | null;
+      let withParent: boolean;
       try {
-        parents = await cgroupParents();
+        withParent = await jobCgroups.enabled();
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      creating.add(job.id);
-      try {
-        return await createUnder(parents, job);
-      } finally {
-        creating.delete(job.id);
-        remember(createdSeq, job.id, ++seq, maxPending);
-      }
+      return jobCgroups.creating(job.id, () => createUnder(withParent, job));
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
@@ -321,9 +264,10 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       prepared.delete(containerId);
       // The job's parent cgroup goes with its container. A container already gone (removed by hand)
       // no longer names its parent: sweep then, as a reconcile would.
-      const parents = await cgroupParents();
-      const inspected = parents === null ? null : await inspectRaw(containerId);
-      const parent = (inspected?.HostConfig.CgroupParent ?? '').replace(/^\//, '');
+      const withParents = await jobCgroups.enabled().catch((err: unknown) => {
+        throw mapDockerError(err);
+      });
+      const inspected = withParents ? await inspectRaw(containerId) : null;
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
@@ -331,9 +275,9 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
         // 409: a removal is already in progress; the container is going either way.
         if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
-      if (parents === null) return;
+      if (!withParents) return;
       if (inspected === null) await listManaged();
-      else if (jobIdOfParent(parent, options.instance) !== null) await removeParent(parents, parent);
+      else await jobCgroups.remove(inspected.HostConfig.CgroupParent ?? '');
     },
 
     listManaged,
