@@ -55,16 +55,20 @@ describe('per-job parent cgroup', () => {
     expect(await read(path.join(cgroupRoot, 'pids', name, 'pids.max'))).toBe('77');
     expect(await read(path.join(cgroupRoot, 'blkio', name, 'blkio.bfq.weight'))).toBe('700');
     expect(await parents.list()).toEqual([name]);
+  });
 
-    // runc adds the parent to the other hierarchies too (cpuset here); removal clears them all.
-    await mkdir(path.join(cgroupRoot, 'cpuset', name));
-    await rm(path.join(cgroupRoot, 'memory', name), { recursive: true }); // rmdir needs an empty dir in a fixture
-    await rm(path.join(cgroupRoot, 'blkio', name), { recursive: true });
-    await rm(path.join(cgroupRoot, 'cpu', name), { recursive: true });
-    await rm(path.join(cgroupRoot, 'pids', name), { recursive: true });
-    await mkdir(path.join(cgroupRoot, 'pids', name));
+  it('cgroup v1: removal clears the parent in every hierarchy runc made it in (cpuset, unified too); list finds it in any', async () => {
+    const { cgroupRoot } = await host('[bfq]');
+    const name = parentName(42, 'inst');
+    // rmdir of a real cgroup ignores its files; a fixture's directories are made empty.
+    for (const h of ['cpu', 'memory', 'pids', 'blkio', 'cpuset', 'unified']) await mkdir(path.join(cgroupRoot, h, name), { recursive: true });
+    await mkdir(path.join(cgroupRoot, 'pids', parentName(43, 'other')));
+    const parents = createCgroupParents({ cgroupRoot, version: 1, instance: 'inst' });
+    expect(await parents.list()).toEqual([name]);
     expect(await parents.remove(name)).toBe(true);
-    for (const h of ['cpu', 'memory', 'pids', 'blkio', 'cpuset']) expect(await readdir(path.join(cgroupRoot, h))).toEqual([]);
+    for (const h of ['cpu', 'memory', 'blkio', 'cpuset', 'unified']) expect(await readdir(path.join(cgroupRoot, h))).toEqual([]);
+    expect(await readdir(path.join(cgroupRoot, 'pids'))).toEqual([parentName(43, 'other')]);
+    expect(await parents.list()).toEqual([]);
   });
 
   it('cgroup v1 without swap accounting: memory verified, the note says swap could not be', async () => {
