@@ -74,8 +74,10 @@ export function createKernelOomCheck(options: KernelOomOptions = {}): KernelOomC
         return; // EAGAIN: all read
       }
       if (n <= 0) return;
-      const memcg = oomMemcgOf(buf.toString('utf8', 0, n));
-      if (memcg !== null) {
+      // One record per read from /dev/kmsg; a plain file standing in for it gives many.
+      for (const line of buf.toString('utf8', 0, n).split('\n')) {
+        const memcg = oomMemcgOf(line);
+        if (memcg === null) continue;
         memcgs.push(memcg);
         if (memcgs.length > keep) memcgs.shift();
       }

@@ -2,7 +2,7 @@
 // cgroup, from inside the container and from docker inspect; commands; security defaults; OOM; stop;
 // events; stats; and Docker-unreachable mapping.
 import { createServer, type Server } from 'node:net';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -240,6 +240,31 @@ describe('lifecycle', () => {
     await runtime.remove(stubborn.id); // gone (404)
     await runtime.stop(stubborn.id, 1);
     expect(await runtime.inspect(stubborn.id)).toBeNull();
+  });
+
+  it('the kernel log is read for a 137 cjm did not cause, and not for its own stop', async () => {
+    // A stand-in kernel log that claims an OOM kill for both containers: only the outside kill asks it.
+    const dir = await mkdtemp(path.join(tmpdir(), 'cjm-kmsg-'));
+    try {
+      const kmsg = path.join(dir, 'kmsg');
+      const rt = createDockerRuntime({ docker, logger: silentLogger }, { instance: tag, kmsgPath: kmsg });
+      const j1 = job({ cmd: 'sleep 300' });
+      const j2 = job({ cmd: 'sleep 300' });
+      const [ours, outside] = [await rt.create(j1), await rt.create(j2)];
+      await rt.start(ours, j1);
+      await rt.start(outside, j2);
+      const record = (id: string) => `6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),oom_memcg=/x/${id},task_memcg=/x/${id},task=sleep,pid=1,uid=0\n`;
+      await writeFile(kmsg, record(ours) + record(outside));
+      await rt.stop(ours, 0);
+      await docker.getContainer(outside).kill();
+      expect(await waitExit(outside)).toMatchObject({ exitCode: 137 });
+      expect(await rt.inspect(ours)).toMatchObject({ exitCode: 137, oomKilled: false });
+      expect(await rt.inspect(outside)).toMatchObject({ exitCode: 137, oomKilled: true });
+      await rt.remove(ours);
+      await rt.remove(outside);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('listManaged finds our containers with their job id', async () => {
