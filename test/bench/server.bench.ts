@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { createDockerRuntime } from '../../server/adapters/docker/index.js';
 import { createMysqlPool, createJobStore } from '../../server/adapters/mysql/index.js';
 import { createTestDatabase } from '../support/database.js';
 import { waitFor } from '../support/wait.js';
@@ -23,6 +24,7 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 const ms = (n: number) => `${n.toFixed(1)} ms`;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function rawCreateStart(tag: string): Promise<number> {
   const t0 = performance.now();
@@ -118,7 +120,7 @@ export async function run(report: Report): Promise<void> {
 
     // 10,000 rows straight through the store (the socket path is what is measured below).
     const pool = createMysqlPool(db.url);
-    const store = createJobStore({ pool, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const store = createJobStore({ pool, logger: quiet });
     const ROWS = 10_000;
     const ids: number[] = [];
     for (let i = 0; i < ROWS; i += 50) {
@@ -159,6 +161,9 @@ export async function run(report: Report): Promise<void> {
     await cleanupRaw(tag);
     const left = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
     for (const c of left.filter((c) => (c.Names[0] ?? '').includes(tag))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    // Those containers went behind the server's back: sweep their parent cgroups as its reconcile
+    // would (the server's instance is its database's name).
+    await createDockerRuntime({ docker, logger: quiet }, { instance: new URL(db.url).pathname.slice(1) }).listManaged();
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }

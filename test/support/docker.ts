@@ -106,13 +106,16 @@ export async function outputOf(docker: Docker, containerId: string): Promise<{ s
   return { stdout, stderr };
 }
 
-/** Removes every managed container whose name carries the run tag. */
+/** Removes every managed container whose name carries the run tag, then the parent cgroups of a
+ * runtime whose instance is the tag (their containers went behind its back). */
 export async function removeTagged(docker: Docker, tag: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
   await removeContainers(
     docker,
     list.filter((c) => c.Names.some((n) => n.includes(tag))).map((c) => c.Id),
   );
+  const { createDockerRuntime } = await import('../../server/adapters/docker/index.js');
+  await createDockerRuntime({ docker, logger: silentLogger }, { instance: tag }).listManaged();
 }
 
 // ---------------------------------------------------------------- IO weight measurement (test + bench)
@@ -146,20 +149,22 @@ export interface WriterResult {
   note?: string;
 }
 
-/** Two (or more) jobs at once, each writing `mb` MiB with direct IO into its writable layer (on the
- * disk of Docker's data root). They wait for one shared moment of the host's uptime (not
- * namespaced) to begin, so the runtime has set their weights and both write from the same instant. */
+/** Two (or more) jobs, each writing `mb` MiB with direct IO into its writable layer (on the disk of
+ * Docker's data root). By default they wait for one shared moment of the host's uptime (not
+ * namespaced) to begin, so both write from the same instant. `atOnce`: each writes from its first
+ * instruction (started together), so a weight applied only after start would miss the first writes. */
 export async function raceWriters(
   runtime: import('../../server/core/ports.js').JobRuntime,
   docker: Docker,
   weights: number[],
   mb: number,
   tag: string,
+  options: { atOnce?: boolean } = {},
 ): Promise<WriterResult[]> {
   const { readFile } = await import('node:fs/promises');
   const goAt = Math.ceil(Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0])) + 3;
   const script = [
-    `while [ "$(cut -d. -f1 /proc/uptime)" -lt ${goAt} ]; do sleep 0.02; done`,
+    ...(options.atOnce ? [] : [`while [ "$(cut -d. -f1 /proc/uptime)" -lt ${goAt} ]; do sleep 0.02; done`]),
     "a=$(cut -d' ' -f1 /proc/uptime)",
     // Four writers per job keep its queue busy, so the share does not hinge on BFQ idling through
     // one writer's think time (which a loaded CPU stretches past slice_idle).
@@ -193,20 +198,24 @@ export interface IoWeightRound {
   ratio: number;
 }
 
-/** Rounds of raceWriters([1000, 100]). A round is run again (up to three times as many attempts as
- * rounds) when its writers did not start together (a loaded host can start a container late, and a
- * writer alone for a while says nothing about weights), or when another test's cleanup removed one. */
+/** Rounds of raceWriters with weights 1000 and 100. A round is run again (up to three times as many
+ * attempts as rounds) when its writers did not start together (a loaded host can start a container
+ * late, and a writer alone for a while says nothing about weights), or when another test's cleanup
+ * removed one. `atOnce`: both write from their first instruction, so they cannot be lined up: a
+ * round counts when the light writer began first or within 50 ms after the heavy one (a head start
+ * of the light one only makes the heavy one's lead harder to win), and within 300 ms. */
 export async function measureIoWeight(
   runtime: import('../../server/core/ports.js').JobRuntime,
   docker: Docker,
-  options: { rounds: number; mb: number; tag: string; onDiscard?: (why: string) => void },
+  options: { rounds: number; mb: number; tag: string; atOnce?: boolean; onDiscard?: (why: string) => void },
 ): Promise<IoWeightRound[]> {
   const rounds: IoWeightRound[] = [];
   for (let attempt = 0; rounds.length < options.rounds && attempt < options.rounds * 3; attempt++) {
     try {
-      const [heavy, light] = await raceWriters(runtime, docker, [1000, 100], options.mb, options.tag);
-      if (Math.abs(heavy!.began - light!.began) > 0.1) {
-        options.onDiscard?.(`writers began ${Math.abs(heavy!.began - light!.began).toFixed(2)} s apart`);
+      const [heavy, light] = await raceWriters(runtime, docker, [1000, 100], options.mb, options.tag, { atOnce: options.atOnce ?? false });
+      const lightLater = light!.began - heavy!.began;
+      if (options.atOnce ? lightLater > 0.05 || lightLater < -0.3 : Math.abs(lightLater) > 0.1) {
+        options.onDiscard?.(`writers began ${Math.abs(lightLater).toFixed(2)} s apart`);
         continue;
       }
       rounds.push({ heavy: heavy!, light: light!, ratio: light!.seconds / heavy!.seconds });

@@ -14,6 +14,8 @@ export interface ContainerConfigOptions {
   logMaxSize: string;
   /** Sets the cjm.instance label. */
   instance?: string;
+  /** The job's parent cgroup, prepared by cjm with the limits already in place. */
+  cgroupParent?: string;
 }
 
 export function containerName(job: Pick<Job, 'id' | 'name'>): string {
@@ -63,8 +65,8 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       // Equal to Memory: no swap beyond the limit.
       MemorySwap: memory,
       PidsLimit: job.pidsLimit,
-      // Docker drops this on kernels without CFQ (with a create warning); start() applies it through
-      // the cgroup's bfq weight instead.
+      // Docker drops this on kernels without CFQ (with a create warning); the runtime applies it
+      // through the bfq weight of the job's parent cgroup instead.
       BlkioWeight: job.ioWeight,
       SecurityOpt: ['no-new-privileges'],
       CapDrop: ['NET_RAW'],
@@ -78,6 +80,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize, 'max-file': '1' } },
       AutoRemove: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      ...(options.cgroupParent === undefined ? {} : { CgroupParent: options.cgroupParent }),
     },
   };
 }

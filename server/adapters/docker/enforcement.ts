@@ -1,11 +1,10 @@
-// After start: read the container's cgroup back, apply the IO weight Docker discarded, and say what
-// is really in effect.
+// Reads a cgroup back (the job's parent before start, or the container's own after it), applies the IO
+// weight Docker discarded, and says what is really in effect.
 import type { Enforced, Job } from '../../protocol/index.js';
 import type { Logger } from '../../core/ports.js';
 import { disksFor, schedulersOf } from './block-device.js';
 import { readCgroup, readCgroupFile, readProcCgroup, writeCgroupFile, type ContainerCgroup } from './cgroup-io.js';
 import { checkLimits } from './cgroup-limits.js';
-import { mib } from './container-config.js';
 import { containerVerdict, diskVerdict, parseWeight, weightFileFor, type IoWeightVerdict } from './io-weight.js';
 
 export interface HostPaths {
@@ -17,29 +16,25 @@ export interface HostPaths {
 /** The parts of an inspect result used here. */
 export interface InspectedContainer {
   State: { Running?: boolean; Pid?: number };
-  HostConfig: { NanoCpus?: number; Memory?: number; MemorySwap?: number; PidsLimit?: number | null; BlkioWeight?: number };
+  HostConfig: { BlkioWeight?: number };
 }
 
 export function blkioDiscarded(warnings: readonly string[], hostConfigWeight: number | undefined): boolean {
   return warnings.some((w) => /blkio|block i\/o weight/i.test(w)) || !hostConfigWeight;
 }
 
-/** What Docker's HostConfig claims, for a container whose cgroup is gone before it could be read. */
-export function enforcedFromHostConfig(job: Job, hostConfig: InspectedContainer['HostConfig']): Enforced {
-  const memory = job.memoryMb * mib;
-  return {
-    cpus: hostConfig.NanoCpus === Math.round(job.cpus * 1e9),
-    memory: hostConfig.Memory === memory && hostConfig.MemorySwap === memory,
-    pids: hostConfig.PidsLimit === job.pidsLimit,
-    ioWeight: false,
-    note: "the container exited before its cgroup could be read: cpus, memory and pids are as Docker's HostConfig reports them, not verified in the cgroup; IO weight not applied",
-  };
+/** For a container whose cgroup could not be read: nothing is claimed on Docker's word. */
+export function enforcedUnread(why: string): Enforced {
+  return { cpus: false, memory: false, pids: false, ioWeight: false, note: `${why}: cpus, memory, pids and IO weight not verified` };
 }
 
 export interface EnforcementChecker {
   /** Host level, for system.info. */
   hostIoWeight(): Promise<IoWeightVerdict>;
+  /** After start, from the container's own cgroup (when no parent could be prepared). */
   verify(job: Job, container: InspectedContainer, warnings: readonly string[]): Promise<Enforced>;
+  /** Limits and IO weight of a cgroup already read (the job's parent, before start). */
+  verifyCgroup(job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<Enforced>;
 }
 
 export function createEnforcementChecker(deps: { logger: Logger; dataRoot: () => Promise<string> }, paths: HostPaths): EnforcementChecker {
@@ -78,30 +73,34 @@ export function createEnforcementChecker(deps: { logger: Logger; dataRoot: () =>
     return containerVerdict({ file, readBack, dockerDiscarded, ...(writeError === undefined ? {} : { writeError }) }, host);
   };
 
+  const verifyCgroup = async (job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<Enforced> => {
+    const limits = checkLimits(cgroup.version, cgroup.values, job);
+    let io: IoWeightVerdict;
+    try {
+      io = await applyWeight(cgroup, job, dockerDiscarded);
+    } catch (err) {
+      deps.logger.warn({ err }, 'io weight check failed');
+      io = { enforced: false, note: `IO weight not verified: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const notes = [...limits.notes, ...(io.note ? [io.note] : [])];
+    return {
+      cpus: limits.cpus,
+      memory: limits.memory,
+      pids: limits.pids,
+      ioWeight: io.enforced,
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
+  };
+
   return {
     hostIoWeight,
+    verifyCgroup,
     async verify(job, container, warnings) {
-      const dockerDiscarded = blkioDiscarded(warnings, container.HostConfig.BlkioWeight);
       const pid = container.State.Pid ?? 0;
       const procText = container.State.Running && pid > 0 ? await readProcCgroup(pid, paths.procRoot) : null;
       const cgroup = procText === null ? null : await readCgroup(procText, paths.cgroupRoot);
-      if (cgroup === null) return enforcedFromHostConfig(job, container.HostConfig);
-      const limits = checkLimits(cgroup.version, cgroup.values, job);
-      let io: IoWeightVerdict;
-      try {
-        io = await applyWeight(cgroup, job, dockerDiscarded);
-      } catch (err) {
-        deps.logger.warn({ err }, 'io weight check failed');
-        io = { enforced: false, note: `IO weight not verified: ${err instanceof Error ? err.message : String(err)}` };
-      }
-      const notes = [...limits.notes, ...(io.note ? [io.note] : [])];
-      return {
-        cpus: limits.cpus,
-        memory: limits.memory,
-        pids: limits.pids,
-        ioWeight: io.enforced,
-        ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-      };
+      if (cgroup === null) return enforcedUnread('the container exited before its cgroup could be read');
+      return verifyCgroup(job, cgroup, blkioDiscarded(warnings, container.HostConfig.BlkioWeight));
     },
   };
 }

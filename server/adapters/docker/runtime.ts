@@ -8,9 +8,10 @@ import { hostControllers } from './cgroup-io.js';
 import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
 import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
-import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';
+import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
+import { createJobCgroups } from './job-cgroups.js';
 import { watchEvents, type EventSource } from './events.js';
 import { createOutputSource } from './output.js';
 import { ensureImage } from './pull.js';
@@ -48,8 +49,8 @@ interface CreateResponse {
 }
 
 const startError = (err: unknown) => new ContainerStartError(cleanDockerMessage(err), { cause: err });
-/** Create warnings kept until start() reads them; bounded in case a start never comes. */
-const maxPendingWarnings = 1000;
+/** What create() verified, kept until start() reads it; bounded in case a start never comes. */
+const maxPending = 1000;
 
 export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRuntimeOptions = {}): JobRuntime {
   const { docker, logger } = deps;
@@ -57,23 +58,35 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const logMaxSize = options.logMaxSize ?? '64m';
-  const warnings = new Map<string, string[]>();
+  /** Per created container: the limits read back from its parent cgroup before start, or why none
+   * could be prepared (start() then reads the container's own cgroup). */
+  const prepared = new Map<string, { enforced: Enforced } | { error: string }>();
+  const remember = <K, V>(map: Map<K, V>, key: K, value: V, max: number) => {
+    map.set(key, value);
+    if (map.size > max) map.delete(map.keys().next().value as K);
+  };
 
   const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
-  const kernelOom = createKernelOomCheck({ kmsgPath: options.kmsgPath });
+  const kernelOom = createKernelOomCheck({ ...(options.kmsgPath === undefined ? {} : { kmsgPath: options.kmsgPath }) });
+  // A 137 after cjm's own stop or timeout is that kill, never the OOM killer: no kernel log read.
+  const stoppedByUs = new Map<string, true>();
   // A finished container's answer never changes; remember the last few so repeated inspects of one
   // exit read the kernel log once.
-  const oomAnswers = new Map<string, boolean>();
-  const oomFromKernel = (containerId: string): boolean => {
+  const oomAnswers = new Map<string, Promise<boolean>>();
+  const oomFromKernel = (containerId: string): Promise<boolean> => {
     let answer = oomAnswers.get(containerId);
     if (answer === undefined) {
       answer = kernelOom.wasOomKilled(containerId);
-      oomAnswers.set(containerId, answer);
-      if (oomAnswers.size > 256) oomAnswers.delete(oomAnswers.keys().next().value!);
+      remember(oomAnswers, containerId, answer, 256);
     }
     return answer;
   };
-  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+
+  const jobCgroups = createJobCgroups(
+    { logger, cgroupDriver: async () => (await dockerInfo()).CgroupDriver },
+    { cgroupRoot, remembered: maxPending, ...(options.instance === undefined ? {} : { instance: options.instance }) },
+  );
 
   const enforcement = createEnforcementChecker(
     {
@@ -83,7 +96,9 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     { cgroupRoot, sysBlockRoot: options.sysBlockRoot ?? '/sys/block', procRoot: options.procRoot ?? '/proc' },
   );
 
-  const inspectRaw = async (containerId: string): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> } }) | null> => {
+  const inspectRaw = async (
+    containerId: string,
+  ): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } }) | null> => {
     try {
       return (await call('container inspect', docker.getContainer(containerId).inspect())) as never;
     } catch (err) {
@@ -92,15 +107,15 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
   };
 
-  const stateOf = (inspected: { Id: string; State: DockerState; NetworkSettings?: DockerNetworkSettings }): ContainerState => {
+  const stateOf = async (inspected: { Id: string; State: DockerState; NetworkSettings?: DockerNetworkSettings }): Promise<ContainerState> => {
     const state = containerState(inspected.State, inspected.NetworkSettings);
-    if (state.exitCode === 137 && !state.oomKilled) state.oomKilled = oomFromKernel(inspected.Id);
+    if (state.exitCode === 137 && !state.oomKilled && !stoppedByUs.has(inspected.Id)) state.oomKilled = await oomFromKernel(inspected.Id);
     return state;
   };
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
-  const createContainer = (job: Job): Promise<CreateResponse> =>
+  const createContainer = (job: Job, cgroupParent: string | undefined): Promise<CreateResponse> =>
     call(
       'container create',
       new Promise<CreateResponse>((resolve, reject) => {
@@ -110,7 +125,11 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             method: 'POST',
             options: {
               _query: { name: containerName(job) },
-              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
+              _body: containerConfig(job, {
+                logMaxSize,
+                ...(options.instance === undefined ? {} : { instance: options.instance }),
+                ...(cgroupParent === undefined ? {} : { cgroupParent }),
+              }),
             },
             statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
           },
@@ -131,6 +150,55 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     return true;
   };
 
+  /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
+   * meanwhile; remembers what was verified for start(). */
+  const createUnder = async (withParent: boolean, job: Job): Promise<string> => {
+    const cgroupParent = withParent ? jobCgroups.parentPath(job.id) : undefined;
+    // The parent is made and read back while Docker creates the container: neither waits for the other.
+    const parent = jobCgroups.prepare(job);
+    const failed = async (err: unknown) => {
+      await parent;
+      if (cgroupParent !== undefined) await jobCgroups.remove(cgroupParent);
+      return mapDockerError(err, startError);
+    };
+    let response: CreateResponse;
+    try {
+      response = await createContainer(job, cgroupParent);
+    } catch (err) {
+      // A container of this very job that was created but never started (the server stopped in
+      // between) holds the name: clear it and try once more.
+      if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
+      try {
+        response = await createContainer(job, cgroupParent);
+      } catch (again) {
+        throw await failed(again);
+      }
+    }
+    const list = (response.Warnings ?? []).filter(Boolean);
+    if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
+    const cgroup = await parent;
+    const verified = 'error' in cgroup ? cgroup : { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
+    remember(prepared, response.Id, verified, maxPending);
+    return response.Id;
+  };
+
+  const listManaged = async (): Promise<ManagedContainer[]> => {
+    let list: Docker.ContainerInfo[];
+    const mark = jobCgroups.mark();
+    try {
+      list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
+    } catch (err) {
+      throw mapDockerError(err);
+    }
+    // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
+    // periodic reconcile costs one list call however many finished containers are kept.
+    const managed = list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
+    // The reconciler lists containers at start and periodically: the time to clear parent cgroups
+    // whose container is gone (removed by hand, or while the server was down).
+    await jobCgroups.sweep(managed.map((c) => c.jobId), mark).catch((err: unknown) => logger.warn({ err }, 'sweeping parent cgroups failed'));
+    return managed;
+  };
+
   return {
     async ping() {
       try {
@@ -149,24 +217,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async create(job: Job): Promise<string> {
-      let response: CreateResponse;
+      let withParent: boolean;
       try {
-        response = await createContainer(job);
+        withParent = await jobCgroups.enabled();
       } catch (err) {
-        // A container of this very job that was created but never started (the server stopped in
-        // between) holds the name: clear it and try once more.
-        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw mapDockerError(err, startError);
-        try {
-          response = await createContainer(job);
-        } catch (again) {
-          throw mapDockerError(again, startError);
-        }
+        throw mapDockerError(err, startError);
       }
-      const list = (response.Warnings ?? []).filter(Boolean);
-      if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
-      warnings.set(response.Id, list);
-      if (warnings.size > maxPendingWarnings) warnings.delete(warnings.keys().next().value as string);
-      return response.Id;
+      return jobCgroups.creating(job.id, () => createUnder(withParent, job));
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
@@ -175,11 +232,16 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
       }
-      const createWarnings = warnings.get(containerId) ?? [];
-      warnings.delete(containerId);
+      const before = prepared.get(containerId);
+      prepared.delete(containerId);
       const inspected = await inspectRaw(containerId);
       if (inspected === null) throw new ContainerStartError('the container vanished right after it started');
-      return { enforced: await enforcement.verify(job, inspected, createWarnings), state: stateOf(inspected) };
+      const state = await stateOf(inspected);
+      if (before !== undefined && 'enforced' in before) return { enforced: before.enforced, state };
+      // No parent: read the container's own cgroup, which a quick job may already have left.
+      const enforced = await enforcement.verify(job, inspected, []);
+      if (before !== undefined && enforced.note !== undefined) enforced.note = `${before.error}; ${enforced.note}`;
+      return { enforced, state };
     },
 
     async inspect(containerId: string): Promise<ContainerState | null> {
@@ -188,6 +250,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {
+      remember(stoppedByUs, containerId, true, 1024);
       try {
         await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(containerId).stop({ t: timeoutSeconds }));
       } catch (err) {
@@ -198,6 +261,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async kill(containerId: string): Promise<void> {
+      remember(stoppedByUs, containerId, true, 1024);
       try {
         await call('container kill', docker.getContainer(containerId).kill({ signal: 'SIGKILL' }));
       } catch (err) {
@@ -209,28 +273,26 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async remove(containerId: string): Promise<void> {
-      warnings.delete(containerId);
+      prepared.delete(containerId);
+      // The job's parent cgroup goes with its container. A container already gone (removed by hand)
+      // no longer names its parent: sweep then, as a reconcile would.
+      const withParents = await jobCgroups.enabled().catch((err: unknown) => {
+        throw mapDockerError(err);
+      });
+      const inspected = withParents ? await inspectRaw(containerId) : null;
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: a removal is already in progress; the container is going either way.
-        if (code === 404 || (code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) return;
-        throw mapDockerError(err);
+        if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
+      if (!withParents) return;
+      if (inspected === null) await listManaged();
+      else await jobCgroups.remove(inspected.HostConfig.CgroupParent ?? '');
     },
 
-    async listManaged(): Promise<ManagedContainer[]> {
-      let list: Docker.ContainerInfo[];
-      try {
-        list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
-      } catch (err) {
-        throw mapDockerError(err);
-      }
-      // Ids and labels only: the reconciler inspects just the containers of active jobs, so a
-      // periodic reconcile costs one list call however many finished containers are kept.
-      return list.map((c) => ({ containerId: c.Id, jobId: jobIdFromLabel(c.Labels?.[jobIdLabel]) }));
-    },
+    listManaged,
 
     events(handler) {
       return watchEvents(docker as unknown as EventSource, handler, { logger, clock }, { ...options.events, ...(options.instance === undefined ? {} : { instance: options.instance }) });

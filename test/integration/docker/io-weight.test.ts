@@ -42,6 +42,24 @@ describe('IO weight', () => {
     expect(median(rounds.map((r) => r.ratio))).toBeGreaterThanOrEqual(1.25);
   });
 
+  it('with bfq, jobs that write from their first instruction have their weights from the first write: 1000 finishes clearly before 100', async () => {
+    let rounds: IoWeightRound[] = [];
+    await withScheduler(
+      disk,
+      'bfq',
+      async () => {
+        rounds = await measureIoWeight(runtime, docker, { rounds: 3, mb: 1024, tag, atOnce: true, onDiscard: (why) => console.log(`io weight round discarded: ${why}`) });
+      },
+      { lowLatency: false },
+    );
+    const summary = rounds.map((r) => `${r.heavy.seconds.toFixed(2)} s vs ${r.light.seconds.toFixed(2)} s, light ahead by ${(r.heavy.began - r.light.began).toFixed(2)} s (x${r.ratio.toFixed(2)})`).join(', ');
+    console.log(`io weight at once, 1000 vs 100 on ${disk} with bfq: ${summary}; median ratio ${median(rounds.map((r) => r.ratio)).toFixed(2)}`);
+    for (const r of rounds) expect([r.heavy.enforced, r.light.enforced]).toEqual([true, true]);
+    // The heavy writer ends first, though it never began ahead by more than 50 ms.
+    expect(rounds.filter((r) => r.heavy.began + r.heavy.seconds < r.light.began + r.light.seconds).length).toBeGreaterThanOrEqual(2);
+    expect(median(rounds.map((r) => r.ratio))).toBeGreaterThanOrEqual(1.25);
+  });
+
   it('with mq-deadline, the job reports IO weight not enforced and names the scheduler', async () => {
     await withScheduler(disk, 'mq-deadline', async () => {
       const job = testJob({ cmd: 'sleep 5', network: 'none' }, tag);

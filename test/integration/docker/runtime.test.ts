@@ -2,11 +2,13 @@
 // cgroup, from inside the container and from docker inspect; commands; security defaults; OOM; stop;
 // events; stats; and Docker-unreachable mapping.
 import { createServer, type Server } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disksFor, schedulersOf } from '../../../server/adapters/docker/block-device.js';
+import { parentName } from '../../../server/adapters/docker/cgroup-parent.js';
 import { createDockerRuntime } from '../../../server/adapters/docker/index.js';
 import { ContainerStartError, DockerUnavailableError } from '../../../server/core/errors.js';
 import type { JobRuntime, RuntimeEvent } from '../../../server/core/ports.js';
@@ -16,6 +18,11 @@ import { execIn, outputOf, removeTagged, silentLogger, testDocker, testJob, test
 const docker = testDocker();
 const tag = testRunTag('rt');
 let runtime: JobRuntime;
+/** This host's cgroup layout and the scheduler of the disk under Docker's data root, found, not assumed. */
+let cgroupV2: boolean;
+let cgroupDriver: string;
+let disk: string;
+let diskOnBfq: boolean;
 const job = (o: Partial<Job>) => testJob({ network: 'none', ...o }, tag);
 
 async function run(o: Partial<Job>): Promise<{ job: Job; id: string; enforced: Awaited<ReturnType<JobRuntime['start']>>['enforced'] }> {
@@ -35,6 +42,13 @@ beforeAll(async () => {
   await docker.ping(); // fail, not skip, when dockerd is missing
   // Own instance label: another cjm server's reconciler (if it is scoped too) leaves these alone.
   runtime = createDockerRuntime({ docker, logger: silentLogger }, { instance: tag });
+  const info = (await docker.info()) as { DockerRootDir: string; CgroupDriver: string };
+  cgroupDriver = info.CgroupDriver;
+  cgroupV2 = await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').then(() => true, () => false);
+  const disks = await disksFor(info.DockerRootDir, { sysBlockRoot: '/sys/block' });
+  expect(disks, `the disk under ${info.DockerRootDir}`).toHaveLength(1);
+  disk = disks![0]!;
+  diskOnBfq = (await schedulersOf([disk], { sysBlockRoot: '/sys/block' }))[0]!.scheduler?.active === 'bfq';
 });
 afterAll(async () => removeTagged(docker, tag));
 
@@ -55,47 +69,79 @@ describe('limits', () => {
     expect(inspect.Config.Labels).toMatchObject({ 'cjm.managed': 'true' });
     expect(inspect.Mounts).toEqual([]);
 
-    const v2 = await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').then(() => true, () => false);
-    if (!v2) {
-      const host = (ctrl: string, file: string) => readFile(`/sys/fs/cgroup/${ctrl}/docker/${id}/${file}`, 'utf8').then((t) => t.trim());
-      expect(await host('cpu', 'cpu.cfs_quota_us')).toBe('50000');
-      expect(await host('cpu', 'cpu.cfs_period_us')).toBe('100000');
-      expect(await host('memory', 'memory.limit_in_bytes')).toBe(String(96 * 1048576));
-      expect(await host('memory', 'memory.memsw.limit_in_bytes')).toBe(String(96 * 1048576));
-      expect(await host('pids', 'pids.max')).toBe('77');
-      // Docker discarded BlkioWeight; the runtime set BFQ's weight itself.
-      expect(h.BlkioWeight).toBe(0);
-      expect(await host('blkio', 'blkio.bfq.weight')).toMatch(/^(default )?300$/);
-      const inside = (p: string) => execIn(docker, id, ['cat', p]).then((t) => t.trim());
+    // Every host: the limits as the process inside sees them.
+    const inside = (p: string) => execIn(docker, id, ['cat', p]).then((t) => t.trim());
+    if (cgroupV2) {
+      expect(await inside('/sys/fs/cgroup/cpu.max')).toBe('50000 100000');
+      expect(await inside('/sys/fs/cgroup/memory.max')).toBe(String(96 * 1048576));
+      expect(await inside('/sys/fs/cgroup/pids.max')).toBe('77');
+    } else {
       expect(await inside('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')).toBe('50000');
       expect(await inside('/sys/fs/cgroup/memory/memory.limit_in_bytes')).toBe(String(96 * 1048576));
       expect(await inside('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')).toBe(String(96 * 1048576));
       expect(await inside('/sys/fs/cgroup/pids/pids.max')).toBe('77');
+    }
+    // Docker discards BlkioWeight on every kernel without CFQ (all current ones).
+    expect(h.BlkioWeight).toBe(0);
+    await runtime.remove(id);
+  });
+
+  // cgroupfs driver (this CI host: cgroup v1; also v2 without systemd): cjm prepares a parent cgroup per job.
+  it('cgroupfs driver: the job runs under its parent cgroup, which holds the limits and goes with the container', async () => {
+    expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
+    const { id, job: j } = await run({ cmd: 'sleep 60', cpus: 0.5, memoryMb: 96, pidsLimit: 77, ioWeight: 300 });
+    const name = parentName(j.id, tag);
+    expect((await docker.getContainer(id).inspect()).HostConfig.CgroupParent).toBe(`/${name}`);
+    const file = (controller: string, f: string) => readFile(cgroupV2 ? `/sys/fs/cgroup/${name}/${f}` : `/sys/fs/cgroup/${controller}/${name}/${f}`, 'utf8').then((t) => t.trim());
+    if (cgroupV2) {
+      expect(await file('cpu', 'cpu.max')).toBe('50000 100000');
+      expect(await file('memory', 'memory.max')).toBe(String(96 * 1048576));
+      expect(await file('io', 'io.bfq.weight')).toMatch(/^(default )?300$/);
     } else {
-      const inside = (p: string) => execIn(docker, id, ['cat', p]).then((t) => t.trim());
-      expect(await inside('/sys/fs/cgroup/cpu.max')).toBe('50000 100000');
-      expect(await inside('/sys/fs/cgroup/memory.max')).toBe(String(96 * 1048576));
-      expect(await inside('/sys/fs/cgroup/pids.max')).toBe('77');
+      expect(await file('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+      expect(await file('memory', 'memory.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await file('memory', 'memory.memsw.limit_in_bytes')).toBe(String(96 * 1048576));
+      expect(await file('blkio', 'blkio.bfq.weight')).toMatch(/^(default )?300$/);
+      // The container's own cgroup is inside the parent.
+      expect(await readFile(`/sys/fs/cgroup/pids/${name}/${id}/pids.max`, 'utf8')).toBe('77\n');
     }
+    expect(await file('pids', 'pids.max')).toBe('77');
     await runtime.remove(id);
+    await expect(stat(cgroupV2 ? `/sys/fs/cgroup/${name}` : `/sys/fs/cgroup/pids/${name}`)).rejects.toThrow(/ENOENT/);
   });
 
-  it('reports IO weight as not enforced, naming the scheduler, while the disk is not on bfq', async () => {
-    const scheduler = await readFile('/sys/block/vda/queue/scheduler', 'utf8').catch(() => '');
+  it('cgroupfs driver: a parent left without its container goes on its job\'s remove, or on the next listManaged (reconcile)', async () => {
+    expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
+    const [a, b] = [await run({ cmd: 'true' }), await run({ cmd: 'true' })];
+    const dir = (j: Job) => (cgroupV2 ? `/sys/fs/cgroup/${parentName(j.id, tag)}` : `/sys/fs/cgroup/pids/${parentName(j.id, tag)}`);
+    await docker.getContainer(a.id).remove({ force: true }); // behind cjm's back
+    await stat(dir(a.job));
+    await runtime.remove(a.id); // job.remove of a job whose container is gone
+    await expect(stat(dir(a.job))).rejects.toThrow(/ENOENT/);
+    await docker.getContainer(b.id).remove({ force: true });
+    await stat(dir(b.job));
+    // A fresh runtime, as after a server restart.
+    await createDockerRuntime({ docker, logger: silentLogger }, { instance: tag }).listManaged();
+    await expect(stat(dir(b.job))).rejects.toThrow(/ENOENT/);
+  });
+
+  it(`IO weight is enforced exactly when the disk under Docker's data root is on bfq, else the note names its scheduler`, async () => {
     const { id, enforced } = await run({ cmd: 'sleep 30' });
-    if (!scheduler.includes('[bfq]')) {
-      expect(enforced.ioWeight).toBe(false);
-      expect(enforced.note).toMatch(/disk \w+ uses [\w-]+; IO weights need the bfq scheduler \(echo bfq > \/sys\/block\/\w+\/queue\/scheduler\)/);
-    }
+    expect(enforced.ioWeight).toBe(diskOnBfq);
+    if (!diskOnBfq) expect(enforced.note).toContain(`disk ${disk} uses `);
     await runtime.remove(id);
   });
 
-  it('a container that exits before the read-back does not fail start', async () => {
-    const { id, enforced } = await run({ cmd: 'true' });
-    expect(enforced.cpus && enforced.memory && enforced.pids).toBe(true);
-    // Either the read-back won the race or the HostConfig fallback says so.
-    if (enforced.note?.includes('exited')) expect(enforced.note).toMatch(/HostConfig/);
-    await runtime.remove(id);
+  it('cgroupfs driver: a job that ends at once (echo hi) still has its limits read back, before it ran', async () => {
+    expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
+    for (let i = 0; i < 3; i++) {
+      const { id, enforced } = await run({ cmd: 'echo hi' });
+      expect(enforced).toMatchObject({ cpus: true, memory: true, pids: true, ioWeight: diskOnBfq });
+      // No note about cpus, memory or pids: only the IO weight's, when the disk is not on bfq.
+      if (diskOnBfq) expect(enforced.note).toBeUndefined();
+      else expect(enforced.note).toMatch(/^disk \S+ uses [\w-]+; IO weights need the bfq scheduler/);
+      await runtime.remove(id);
+    }
   });
 });
 
@@ -210,6 +256,31 @@ describe('lifecycle', () => {
     expect(await runtime.inspect(stubborn.id)).toBeNull();
   });
 
+  it('the kernel log is read for a 137 cjm did not cause, and not for its own stop', async () => {
+    // A stand-in kernel log that claims an OOM kill for both containers: only the outside kill asks it.
+    const dir = await mkdtemp(path.join(tmpdir(), 'cjm-kmsg-'));
+    try {
+      const kmsg = path.join(dir, 'kmsg');
+      const rt = createDockerRuntime({ docker, logger: silentLogger }, { instance: tag, kmsgPath: kmsg });
+      const j1 = job({ cmd: 'sleep 300' });
+      const j2 = job({ cmd: 'sleep 300' });
+      const [ours, outside] = [await rt.create(j1), await rt.create(j2)];
+      await rt.start(ours, j1);
+      await rt.start(outside, j2);
+      const record = (id: string) => `6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),oom_memcg=/x/${id},task_memcg=/x/${id},task=sleep,pid=1,uid=0\n`;
+      await writeFile(kmsg, record(ours) + record(outside));
+      await rt.stop(ours, 0);
+      await docker.getContainer(outside).kill();
+      expect(await waitExit(outside)).toMatchObject({ exitCode: 137 });
+      expect(await rt.inspect(ours)).toMatchObject({ exitCode: 137, oomKilled: false });
+      expect(await rt.inspect(outside)).toMatchObject({ exitCode: 137, oomKilled: true });
+      await rt.remove(ours);
+      await rt.remove(outside);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('listManaged finds our containers with their job id', async () => {
     const { id, job: j } = await run({ cmd: 'exit 4' });
     expect(await waitExit(id)).toMatchObject({ running: false, exitCode: 4 });
@@ -261,8 +332,8 @@ describe('system info', () => {
     expect(info.runtime).toMatch(/^runc, cgroup v[12]$/);
     expect(info.capacity.cpus).toBeGreaterThanOrEqual(1);
     expect(info.capacity.memoryMb).toBeGreaterThan(256);
-    expect(info.enforcement).toMatchObject({ cpus: true, memory: true, pids: true });
-    if (!info.enforcement.ioWeight) expect(info.enforcement.note).toMatch(/bfq/);
+    expect(info.enforcement).toMatchObject({ cpus: true, memory: true, pids: true, ioWeight: diskOnBfq });
+    if (!diskOnBfq) expect(info.enforcement.note).toContain(`disk ${disk} uses `);
   });
 });
 

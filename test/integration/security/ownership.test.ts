@@ -179,9 +179,8 @@ describe('revoking a token', () => {
     console.log(`revoked connection closed after ${Date.now() - t0} ms: ${JSON.stringify(closed)}`);
     expect(closed).not.toBeNull();
     expect(closed!.code).toBe(4001);
-    // A new connection with the revoked token gets nowhere.
-    const again = await connect(frank.token).catch((e: unknown) => e);
-    if (again instanceof Error) expect(again.message).toMatch(/401|refused/);
-    else expect((await rpcError((again as CjmClient).call('job.list', {}))).code).toBe(ErrorCode.Unauthenticated);
+    // A new connection with the revoked token is refused at the upgrade (HTTP 401), as any wrong
+    // Bearer token is (issue 12 item 5 may move that to 4001 on the open socket: change it here then).
+    await expect(connect(frank.token)).rejects.toThrow(/401/);
   });
 });

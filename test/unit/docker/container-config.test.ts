@@ -31,6 +31,11 @@ describe('containerConfig', () => {
     expect(containerConfig(testJob({ cpus: 1.337 }), { logMaxSize: '1m' }).HostConfig!.NanoCpus).toBe(1_337_000_000);
   });
 
+  it('puts the container under the job\'s parent cgroup when given one, else leaves Docker\'s default', () => {
+    expect(containerConfig(testJob(), { logMaxSize: '1m', cgroupParent: '/cjm-job-7' }).HostConfig!.CgroupParent).toBe('/cjm-job-7');
+    expect(config.HostConfig).not.toHaveProperty('CgroupParent');
+  });
+
   it('applies the security defaults', () => {
     const h = config.HostConfig!;
     expect(h.SecurityOpt).toEqual(['no-new-privileges']);

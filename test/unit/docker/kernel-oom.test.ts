@@ -1,5 +1,8 @@
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isOomKillOf } from '../../../server/adapters/docker/kernel-oom.js';
+import { createKernelOomCheck, isOomKillOf } from '../../../server/adapters/docker/kernel-oom.js';
 
 const id = '84b5991b932075270b066a4bc8a34b7a9d8b1eca34e67d7d208acc4b579da0d9';
 // Recorded from this host's /dev/kmsg (cgroup v1), and the form cgroup v2 with systemd writes.
@@ -17,5 +20,28 @@ describe('kernel OOM record', () => {
     expect(isOomKillOf(v1, id.slice(0, 6))).toBe(false);
     // an OOM of the whole host (no memcg of this container)
     expect(isOomKillOf('6,1,1,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),oom_memcg=/,task_memcg=/user.slice,task=x,pid=5', id)).toBe(false);
+  });
+});
+
+describe('kernel OOM check', () => {
+  // A plain file stands in for /dev/kmsg: each check reads on from where the last one stopped.
+  it('reads only what was logged since the last check, and answers from every OOM kill seen', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cjm-kmsg-'));
+    try {
+      const kmsg = path.join(dir, 'kmsg');
+      await writeFile(kmsg, '6,1,1,-;eth0: link up\n');
+      const check = createKernelOomCheck({ kmsgPath: kmsg });
+      expect(await check.wasOomKilled(id)).toBe(false);
+      await appendFile(kmsg, `${v1}\n`);
+      expect(await check.wasOomKilled(id)).toBe(true);
+      expect(await check.wasOomKilled('a'.repeat(64))).toBe(false);
+      expect(await check.wasOomKilled(id)).toBe(true); // remembered, not re-read
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a kernel log it cannot open means false, not an error', async () => {
+    expect(await createKernelOomCheck({ kmsgPath: '/nonexistent/kmsg' }).wasOomKilled(id)).toBe(false);
   });
 });

@@ -1,0 +1,124 @@
+// A per-job parent cgroup that cjm prepares before the container starts (cgroupfs driver, v1 or v2):
+// its limits and IO weight hold from the container's first instruction, and reading them back cannot
+// race a quick job. Docker creates the container under it via HostConfig.CgroupParent. On the systemd
+// driver the parent would be a slice that systemd owns and resets, so none is made there.
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Job } from '../../protocol/index.js';
+import { readCgroupFile, writeCgroupFile, type ContainerCgroup } from './cgroup-io.js';
+import type { CgroupValues } from './cgroup-limits.js';
+import { cgroupFiles, controllers, type CgroupVersion, type Controller } from './cgroup-paths.js';
+import { mib } from './container-config.js';
+
+/** "cjm-job-12", or "cjm-<instance>-job-12" when servers share a dockerd (their job ids overlap). */
+export function parentName(jobId: number, instance?: string): string {
+  return instance === undefined ? `cjm-job-${jobId}` : `cjm-${instance}-job-${jobId}`;
+}
+
+/** The job id in a parent's name, or null when the name is not one of this server's parents. */
+export function jobIdOfParent(name: string, instance?: string): number | null {
+  const prefix = instance === undefined ? 'cjm-job-' : `cjm-${instance}-job-`;
+  if (!name.startsWith(prefix)) return null;
+  const rest = name.slice(prefix.length);
+  return /^[1-9]\d*$/.test(rest) ? Number(rest) : null;
+}
+
+export interface LimitWrite {
+  controller: Controller;
+  file: string;
+  value: string;
+}
+
+/** Docker's own rounding of NanoCpus to a CFS quota (integer division), so the container's quota
+ * never exceeds its parent's (cgroup v1 refuses that). */
+export function cfsQuota(cpus: number, periodUs = 100_000): number {
+  return Math.floor((Math.round(cpus * 1e9) * periodUs) / 1e9);
+}
+
+/** The limit files to write, in an order the kernel accepts (v1: memory before memory+swap). The IO
+ * weight is written separately: which file depends on what the kernel offers. */
+export function parentLimitWrites(version: CgroupVersion, job: Pick<Job, 'cpus' | 'memoryMb' | 'pidsLimit'>, hasSwapFile: boolean): LimitWrite[] {
+  const memory = String(job.memoryMb * mib);
+  if (version === 1) {
+    return [
+      { controller: 'cpu', file: 'cpu.cfs_period_us', value: '100000' },
+      { controller: 'cpu', file: 'cpu.cfs_quota_us', value: String(cfsQuota(job.cpus)) },
+      { controller: 'memory', file: 'memory.limit_in_bytes', value: memory },
+      ...(hasSwapFile ? [{ controller: 'memory' as const, file: 'memory.memsw.limit_in_bytes', value: memory }] : []),
+      { controller: 'pids', file: 'pids.max', value: String(job.pidsLimit) },
+    ];
+  }
+  return [
+    { controller: 'cpu', file: 'cpu.max', value: `${cfsQuota(job.cpus)} 100000` },
+    { controller: 'memory', file: 'memory.max', value: memory },
+    ...(hasSwapFile ? [{ controller: 'memory' as const, file: 'memory.swap.max', value: '0' }] : []),
+    { controller: 'pids', file: 'pids.max', value: String(job.pidsLimit) },
+  ];
+}
+
+/** v2: the controllers a parent hands down to the container's cgroup. */
+const v2Controllers = '+cpu +memory +pids +io';
+
+export interface CgroupParents {
+  /** Creates the job's parent, writes its limits and reads them back. Throws when it cannot be made
+   * (not root, no cgroupfs): the caller then says the limits are not verified. */
+  prepare(job: Job): Promise<ContainerCgroup>;
+  /** Removes the parent in every hierarchy; false while something still runs in it. */
+  remove(name: string): Promise<boolean>;
+  /** Names of this server's parents that exist now. */
+  list(): Promise<string[]>;
+}
+
+export function createCgroupParents(options: { cgroupRoot: string; version: CgroupVersion; instance?: string }): CgroupParents {
+  const { cgroupRoot, version } = options;
+  // v1: /sys/fs/cgroup/<controller> is the hierarchy, or a symlink to a joined one ("cpu,cpuacct").
+  const dirOf = (controller: Controller, name: string) => (version === 1 ? path.join(cgroupRoot, controller, name) : path.join(cgroupRoot, name));
+
+  const readValues = async (dirs: Record<Controller, string>): Promise<CgroupValues> => {
+    const values: CgroupValues = {};
+    for (const controller of controllers) for (const file of cgroupFiles[version][controller]) values[file] = await readCgroupFile(dirs[controller], file);
+    return values;
+  };
+
+  // Every hierarchy runc creates the parent in (cpuset, devices, freezer... too on v1).
+  const hierarchies = async (): Promise<string[]> => {
+    if (version === 2) return [cgroupRoot];
+    const entries = await readdir(cgroupRoot, { withFileTypes: true }).catch(() => []);
+    // Symlinks ("cpu" -> "cpu,cpuacct") name a hierarchy listed already; "unified" (hybrid hosts) is
+    // one more place runc creates it.
+    return entries.filter((e) => e.isDirectory()).map((e) => path.join(cgroupRoot, e.name));
+  };
+
+  return {
+    async prepare(job) {
+      const name = parentName(job.id, options.instance);
+      const dirs = Object.fromEntries(controllers.map((c) => [c, dirOf(c, name)])) as Record<Controller, string>;
+      for (const dir of new Set(Object.values(dirs))) await mkdir(dir, { recursive: true });
+      if (version === 2) await writeCgroupFile(dirs.cpu, 'cgroup.subtree_control', v2Controllers);
+      const swapFile = version === 1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max';
+      const hasSwapFile = (await readCgroupFile(dirs.memory, swapFile)) !== undefined;
+      for (const w of parentLimitWrites(version, job, hasSwapFile)) await writeCgroupFile(dirs[w.controller], w.file, w.value);
+      return { version, values: await readValues(dirs), dirs };
+    },
+
+    async remove(name) {
+      let gone = true;
+      for (const h of await hierarchies()) {
+        try {
+          await rmdir(path.join(h, name));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT') gone = false;
+        }
+      }
+      return gone;
+    },
+
+    async list() {
+      // Every hierarchy: one whose removal was cut short may be left in some of them only.
+      const names = new Set<string>();
+      for (const h of await hierarchies()) for (const n of await readdir(h).catch(() => [] as string[])) if (jobIdOfParent(n, options.instance) !== null) names.add(n);
+      return [...names];
+    },
+  };
+}
