@@ -1,8 +1,9 @@
 // A container's output as an ordered stream of chunks, from Docker's multiplexed stream format:
 // each frame is an 8-byte header (byte 0: 1 stdout / 2 stderr; bytes 4-7: big-endian length) then
 // the payload. 'attach' (before start) sees output live and fast; 'logs' replays Docker's own copy
-// (json-file) with timestamps, which is how capture resumes after a server restart. Needs Tty: false
-// (as container-config sets): a TTY container's output is one raw stream without frames.
+// (the `local` log driver, byte for byte) with timestamps, which is how capture resumes after a
+// server restart. Needs Tty: false (as container-config sets): a TTY container's output is one raw
+// stream without frames.
 import type Docker from 'dockerode';
 import type { OutputChunk, OutputSource } from '../../core/ports.js';
 import type { LogStream } from '../../protocol/index.js';

@@ -27,8 +27,8 @@ export interface DockerRuntimeOptions {
   cgroupRoot?: string;
   sysBlockRoot?: string;
   procRoot?: string;
-  /** Docker's json-file max-size: its copy of the output stays bounded (cjm keeps its own). */
-  logMaxSize?: string;
+  /** cjm's per-job log cap; Docker's own copy of the output is sized from it (default 64 MiB). */
+  logMaxBytes?: number;
   /** Ceiling for one Docker API call (stop adds its grace period). */
   callTimeoutMs?: number;
   /** A pull silent for this long fails. */
@@ -56,7 +56,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const clock = deps.clock ?? createSystemClock();
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
-  const logMaxSize = options.logMaxSize ?? '64m';
+  const logMaxBytes = options.logMaxBytes ?? 64 * 1024 * 1024;
   const warnings = new Map<string, string[]>();
 
   const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
@@ -110,7 +110,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             method: 'POST',
             options: {
               _query: { name: containerName(job) },
-              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
+              _body: containerConfig(job, { logMaxBytes, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
             },
             statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
           },

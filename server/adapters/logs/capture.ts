@@ -1,9 +1,11 @@
 // Drains one container's output into its JobLog until the output ends for good. 'attach' before the
 // container starts; 'logs' (Docker's own copy) when resuming, skipping exactly the bytes already
 // stored per stream. If the connection breaks while the container lives (dockerd restart), it resumes
-// the same way. Exact as long as Docker still holds the container's whole log; when its json-file
-// rotated (the job wrote more than max-size while cjm was down), the counts no longer line up: that
-// is detected (Docker's log starts later than ours) and the resume goes by time, with a notice.
+// the same way. Exact while Docker still holds the container's whole log, which its log config
+// guarantees until the job has written at least cjm's cap (container-config.ts, dockerLogConfig). A
+// container whose copy rotated anyway (the job wrote far past the cap while cjm was down, or it was
+// created with another config) is detected (Docker's log starts later than ours) and the resume goes
+// by time, with a notice.
 import type { Clock, JobRuntime, Logger, OutputSource } from '../../core/ports.js';
 import type { JobLog } from './job-log.js';
 import { createChunkShaper } from './chunk-shaper.js';
@@ -68,7 +70,7 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
         const timeMs = chunk.time.getTime();
         if (!checked) {
           checked = true;
-          // Docker's log starts later than ours: its json-file rotated away the start, so byte
+          // Docker's log starts later than ours: its copy rotated away the start, so byte
           // counts no longer line up. Fall back to time, and say that output may be missing.
           if (log.firstTimeMs !== null && timeMs > log.firstTimeMs) {
             logger.warn({ jobId: log.jobId, containerId }, 'Docker rotated the job\'s log while cjm was not capturing; resuming by time');
