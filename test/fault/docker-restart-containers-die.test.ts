@@ -46,13 +46,13 @@ async function runningJobs(prefix: string): Promise<Job[]> {
       api.call('job.create', { name: uniqueName(`${prefix}${i}`), image: 'busybox:latest', cmd: lineLoop(LINES, 0.1), cpus: 0.1, memoryMb: 16, network: 'none' }),
     ),
   );
-  await Promise.all(jobs.map((j) => waitForJob(api, j.id, (x) => x.status === 'running')));
+  const running = await Promise.all(jobs.map((j) => waitForJob(api, j.id, (x) => x.status === 'running')));
   // Some lines out, most not: the containers die mid-output.
   await waitFor('10 lines from each job', async () => {
     const logs = await Promise.all(jobs.map((j) => api.call('job.logs', { id: j.id })));
     return logs.every((l) => countLines(l.text, LINES).printed >= 10);
   });
-  return jobs;
+  return running;
 }
 
 async function checkDiedTruthfully(jobs: Job[]): Promise<void> {
