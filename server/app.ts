@@ -82,9 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
     const runtime = createDockerRuntime(
       { docker: new Docker(), logger, clock },
-      // Docker's own copy is kept at twice cjm's cap, so a resume after a restart can always skip
-      // exactly what cjm already stored.
-      { instance: config.instance, logMaxSize: `${Math.ceil((2 * config.logMaxBytes) / (1024 * 1024))}m` },
+      { instance: config.instance, logMaxBytes: config.logMaxBytes },
     );
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });

@@ -116,7 +116,7 @@ token
 
 token
   .command('revoke')
-  .description('revoke a token; a running server closes its connections within about 5 s')
+  .description('revoke a token; a running server closes its connections within about 5 s (once it can reach the database)')
   .argument('<id>', 'token id (see token list)', (v) => {
     if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('must be a token id (a number)');
     return Number(v);

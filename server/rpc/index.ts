@@ -30,7 +30,7 @@ export interface RpcServerOptions {
   /** Follows + event subscriptions per connection (default 32). */
   maxSubscriptions?: number;
   /** How often open sessions' tokens are checked again, so a revoked token's connections end
-   * within this time (default 5 s). */
+   * within this time while the database answers (default 5 s). */
   recheckTokensMs?: number;
   keepaliveMs?: number;
 }
@@ -75,8 +75,11 @@ export function createRpcServer(deps: RpcServerDeps, options: RpcServerOptions):
     { maxPayloadBytes: 4 * maxFrameBytes, ...(options.keepaliveMs ? { keepaliveMs: options.keepaliveMs } : {}) },
   );
 
-  // Revocation: re-check each distinct token in use every few seconds (one query per token, not per
-  // call, so calls stay cheap). A database outage is not a revocation: sessions are left alone.
+  // Revocation: `cjm-server token revoke` is another process writing to the database, so each
+  // distinct token in use is checked again every few seconds (one query per token, not per call, so
+  // calls stay cheap). All at once, each on its own: a token whose check fails (database unreachable)
+  // keeps its sessions - an outage is not a revocation - and is checked again next round, while the
+  // others' checks go on. A round takes at most about one database timeout.
   let rechecking = false;
   let closing: Promise<void> | undefined;
   const recheck = setInterval(() => {
@@ -89,21 +92,26 @@ export function createRpcServer(deps: RpcServerDeps, options: RpcServerOptions):
   async function recheckTokens(): Promise<void> {
     const byToken = new Map<string, Session[]>();
     for (const s of sessions) if (s.token) byToken.set(s.token, [...(byToken.get(s.token) ?? []), s]);
-    for (const [token, list] of byToken) {
-      let ok: boolean;
-      try {
-        ok = (await auth.authenticate(token)) !== null;
-      } catch {
-        return;
-      }
-      if (ok) continue;
-      for (const s of list) {
-        logger.info({ session: s.id, user: s.identity?.user }, 'token revoked; closing its connection');
-        s.identity = null;
-        s.token = null;
-        s.transport.close(revokedCloseCode, 'token revoked');
-      }
+    const failed = (await Promise.all([...byToken].map(([token, list]) => recheckToken(token, list)))).filter((ok) => !ok).length;
+    if (failed > 0) logger.warn({ failed, tokens: byToken.size }, 'token re-check failed (database unreachable?); those connections stay open until it answers');
+  }
+
+  /** False when the check itself failed. */
+  async function recheckToken(token: string, list: Session[]): Promise<boolean> {
+    let ok: boolean;
+    try {
+      ok = (await auth.authenticate(token)) !== null;
+    } catch {
+      return false;
     }
+    if (ok) return true;
+    for (const s of list) {
+      logger.info({ session: s.id, user: s.identity?.user }, 'token revoked; closing its connection');
+      s.identity = null;
+      s.token = null;
+      s.transport.close(revokedCloseCode, 'token revoked');
+    }
+    return true;
   }
 
   return {

@@ -53,7 +53,7 @@ async function checkRanThrough(jobs: Job[]): Promise<void> {
     const c = countLines(text, LINES);
     figures.logLinesLost += c.lost;
     figures.logLinesDuplicated += c.duplicated;
-    expect({ id: j.id, ...c }).toEqual({ id: j.id, lost: 0, duplicated: 0, inOrder: true });
+    expect({ id: j.id, ...c }).toEqual({ id: j.id, printed: LINES, lost: 0, gaps: 0, duplicated: 0, inOrder: true });
   }
 }
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createClient } from '../../server/protocol/client.js';
+import { createClient, type CjmClient } from '../../server/protocol/client.js';
 import type { CjmApi, Job } from '../../server/protocol/index.js';
 import type Docker from 'dockerode';
 import { freePort } from '../support/daemons.js';
@@ -147,14 +147,80 @@ export async function audit(api: CjmApi, docker: Docker): Promise<Audit> {
   return { jobs, orphans, missingContainers, unsettled };
 }
 
-/** Lines `line N` (1..count) found in a log text: how many are missing, how many repeated, in order? */
-export function countLines(text: string, count: number): { lost: number; duplicated: number; inOrder: boolean } {
-  const seen = [...text.matchAll(/^line ([0-9]+)$/gm)].map((m) => Number(m[1]));
-  const distinct = new Set(seen);
+export interface LineCount {
+  /** The highest N seen: how far the job got. */
+  printed: number;
+  /** Numbers of 1..count not seen. */
+  lost: number;
+  /** Numbers of 1..printed not seen: a job still running, or ended early, printed a prefix. */
+  gaps: number;
+  duplicated: number;
+  inOrder: boolean;
+}
+
+/** Lines `<prefix>N` (N from 1; `line N` by default) in a log text. Other lines, and a last line
+ * without its newline yet (a running job's), are ignored. Scans in place: the text may be 40 MB. */
+/** `text` as job.logs answers it without `chunks`: always present, so undefined is a failure. */
+export function countLines(text: string | undefined, count: number, prefix = 'line '): LineCount {
+  if (text === undefined) throw new Error('job.logs answered without text');
+  const seen = new Uint8Array(count + 1);
+  let printed = 0;
+  let duplicated = 0;
+  let inOrder = true;
+  let previous = 0;
+  for (let at = 0; at < text.length; ) {
+    const eol = text.indexOf('\n', at);
+    if (eol < 0) break;
+    const line = text.slice(at, eol);
+    at = eol + 1;
+    if (!line.startsWith(prefix) || !/^[0-9]+$/.test(line.slice(prefix.length))) continue;
+    const n = Number(line.slice(prefix.length));
+    if (n <= previous) inOrder = false;
+    previous = n;
+    printed = Math.max(printed, n);
+    if (n > count) continue;
+    if (seen[n]) duplicated++;
+    seen[n] = 1;
+  }
   let lost = 0;
-  for (let i = 1; i <= count; i++) if (!distinct.has(i)) lost++;
-  const inOrder = seen.every((n, i) => i === 0 || n > seen[i - 1]!);
-  return { lost, duplicated: seen.length - distinct.size, inOrder };
+  let gaps = 0;
+  for (let i = 1; i <= count; i++) {
+    if (seen[i]) continue;
+    lost++;
+    if (i < printed) gaps++;
+  }
+  return { printed, lost, gaps, duplicated, inOrder };
+}
+
+/** A job's whole log as a user reads it: job.follow from offset 0 until job.logEnd 'finished'; a
+ * follow the server dropped (a slow reader) resumes where it stopped. Fails on a gap in the offsets. */
+export async function readWholeLog(api: CjmClient, id: number, timeoutMs = 120_000): Promise<string> {
+  const parts: string[] = [];
+  let offset = 0;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const end = await new Promise<{ reason: string; offset: number }>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`job ${id}'s log did not end within ${timeoutMs} ms (at ${offset})`)), Math.max(0, deadline - Date.now()));
+      const offLog = api.on('job.log', (n) => {
+        if (n.id !== id) return;
+        if (n.offset !== offset) return done(new Error(`job ${id}: a follow chunk at ${n.offset}, expected ${offset}`));
+        parts.push(n.data);
+        offset = n.nextOffset;
+      });
+      const offEnd = api.on('job.logEnd', (n) => n.id === id && done(null, n));
+      function done(err: Error | null, n?: { reason: string; offset: number }): void {
+        clearTimeout(timer);
+        offLog();
+        offEnd();
+        if (err) reject(err);
+        else resolve(n!);
+      }
+      api.call('job.follow', { id, fromOffset: offset }).catch((e: Error) => done(e));
+    });
+    if (end.offset !== offset) throw new Error(`job ${id}: the follow ended at ${end.offset}, the chunks at ${offset}`);
+    if (end.reason === 'finished') return parts.join('');
+    if (end.reason !== 'dropped') throw new Error(`job ${id}'s follow ended: ${end.reason}`);
+  }
 }
 
 /** A shell loop printing `line 1` .. `line count`, one every intervalSeconds. */

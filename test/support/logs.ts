@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import type { Clock, ContainerState, JobRuntime } from '../../server/core/ports.js';
+import { dockerLogConfig } from '../../server/adapters/docker/container-config.js';
 import { createOutputSource } from '../../server/adapters/docker/output.js';
 
 export const realClock: Clock = {
@@ -40,14 +41,21 @@ export function logsRuntime(docker: Docker): Pick<JobRuntime, 'attachOutput' | '
 
 /** A created (not started) busybox container running `cmd` with sh -c, labelled cjm.managed=true and
  * cjm.test for cleanup. `managed: false` leaves out cjm.managed: a cjm server on this shared dockerd
- * that was started without an instance label reaps cjm.managed containers it has no record of. */
-export async function createShellContainer(docker: Docker, testLabel: string, cmd: string, options: { managed?: boolean; logMaxSize?: string } = {}): Promise<string> {
+ * that was started without an instance label reaps cjm.managed containers it has no record of. Its
+ * log config is the server's for a cap of `logMaxBytes` (default 64 MiB), unless `logConfig` says
+ * otherwise. */
+export async function createShellContainer(
+  docker: Docker,
+  testLabel: string,
+  cmd: string,
+  options: { managed?: boolean; logMaxBytes?: number; logConfig?: { Type: string; Config: Record<string, string> } } = {},
+): Promise<string> {
   const container = await docker.createContainer({
     Image: 'busybox:latest',
     name: `cjm-${testLabel}-${randomBytes(4).toString('hex')}`,
     Cmd: ['/bin/sh', '-c', cmd],
     Labels: { ...(options.managed === false ? {} : { 'cjm.managed': 'true' }), 'cjm.test': testLabel },
-    HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize ?? '256m', 'max-file': '1' } } },
+    HostConfig: { LogConfig: options.logConfig ?? dockerLogConfig(options.logMaxBytes ?? 64 * 1024 * 1024) },
   });
   return container.id;
 }

@@ -10,8 +10,8 @@ export const jobNameLabel = 'cjm.job-name';
 export const instanceLabel = 'cjm.instance';
 
 export interface ContainerConfigOptions {
-  /** json-file max-size, so Docker's own copy of the output stays bounded (we keep our own). */
-  logMaxSize: string;
+  /** cjm's per-job log cap (CJM_LOG_MAX_BYTES): Docker's own copy is sized from it (dockerLogConfig). */
+  logMaxBytes: number;
   /** Sets the cjm.instance label. */
   instance?: string;
   /** The job's parent cgroup, prepared by cjm with the limits already in place. */
@@ -34,6 +34,25 @@ export function commandFor(job: Pick<Job, 'cmd' | 'argv'>): { Entrypoint: string
 }
 
 export const mib = 1024 * 1024;
+
+/** The most bytes Docker's `local` log driver stores per byte of output. Each line is one record: a
+ * 4-byte length before and after, the stream name (8) and the nanosecond time (10), then the line
+ * without its newline (omitted when empty). An empty line is 1 byte of output in 26 bytes (measured
+ * on dockerd 20.10: 1,000,000 newlines -> 26,000,000 bytes; `seq` output ~4.9x; long lines ~1x). */
+export const localLogBytesPerByte = 26;
+
+/** Docker's own copy of a job's output, which a capture replays to resume exactly (skipping, per
+ * stream, the bytes cjm already stored) after a server restart or a broken stream. It must never
+ * rotate before the job has written cjm's whole cap, whatever the shape of the output: rotation drops
+ * the start the byte counts are relative to, and Docker 20.10's follow can stall at a rotation. So:
+ * the `local` driver (byte-exact, 26x at worst against json-file's 71x) in one file sized for the
+ * worst case. The slack covers partial-line records: their metadata (~100 bytes) comes with at least
+ * 16 KiB of line, or once per stream at the end of the output. Sizes in plain bytes: the driver reads "2m" as
+ * 2,000,000. Docker only uses what the job writes; the cap is a bound, not a reservation. */
+export function dockerLogConfig(logMaxBytes: number): { Type: string; Config: Record<string, string> } {
+  const maxSize = localLogBytesPerByte * logMaxBytes + mib;
+  return { Type: 'local', Config: { 'max-size': String(maxSize), 'max-file': '1', compress: 'false' } };
+}
 
 /** Docker label filters that select this installation's containers. */
 export function managedFilters(instance: string | undefined): string[] {
@@ -77,7 +96,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       Binds: [],
       Mounts: [],
       NetworkMode: job.network,
-      LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize, 'max-file': '1' } },
+      LogConfig: dockerLogConfig(options.logMaxBytes),
       AutoRemove: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       ...(options.cgroupParent === undefined ? {} : { CgroupParent: options.cgroupParent }),

@@ -28,8 +28,8 @@ export interface DockerRuntimeOptions {
   cgroupRoot?: string;
   sysBlockRoot?: string;
   procRoot?: string;
-  /** Docker's json-file max-size: its copy of the output stays bounded (cjm keeps its own). */
-  logMaxSize?: string;
+  /** cjm's per-job log cap; Docker's own copy of the output is sized from it (default 64 MiB). */
+  logMaxBytes?: number;
   /** Ceiling for one Docker API call (stop adds its grace period). */
   callTimeoutMs?: number;
   /** A pull silent for this long fails. */
@@ -57,7 +57,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const clock = deps.clock ?? createSystemClock();
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
-  const logMaxSize = options.logMaxSize ?? '64m';
+  const logMaxBytes = options.logMaxBytes ?? 64 * 1024 * 1024;
   /** Per created container: the limits read back from its parent cgroup before start, or why none
    * could be prepared (start() then reads the container's own cgroup). */
   const prepared = new Map<string, { enforced: Enforced } | { error: string }>();
@@ -126,7 +126,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             options: {
               _query: { name: containerName(job) },
               _body: containerConfig(job, {
-                logMaxSize,
+                logMaxBytes,
                 ...(options.instance === undefined ? {} : { instance: options.instance }),
                 ...(cgroupParent === undefined ? {} : { cgroupParent }),
               }),

@@ -1,9 +1,11 @@
 // Drains one container's output into its JobLog until the output ends for good. 'attach' before the
 // container starts; 'logs' (Docker's own copy) when resuming, skipping exactly the bytes already
 // stored per stream. If the connection breaks while the container lives (dockerd restart), it resumes
-// the same way. Exact as long as Docker still holds the container's whole log; when its json-file
-// rotated (the job wrote more than max-size while cjm was down), the counts no longer line up: that
-// is detected (Docker's log starts later than ours) and the resume goes by time, with a notice.
+// the same way. Exact while Docker still holds the container's whole log, which its log config
+// guarantees until the job has written at least cjm's cap (container-config.ts, dockerLogConfig). A
+// container whose copy rotated anyway (the job wrote far past the cap while cjm was down, or it was
+// created with another config) is detected (Docker's log starts later than ours) and the resume goes
+// by time, with a notice.
 import type { Clock, JobRuntime, Logger, OutputSource } from '../../core/ports.js';
 import type { JobLog } from './job-log.js';
 import { createChunkShaper } from './chunk-shaper.js';
@@ -68,7 +70,7 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
         const timeMs = chunk.time.getTime();
         if (!checked) {
           checked = true;
-          // Docker's log starts later than ours: its json-file rotated away the start, so byte
+          // Docker's log starts later than ours: its copy rotated away the start, so byte
           // counts no longer line up. Fall back to time, and say that output may be missing.
           if (log.firstTimeMs !== null && timeMs > log.firstTimeMs) {
             logger.warn({ jobId: log.jobId, containerId }, 'Docker rotated the job\'s log while cjm was not capturing; resuming by time');
@@ -98,6 +100,10 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
     let delay = RETRY_MIN_MS;
     while (!stopped) {
       if (state === null) break; // container gone: keep what we have
+      // Docker 20.10 ends a `logs` follow when the container exits, even with output not sent yet
+      // (measured: 35 of 234 MB for a reader behind `seq 1 5000000`). So a follow opened while the
+      // container ran is not trusted to be whole: after the exit, the copy is read once more.
+      const followedLive = mode === 'logs' && !log.truncated && state?.running !== false;
       try {
         source = await open(mode);
         markAttached();
@@ -112,7 +118,11 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
       }
       if (stopped) break;
       state = await runtime.inspect(containerId).catch(() => undefined);
-      if (state === null || (state && !state.running && state.status !== 'created')) break; // output over
+      if (state === null) break; // container gone: keep what we have
+      if (state && !state.running && state.status !== 'created') {
+        if (followedLive) continue; // read the now complete copy, skipping what is stored
+        break; // output over
+      }
       // Still running (or Docker unreachable): the stream broke, not the output. Resume from Docker.
       markAttached();
       await sleep(delay);

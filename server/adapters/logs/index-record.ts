@@ -6,8 +6,8 @@
 //  10  flags         u8   bit 0: stderr; bit 1: cjm's truncation marker (not the job's output)
 //  11  (zero)        u8
 //  12  timeMs        u48  when Docker produced (logs) or cjm received (attach) the first byte
-//  18  dockerStdout  u48  bytes of stdout through this record, counted as Docker's json-file stores
-//  24  dockerStderr  u48  them (see dockerJsonLength): what a resume must skip in Docker's log
+//  18  dockerStdout  u48  bytes of stdout (stderr) through this record: what a resume skips in
+//  24  dockerStderr  u48  Docker's copy, which replays each stream byte for byte (its `local` driver)
 //  30  (zero)        u16
 import type { LogStream } from '../../protocol/index.js';
 

@@ -7,7 +7,7 @@ import type { LogStream } from '../../protocol/index.js';
 import { encodeRecords, type IndexRecord } from './index-record.js';
 import type { LogExtent, LogPaths, LogWriter } from './log-files.js';
 import { truncationMarker } from './tail-cut.js';
-import { completeUtf8Length, dockerJsonLength } from './utf8.js';
+import { completeUtf8Length } from './utf8.js';
 
 export interface StoredChunk {
   offset: number;
@@ -15,7 +15,7 @@ export interface StoredChunk {
   data: Buffer;
   timeMs: number;
   marker: boolean;
-  /** Docker-side byte counts per stream through this chunk (see index-record.ts). */
+  /** Bytes of each stream through this chunk, as Docker's copy replays them (see index-record.ts). */
   dockerStdout: number;
   dockerStderr: number;
 }
@@ -90,7 +90,7 @@ export function createJobLog(
   const marker = truncationMarker(options.maxBytes);
 
   function push(stream: LogStream, data: Buffer, timeMs: number, isMarker: boolean): void {
-    if (!isMarker) docker[stream] += dockerJsonLength(data);
+    if (!isMarker) docker[stream] += data.length;
     lastTimeMs = Math.max(lastTimeMs, timeMs);
     firstTimeMs ??= lastTimeMs;
     const chunk: StoredChunk = {

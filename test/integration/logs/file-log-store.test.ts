@@ -121,10 +121,33 @@ describe('file log store on real containers', () => {
     await store.close();
   }, 60_000);
 
+  it('resumes exactly for the worst output shape, empty lines, up to the cap', async () => {
+    // 945,294 bytes, 896,400 of them empty lines: 26 bytes each in Docker's copy (~23.6 MB). A copy
+    // sized from the output bytes (json-file at twice the cap, as before) rotates long before.
+    const maxBytes = 1024 * 1024;
+    const job = testJob({}, tag);
+    const cmd =
+      'i=1; while [ $i -le 60 ]; do echo $i; i=$((i+1)); usleep 50000; done; ' +
+      "awk 'BEGIN { for (i = 61; i <= 10000; i++) { print i; for (j = 0; j < 90; j++) print \"\" } }'";
+    const containerId = await createShellContainer(docker, tag, cmd, { logMaxBytes: maxBytes });
+    const store = makeStore(maxBytes);
+    await killedMidway(job.id, containerId, store);
+    await docker.getContainer(containerId).wait(); // all of it written while "the server" is down
+    await store.capture(job, containerId);
+    await store.drained(job.id);
+    const expected = Array.from({ length: 10000 }, (_, i) => (i < 60 ? `${i + 1}\n` : `${i + 1}\n${'\n'.repeat(90)}`)).join('');
+    const tail = await store.tail(job.id, maxBytes, 'all');
+    expect(tail.size).toBe(Buffer.byteLength(expected));
+    expect(tail.text === expected, 'the stored log is exactly the output').toBe(true);
+    await store.close();
+  }, 120_000);
+
   it('notices when Docker rotated its log while capture was down, and resumes by time', async () => {
+    // A container made by an older cjm (json-file, 1 MB): cjm's own config does not rotate this soon.
     const job = testJob({}, tag);
     const cmd = 'i=1; while [ $i -le 60 ]; do echo $i; i=$((i+1)); usleep 50000; done; yes zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz | head -c 3000000; echo the-end';
-    const containerId = await createShellContainer(docker, tag, cmd, { logMaxSize: '1m' });
+    const logConfig = { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } };
+    const containerId = await createShellContainer(docker, tag, cmd, { logConfig });
     const store = makeStore();
     await killedMidway(job.id, containerId, store);
     await docker.getContainer(containerId).wait();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, containerConfig, containerName, managedFilters } from '../../../server/adapters/docker/container-config.js';
+import { commandFor, containerConfig, containerName, dockerLogConfig, managedFilters } from '../../../server/adapters/docker/container-config.js';
 import { testJob } from '../../support/docker.js';
 
 describe('containerConfig', () => {
   const job = testJob({ id: 42, name: 'web.1', cmd: 'echo a && echo b', cpus: 0.5, memoryMb: 128, ioWeight: 300, pidsLimit: 100, env: { A: '1', B: 'x=y' }, network: 'none' });
-  const config = containerConfig(job, { logMaxSize: '64m' });
+  const config = containerConfig(job, { logMaxBytes: 64 * 1024 * 1024 });
 
   it('names the container after the job', () => {
     expect(containerName(job)).toBe('cjm-42-web.1');
@@ -27,12 +27,12 @@ describe('containerConfig', () => {
     expect(h.MemorySwap).toBe(h.Memory);
     expect(h.PidsLimit).toBe(100);
     expect(h.BlkioWeight).toBe(300);
-    expect(containerConfig(testJob({ cpus: 0.01 }), { logMaxSize: '1m' }).HostConfig!.NanoCpus).toBe(10_000_000);
-    expect(containerConfig(testJob({ cpus: 1.337 }), { logMaxSize: '1m' }).HostConfig!.NanoCpus).toBe(1_337_000_000);
+    expect(containerConfig(testJob({ cpus: 0.01 }), { logMaxBytes: 1024 * 1024 }).HostConfig!.NanoCpus).toBe(10_000_000);
+    expect(containerConfig(testJob({ cpus: 1.337 }), { logMaxBytes: 1024 * 1024 }).HostConfig!.NanoCpus).toBe(1_337_000_000);
   });
 
   it('puts the container under the job\'s parent cgroup when given one, else leaves Docker\'s default', () => {
-    expect(containerConfig(testJob(), { logMaxSize: '1m', cgroupParent: '/cjm-job-7' }).HostConfig!.CgroupParent).toBe('/cjm-job-7');
+    expect(containerConfig(testJob(), { logMaxBytes: 1024 * 1024, cgroupParent: '/cjm-job-7' }).HostConfig!.CgroupParent).toBe('/cjm-job-7');
     expect(config.HostConfig).not.toHaveProperty('CgroupParent');
   });
 
@@ -46,11 +46,17 @@ describe('containerConfig', () => {
     expect(h.Mounts).toEqual([]);
     expect(h.NetworkMode).toBe('none');
     expect(h.AutoRemove).toBe(false);
-    expect(h.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '64m', 'max-file': '1' } });
+  });
+
+  it("sizes Docker's own log copy so the worst output shape up to cjm's cap never rotates it", () => {
+    // 64 MiB of empty lines take 26 bytes each in the local driver, plus 1 MiB of slack; one file,
+    // no compression (the driver refuses compress with a single file at start, not at create).
+    expect(config.HostConfig!.LogConfig).toEqual({ Type: 'local', Config: { 'max-size': String(26 * 64 * 1024 * 1024 + 1024 * 1024), 'max-file': '1', compress: 'false' } });
+    expect(dockerLogConfig(1024 * 1024).Config['max-size']).toBe(String(27 * 1024 * 1024));
   });
 
   it('exposes the job\'s ports without publishing any on the host', () => {
-    const web = containerConfig(testJob({ ports: [8000, 8001] }), { logMaxSize: '1m' });
+    const web = containerConfig(testJob({ ports: [8000, 8001] }), { logMaxBytes: 1024 * 1024 });
     expect(web.ExposedPorts).toEqual({ '8000/tcp': {}, '8001/tcp': {} });
     expect(web.HostConfig?.PortBindings).toBeUndefined();
     expect(web.HostConfig?.PublishAllPorts).toBeUndefined();
@@ -64,7 +70,7 @@ describe('containerConfig', () => {
   });
 
   it('labels the owning instance when given, and filters on it', () => {
-    expect(containerConfig(job, { logMaxSize: '1m', instance: 'db7' }).Labels).toMatchObject({ 'cjm.managed': 'true', 'cjm.instance': 'db7' });
+    expect(containerConfig(job, { logMaxBytes: 1024 * 1024, instance: 'db7' }).Labels).toMatchObject({ 'cjm.managed': 'true', 'cjm.instance': 'db7' });
     expect(config.Labels).not.toHaveProperty('cjm.instance');
     expect(managedFilters(undefined)).toEqual(['cjm.managed=true']);
     expect(managedFilters('db7')).toEqual(['cjm.managed=true', 'cjm.instance=db7']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFrameParser, splitTimestamp } from '../../../server/adapters/docker/output.js';
+import { createFrameParser, splitTimestamp, timedChunks, type Frame } from '../../../server/adapters/docker/output.js';
 import { createChunkShaper } from '../../../server/adapters/logs/chunk-shaper.js';
 
 function frame(type: number, payload: string | Buffer): Buffer {
@@ -38,6 +38,32 @@ describe('splitTimestamp', () => {
     const { time, data } = splitTimestamp(Buffer.from('no timestamp here'));
     expect(time).toBeNull();
     expect(data.toString()).toBe('no timestamp here');
+  });
+});
+
+describe('timedChunks', () => {
+  const f = (stream: Frame['stream'], text: string): Frame => ({ stream, payload: Buffer.from(text, 'latin1') });
+  it('joins neighbouring frames of one stream stamped in the same millisecond, and keeps every byte in order', () => {
+    const received = new Date('2030-01-01T00:00:00Z');
+    const chunks = timedChunks(
+      [
+        f('stdout', '2026-11-26T16:07:46.827058626Z 1\n'),
+        f('stdout', '2026-11-26T16:07:46.827999999Z 2\n'),
+        f('stderr', '2026-11-26T16:07:46.827999999Z e\n'),
+        f('stdout', '2026-11-26T16:07:46.827999999Z 3 \xff\n'),
+        f('stdout', '2026-11-26T16:07:46.828000001Z 4\n'),
+        f('stdout', '2026-11-26T16:07:46.828000002Z '),
+        f('stdout', 'no stamp\n'),
+      ],
+      received,
+    );
+    expect(chunks.map((c) => [c.stream, c.data.toString('latin1'), c.time.toISOString()])).toEqual([
+      ['stdout', '1\n2\n', '2026-11-26T16:07:46.827Z'],
+      ['stderr', 'e\n', '2026-11-26T16:07:46.827Z'],
+      ['stdout', '3 \xff\n', '2026-11-26T16:07:46.827Z'],
+      ['stdout', '4\n', '2026-11-26T16:07:46.828Z'],
+      ['stdout', 'no stamp\n', received.toISOString()],
+    ]);
   });
 });
 

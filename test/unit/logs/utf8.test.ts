@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { charStart, completeUtf8Length, dockerJsonLength } from '../../../server/adapters/logs/utf8.js';
+import { charStart, completeUtf8Length } from '../../../server/adapters/logs/utf8.js';
 
 const b = (...bytes: number[]) => Buffer.from(bytes);
 
@@ -31,21 +31,6 @@ describe('completeUtf8Length', () => {
         expect(parts.map((p) => p.toString('utf8')).join('')).toBe(s);
       }),
     );
-  });
-});
-
-describe('dockerJsonLength', () => {
-  it('counts valid UTF-8 as is', () => {
-    expect(dockerJsonLength(Buffer.from('héllo\n'))).toBe(Buffer.byteLength('héllo\n'));
-  });
-  it('counts every invalid byte as one U+FFFD (3 bytes), like Go', () => {
-    // measured on dockerd 20.10: printf '\xff\xfe ok\n' is stored as efbfbd efbfbd " ok\n"
-    expect(dockerJsonLength(b(0xff, 0xfe, 0x20, 0x6f, 0x6b, 0x0a))).toBe(10);
-    // a truncated 3-byte sequence: two replacements (Go), not one (WHATWG)
-    expect(dockerJsonLength(b(0x61, 0xe2, 0x82))).toBe(7);
-    // surrogates and overlongs are invalid per byte
-    expect(dockerJsonLength(b(0xed, 0xa0, 0x80))).toBe(9);
-    expect(dockerJsonLength(b(0xc0, 0xaf))).toBe(6);
   });
 });
 
