@@ -8,12 +8,17 @@ export const jobNameLabel = 'cjm.job-name';
 /** Optional: which cjm installation owns the container, so servers sharing one dockerd (tests, or
  * several installs) reconcile only their own. */
 export const instanceLabel = 'cjm.instance';
+/** On a bridge job's container: its owner's network, released when the container is removed. */
+export const userNetworkLabel = 'cjm.user-network';
 
 export interface ContainerConfigOptions {
   /** json-file max-size, so Docker's own copy of the output stays bounded (we keep our own). */
   logMaxSize: string;
   /** Sets the cjm.instance label. */
   instance?: string;
+  /** The owner's network (user-networks.ts) for a bridge job: joined by id, which is unambiguous
+   * even if Docker holds two networks of one name, and named in a label for the removal. */
+  userNetwork?: { id: string; name: string };
 }
 
 export function containerName(job: Pick<Job, 'id' | 'name'>): string {
@@ -49,6 +54,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       [jobIdLabel]: String(job.id),
       [jobNameLabel]: job.name,
       ...(options.instance === undefined ? {} : { [instanceLabel]: options.instance }),
+      ...(options.userNetwork === undefined ? {} : { [userNetworkLabel]: options.userNetwork.name }),
     },
     Tty: false,
     OpenStdin: false,
@@ -72,7 +78,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       Privileged: false,
       Binds: [],
       Mounts: [],
-      NetworkMode: job.network,
+      NetworkMode: options.userNetwork?.id ?? job.network,
       LogConfig: { Type: 'json-file', Config: { 'max-size': options.logMaxSize, 'max-file': '1' } },
       AutoRemove: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },

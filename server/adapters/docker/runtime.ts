@@ -6,7 +6,7 @@ import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
 import { createSystemClock } from '../../core/clock.js';
-import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
+import { containerConfig, containerName, jobIdLabel, managedFilters, userNetworkLabel } from './container-config.js';
 import { containerState, type DockerState } from './container-state.js';
 import { createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
@@ -15,6 +15,8 @@ import { watchEvents, type EventSource } from './events.js';
 import { createOutputSource } from './output.js';
 import { ensureImage } from './pull.js';
 import { computeStats, type DockerStatsSample } from './stats.js';
+import { applyHostAccess, systemIptables, type Iptables } from './host-access.js';
+import { createUserNetworks } from './user-networks.js';
 
 export interface DockerRuntimeDeps {
   docker: Docker;
@@ -40,6 +42,11 @@ export interface DockerRuntimeOptions {
   instance?: string;
   /** The kernel log, read to tell an OOM kill Docker missed from another kill (default /dev/kmsg). */
   kmsgPath?: string;
+  /** CJM_JOBS_REACH_HOST: false (default) keeps jobs on user networks from opening connections to
+   * the host (host-access.ts); applied before the first user network is used. */
+  jobsReachHost?: boolean;
+  /** How iptables is run (default: the system's `iptables -w`). */
+  iptables?: Iptables;
 }
 
 interface CreateResponse {
@@ -100,7 +107,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
-  const createContainer = (job: Job): Promise<CreateResponse> =>
+  const networks = createUserNetworks(
+    { docker, logger, call, beforeFirstUse: () => applyHostAccess(options.iptables ?? systemIptables, options.jobsReachHost ?? false) },
+    options.instance === undefined ? {} : { instance: options.instance },
+  );
+
+  const createContainer = (job: Job, userNetwork?: { id: string; name: string }): Promise<CreateResponse> =>
     call(
       'container create',
       new Promise<CreateResponse>((resolve, reject) => {
@@ -110,7 +122,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             method: 'POST',
             options: {
               _query: { name: containerName(job) },
-              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }) }),
+              _body: containerConfig(job, { logMaxSize, ...(options.instance === undefined ? {} : { instance: options.instance }), ...(userNetwork ? { userNetwork } : {}) }),
             },
             statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
           },
@@ -149,19 +161,22 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async create(job: Job): Promise<string> {
-      let response: CreateResponse;
-      try {
-        response = await createContainer(job);
-      } catch (err) {
-        // A container of this very job that was created but never started (the server stopped in
-        // between) holds the name: clear it and try once more.
-        if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw mapDockerError(err, startError);
+      const create = async (userNetwork?: { id: string; name: string }): Promise<CreateResponse> => {
         try {
-          response = await createContainer(job);
-        } catch (again) {
-          throw mapDockerError(again, startError);
+          return await createContainer(job, userNetwork);
+        } catch (err) {
+          // A container of this very job that was created but never started (the server stopped in
+          // between) holds the name: clear it and try once more.
+          if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw mapDockerError(err, startError);
+          try {
+            return await createContainer(job, userNetwork);
+          } catch (again) {
+            throw mapDockerError(again, startError);
+          }
         }
-      }
+      };
+      // Bridge jobs join their owner's own network, never Docker's shared default bridge.
+      const response = job.network === 'bridge' ? await networks.withNetwork(job.owner, create) : await create();
       const list = (response.Warnings ?? []).filter(Boolean);
       if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
       warnings.set(response.Id, list);
@@ -199,15 +214,19 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
     async remove(containerId: string): Promise<void> {
       warnings.delete(containerId);
+      const network = (await inspectRaw(containerId))?.Config?.Labels?.[userNetworkLabel];
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: a removal is already in progress; the container is going either way.
-        if (code === 404 || (code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) return;
-        throw mapDockerError(err);
+        if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
+      // Gone with its owner's last container, and only then (release checks under the network's lock).
+      if (network !== undefined) await networks.release(network);
     },
+
+    pruneNetworks: () => networks.prune(),
 
     async listManaged(): Promise<ManagedContainer[]> {
       let list: Docker.ContainerInfo[];
