@@ -106,13 +106,21 @@ export async function outputOf(docker: Docker, containerId: string): Promise<{ s
   return { stdout, stderr };
 }
 
-/** Removes every managed container whose name carries the run tag. */
+/** Removes every managed container whose name carries the run tag, then the user networks of the
+ * instance named by the tag (if any): each holds one of dockerd's few address ranges. */
 export async function removeTagged(docker: Docker, tag: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
   await removeContainers(
     docker,
     list.filter((c) => c.Names.some((n) => n.includes(tag))).map((c) => c.Id),
   );
+  await removeInstanceNetworks(docker, tag);
+}
+
+/** Removes the per-user networks labelled with this cjm instance. */
+export async function removeInstanceNetworks(docker: Docker, instance: string): Promise<void> {
+  const networks = await docker.listNetworks({ filters: { label: ['cjm.managed=true', `cjm.instance=${instance}`] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 // ---------------------------------------------------------------- IO weight measurement (test + bench)
