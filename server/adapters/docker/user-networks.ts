@@ -106,10 +106,12 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
       .sort((a, b) => (a.Created ?? '').localeCompare(b.Created ?? '') || a.Id.localeCompare(b.Id));
   };
 
-  const inUse = async (networkId: string): Promise<boolean> => {
+  const inUse = async (row: NetworkRow): Promise<boolean> => {
     // Containers of every state: a created or exited container keeps its network in its config, and
     // Docker would remove the network under it (its start would then fail with "network not found").
-    const list = await call('container list', docker.listContainers({ all: true, filters: { network: [networkId] } }));
+    // By name too: a created, never started container matches only by name (its NetworkID is empty
+    // until start); values of one filter are or-ed.
+    const list = await call('container list', docker.listContainers({ all: true, filters: { network: [row.Name, row.Id] } }));
     return list.length > 0;
   };
 
@@ -155,7 +157,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
   };
 
   const releaseLocked = async (row: NetworkRow): Promise<boolean> => {
-    if (await inUse(row.Id)) return false;
+    if (await inUse(row)) return false;
     await removeNetwork(row.Id);
     return true;
   };

@@ -155,6 +155,21 @@ describe('races', () => {
     await runtime.remove(late);
     expect(await networksNamed(name)).toHaveLength(0);
   });
+
+  it('keeps the network for a job created but not yet started when another job of the user is removed', async () => {
+    const name = networkFor('grace');
+    const running = await start(runtime, 'grace', 'sleep 120');
+    const waiting = testJob({ network: 'bridge', owner: 'grace', cmd: 'echo started' }, tag);
+    const created = await runtime.create(waiting);
+    await runtime.remove(running);
+    expect(await networksNamed(name), 'a created container refers to it').toHaveLength(1);
+    const { state } = await runtime.start(created, waiting);
+    expect(state.error ?? '').toBe('');
+    await waitFor(async () => ((await runtime.inspect(created))?.running === false ? true : undefined));
+    expect((await runtime.inspect(created))?.exitCode).toBe(0);
+    await runtime.remove(created);
+    expect(await networksNamed(name)).toHaveLength(0);
+  });
 });
 
 describe('leftovers', () => {
