@@ -17,6 +17,7 @@ import type { Job } from '../../../server/protocol/index.js';
 import { startPrivateDockerd } from '../../support/daemons.js';
 import { execIn, removeTagged, silentLogger, testDocker, testJob, testRunTag, waitFor } from '../../support/docker.js';
 import { startTestServer } from '../../support/server.js';
+import { waitForJob } from '../../support/wait.js';
 
 const run = promisify(execFile);
 const docker = testDocker();
@@ -267,6 +268,26 @@ describe('address pool exhaustion (private dockerd)', () => {
       expect((failure as Error).message).toBe(poolExhaustedMessage);
       expect(failedAfterMs).toBeLessThan(5000);
       console.log(`pool of four /28s: ${made.length} user networks made, the next failed in ${failedAfterMs} ms`);
+
+      // What a user sees: the job ends error with that reason, soon.
+      const sharedHost = process.env['DOCKER_HOST'];
+      process.env['DOCKER_HOST'] = d.host; // the server's dockerode reads it at start
+      const server = await startTestServer().finally(() => {
+        if (sharedHost === undefined) delete process.env['DOCKER_HOST'];
+        else process.env['DOCKER_HOST'] = sharedHost;
+      });
+      try {
+        const api = await server.connect(server.adminToken);
+        const t0 = Date.now();
+        const job = await api.call('job.create', { name: `pool-${tag}`, image: 'busybox:latest', cmd: 'true', cpus: 0.1, memoryMb: 16 });
+        const ended = await waitForJob(api, job.id, (j) => j.status !== 'pending', 15_000);
+        expect(ended).toMatchObject({ status: 'error', reason: poolExhaustedMessage });
+        console.log(`job.create with the pool exhausted: error after ${Date.now() - t0} ms`);
+        await api.call('job.remove', { id: job.id });
+        api.close();
+      } finally {
+        await server.close();
+      }
 
       await rt.remove(made[0]!);
       const again = await rt.create(testJob({ network: 'bridge', owner: 'pool-user-late', cmd: 'true' }, tag));
