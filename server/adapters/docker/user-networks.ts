@@ -103,15 +103,15 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     const rows = (await call('network list', docker.listNetworks({ filters: { name: [name], label: managedFilters(instance) } }))) as NetworkRow[];
     return rows
       .filter((n) => n.Name === name)
-      .sort((a, b) => (a.Created ?? '').localeCompare(b.Created ?? '') || a.Id.localeCompare(b.Id));
+      .sort((a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id));
   };
 
-  const inUse = async (row: NetworkRow): Promise<boolean> => {
+  const inUse = async (row: NetworkRow, byName = true): Promise<boolean> => {
     // Containers of every state: a created or exited container keeps its network in its config, and
     // Docker would remove the network under it (its start would then fail with "network not found").
     // By name too: a created, never started container matches only by name (its NetworkID is empty
     // until start); values of one filter are or-ed.
-    const list = await call('container list', docker.listContainers({ all: true, filters: { network: [row.Name, row.Id] } }));
+    const list = await call('container list', docker.listContainers({ all: true, filters: { network: byName ? [row.Name, row.Id] : [row.Id] } }));
     return list.length > 0;
   };
 
@@ -123,37 +123,39 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     }
   };
 
-  /** Docker allows two networks of one name (another process racing us): all keep the oldest. */
-  const dedupe = async (name: string, ours: string): Promise<string> => {
-    const rows = await find(name);
-    const winner = rows[0]?.Id ?? ours;
-    if (winner !== ours) {
-      logger.warn({ network: name }, 'another process created the same user network; keeping the older one');
-      await removeNetwork(ours);
+  /** Docker allows two networks of one name (another process racing us, CheckDuplicate being best
+   * effort) but then refuses containers on either ("ambiguous", even given the id): all keep the
+   * oldest and remove the others that no container uses. */
+  const settle = async (name: string): Promise<NetworkRow | undefined> => {
+    const [oldest, ...others] = await find(name);
+    for (const row of others) {
+      // By id: the name matches the containers of the oldest as well.
+      if (await inUse(row, false)) continue;
+      logger.warn({ network: name, id: row.Id }, 'removing a second user network of the same name; keeping the older one');
+      await removeNetwork(row.Id);
     }
-    return winner;
+    return oldest;
   };
 
   const ensure = async (owner: string): Promise<{ id: string; name: string }> => {
     const config = userNetworkConfig(owner, instance);
     const name = config.Name;
-    const existing = (await find(name))[0];
+    const existing = await settle(name);
     if (existing) return { id: existing.Id, name };
     await prepare();
-    let created: { id: string };
     try {
-      created = (await call('network create', docker.createNetwork(config))) as unknown as { id: string };
+      await call('network create', docker.createNetwork(config));
     } catch (err) {
-      const message = cleanDockerMessage(err);
-      if (statusCodeOf(err) === 409 || /already exists/i.test(message)) {
-        const again = (await find(name))[0];
-        if (again) return { id: again.Id, name };
-      }
-      if (isPoolExhausted(message)) throw new ContainerStartError(poolExhaustedMessage, { cause: err });
+      if (isPoolExhausted(cleanDockerMessage(err))) throw new ContainerStartError(poolExhaustedMessage, { cause: err });
+      // Another process made it first ("already exists", or its bridge name taken): use theirs.
+      const theirs = await settle(name);
+      if (theirs) return { id: theirs.Id, name };
       throw mapDockerError(err, (e) => new ContainerStartError(`could not create the user network: ${cleanDockerMessage(e)}`, { cause: e }));
     }
+    const made = await settle(name);
+    if (!made) throw new ContainerStartError('the user network vanished right after it was created');
     logger.info({ network: name, owner }, 'created user network');
-    return { id: await dedupe(name, created.id), name };
+    return { id: made.Id, name };
   };
 
   const releaseLocked = async (row: NetworkRow): Promise<boolean> => {

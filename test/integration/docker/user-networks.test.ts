@@ -171,6 +171,20 @@ describe('races', () => {
     await runtime.remove(created);
     expect(await networksNamed(name)).toHaveLength(0);
   });
+
+  it('joins the older of two networks Docker let another process create with one name, removing the newer', async () => {
+    const name = networkFor('heidi');
+    const labels = { 'cjm.managed': 'true', 'cjm.instance': tag, 'cjm.user-hash': userHash('heidi', tag) };
+    const older = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: false, Labels: labels });
+    await new Promise((r) => setTimeout(r, 20));
+    await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: false, Labels: labels });
+    expect(await networksNamed(name)).toHaveLength(2);
+    const id = await start(runtime, 'heidi', 'sleep 120');
+    expect((await networkOf(id)).id).toBe(older.id);
+    expect((await networksNamed(name)).map((n) => n.Id)).toEqual([older.id]);
+    await runtime.remove(id);
+    expect(await networksNamed(name)).toHaveLength(0);
+  });
 });
 
 describe('leftovers', () => {
