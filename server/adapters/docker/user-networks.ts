@@ -32,7 +32,7 @@ export function userNetworkConfig(user: string, instance: string | undefined): D
   return {
     Name: userNetworkName(hash),
     Driver: 'bridge',
-    // Best effort only (not atomic in Docker): the per-name lock and dedupe() do the real work.
+    // Best effort only (not atomic in Docker): the per-name lock and settle() do the real work.
     CheckDuplicate: true,
     // No Subnet: Docker takes the next range from its default-address-pools.
     Options: {
@@ -150,7 +150,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
       // Another process made it first ("already exists", or its bridge name taken): use theirs.
       const theirs = await settle(name);
       if (theirs) return { id: theirs.Id, name };
-      throw mapDockerError(err, (e) => new ContainerStartError(`could not create the user network: ${cleanDockerMessage(e)}`, { cause: e }));
+      throw err;
     }
     const made = await settle(name);
     if (!made) throw new ContainerStartError('the user network vanished right after it was created');
@@ -168,7 +168,11 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     withNetwork(owner, create) {
       const name = userNetworkName(userHash(owner, instance));
       return locks.run(name, async () => {
-        const network = await ensure(owner);
+        const network = await ensure(owner).catch((err: unknown) => {
+          if (err instanceof ContainerStartError) throw err;
+          // Socket trouble stays 5003-shaped; Docker's own refusal becomes the job's reason.
+          throw mapDockerError(err, (e) => new ContainerStartError(`could not set up the user network: ${cleanDockerMessage(e)}`, { cause: e }));
+        });
         try {
           return await create(network);
         } catch (err) {

@@ -257,6 +257,22 @@ describe('host access', () => {
   });
 });
 
+describe('host access rule cannot be set', () => {
+  it('refuses bridge jobs with a reason that names the way out, creates no network, and leaves network none alone', async () => {
+    // Not root: the one fault here that cannot be caused for real, as the tests run as root.
+    const denied = Object.assign(new Error('Command failed: iptables -w -N CJM-JOBS-TO-HOST'), {
+      stderr: 'iptables v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)\n',
+    });
+    const rt = createDockerRuntime({ docker, logger: silentLogger }, { instance: tag, iptables: () => Promise.reject(denied) });
+    const err = await rt.create(testJob({ network: 'bridge', owner: 'ivan', cmd: 'true' }, tag)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerStartError);
+    expect((err as Error).message).toMatch(/^could not set the rule that keeps jobs from reaching the host \(iptables: .*Permission denied.*\); run cjm-server as root, or set CJM_JOBS_REACH_HOST=true/);
+    expect(await networksNamed(networkFor('ivan'))).toHaveLength(0);
+    const none = await rt.create(testJob({ network: 'none', owner: 'ivan', cmd: 'true' }, tag));
+    await rt.remove(none);
+  });
+});
+
 describe('address pool exhaustion (private dockerd)', () => {
   it('fails the create at once with an error that says the pool is exhausted, and recovers when a network is freed', async () => {
     // Room for 4 /28s only.
