@@ -36,6 +36,8 @@ export interface Config {
   readonly quotas: Readonly<{ jobs: number; cpus: number; memoryMb: number }>;
   /** CJM_RETENTION in ms: finished jobs older than this are removed; undefined keeps them forever. */
   readonly retentionMs: number | undefined;
+  /** Jobs may open connections to the host's own addresses (cjm, MariaDB, Apache...); default no. */
+  readonly jobsReachHost: boolean;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -118,6 +120,7 @@ const variables = {
   CJM_QUOTA_CPUS: { schema: intSchema(1, 100_000), default: '32' },
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
+  CJM_JOBS_REACH_HOST: { schema: boolSchema, default: 'false' },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
 } as const;
 
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       memoryMb: required(read(env, 'CJM_QUOTA_MEMORY_MB')),
     }),
     retentionMs: read(env, 'CJM_RETENTION'),
+    jobsReachHost: required(read(env, 'CJM_JOBS_REACH_HOST')),
     dockerHost: read(env, 'DOCKER_HOST'),
   };
   return Object.freeze(config);

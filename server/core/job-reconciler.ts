@@ -100,6 +100,7 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       });
     }
     finishedResumed = true;
+    await runtime.pruneNetworks();
   }
 
   function handleEvent(event: RuntimeEvent) {

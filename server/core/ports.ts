@@ -139,6 +139,9 @@ export interface JobRuntime {
   /** Force-removes; no error if gone. */
   remove(containerId: string): Promise<void>;
   listManaged(): Promise<ManagedContainer[]>;
+  /** Removes the per-user networks no container refers to (left by a killed server); returns their
+   * names. */
+  pruneNetworks(): Promise<string[]>;
   /** Docker's event stream for managed containers, reconnecting when dockerd restarts (emits
    * `resync` on every (re)connect). `oom` may repeat; the consumer de-duplicates. */
   events(handler: (event: RuntimeEvent) => void): RuntimeEventStream;

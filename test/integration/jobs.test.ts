@@ -63,7 +63,11 @@ describe('the original project\'s examples', () => {
     const job = await api.call('job.create', spec({ cmd: 'mkdir -p /www && echo served-by-cjm > /www/index.html && httpd -f -p 8000 -h /www' }));
     const running = await waitForJob(api, job.id, (j) => j.status === 'running');
     const info = await docker.getContainer(running.containerId!).inspect();
-    const ip = info.NetworkSettings.Networks.bridge?.IPAddress;
+    // Its owner's own network (cjm-u-<hash>), never Docker's shared default bridge.
+    const [network, ...others] = Object.entries(info.NetworkSettings.Networks);
+    expect(others).toEqual([]);
+    expect(network?.[0]).toMatch(/^cjm-u-[0-9a-f]{11}$/);
+    const ip = network?.[1].IPAddress;
     const body = await waitFor('httpd to answer', async () => {
       try {
         return await (await fetch(`http://${ip}:8000/`)).text();

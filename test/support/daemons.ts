@@ -258,6 +258,8 @@ export interface PrivateDockerdOptions {
   /** Keep containers running while dockerd is down (Docker's live-restore). Default true: a
    * dockerd restart then leaves jobs running, as on a well-run host. */
   liveRestore?: boolean;
+  /** Docker's default-address-pools for this daemon alone (e.g. a tiny one, to exhaust it). */
+  defaultAddressPools?: { base: string; size: number }[];
 }
 
 export interface PrivateDockerd {
@@ -291,7 +293,10 @@ export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): 
   const log = join(dir, 'dockerd.log');
   const config = join(dir, 'daemon.json');
   // Our own (empty) config file: /etc/docker/daemon.json belongs to the shared daemon.
-  await writeFile(config, JSON.stringify({ 'live-restore': options.liveRestore ?? true }));
+  await writeFile(
+    config,
+    JSON.stringify({ 'live-restore': options.liveRestore ?? true, ...(options.defaultAddressPools ? { 'default-address-pools': options.defaultAddressPools } : {}) }),
+  );
   const bridge = `cjmb${randomBytes(3).toString('hex')}`;
   const subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
   await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
@@ -381,6 +386,10 @@ export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): 
       if (d.running()) {
         const all = await docker.listContainers({ all: true }).catch(() => []);
         await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+        // Its networks' bridges live in the host's namespace and outlast the daemon: remove them.
+        const networks = await docker.listNetworks().catch(() => []);
+        const builtIn = new Set(['bridge', 'host', 'none']);
+        await Promise.all(networks.filter((n) => !builtIn.has(n.Name)).map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
       }
       await stopSpawned(proc, 'SIGTERM', 30_000);
       const left = await killAndWait(await processesUnder(dir), 'SIGTERM', 5000);

@@ -107,7 +107,8 @@ export async function outputOf(docker: Docker, containerId: string): Promise<{ s
 }
 
 /** Removes every managed container whose name carries the run tag, then the parent cgroups of a
- * runtime whose instance is the tag (their containers went behind its back). */
+ * runtime whose instance is the tag (their containers went behind its back) and the user networks of
+ * that instance: each holds one of dockerd's few address ranges. */
 export async function removeTagged(docker: Docker, tag: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: ['cjm.managed=true'] } });
   await removeContainers(
@@ -116,6 +117,13 @@ export async function removeTagged(docker: Docker, tag: string): Promise<void> {
   );
   const { createDockerRuntime } = await import('../../server/adapters/docker/index.js');
   await createDockerRuntime({ docker, logger: silentLogger }, { instance: tag }).listManaged();
+  await removeInstanceNetworks(docker, tag);
+}
+
+/** Removes the per-user networks labelled with this cjm instance. */
+export async function removeInstanceNetworks(docker: Docker, instance: string): Promise<void> {
+  const networks = await docker.listNetworks({ filters: { label: ['cjm.managed=true', `cjm.instance=${instance}`] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 // ---------------------------------------------------------------- IO weight measurement (test + bench)

@@ -255,6 +255,8 @@ export function createFakeRuntime(): FakeRuntime {
       await rt.holdList?.promise;
       return [...rt.containers.entries()].map(([containerId, c]) => ({ containerId, jobId: c.jobId }));
     },
+    // Networks are the Docker adapter's own business (tested on the real dockerd).
+    pruneNetworks: async () => [],
     events(h) {
       handler = h;
       rt.emit({ type: 'resync' });

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../server/config.js';
 import { generateToken } from '../../server/core/auth.js';
 import { createLogger, createSilentLogger } from '../../server/logger.js';
 import { removeJobs } from './cleanup.js';
+import { removeInstanceNetworks, testDocker } from './docker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestServer {
@@ -79,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
           const admin = await server.connect(adminToken).catch(() => undefined);
           await removeJobs(admin);
           admin?.close();
+          await removeInstanceNetworks(testDocker(), config.instance).catch(() => undefined);
         }
         await server.close();
         await cleanup(keep);

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       retentionMs: undefined,
+      jobsReachHost: false,
       dockerHost: undefined,
     });
   });
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
       CJM_QUOTA_JOBS: '3',
       CJM_QUOTA_CPUS: '4',
       CJM_QUOTA_MEMORY_MB: '2048',
+      CJM_JOBS_REACH_HOST: 'true',
       DOCKER_HOST: 'unix:///run/docker.sock',
     });
     expect(c).toMatchObject({
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 0, burst: 5 },
       secureCookies: true,
       quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
+      jobsReachHost: true,
       dockerHost: 'unix:///run/docker.sock',
     });
   });
@@ -114,6 +117,7 @@ describe('loadConfig', () => {
     ['CJM_LOG_MAX_BYTES', '10', /at least/],
     ['CJM_RATE_BURST', '0', /at least 1/],
     ['CJM_SECURE_COOKIES', 'maybe', /./],
+    ['CJM_JOBS_REACH_HOST', 'sometimes', /./],
     ['CJM_QUOTA_JOBS', '0', /at least 1/],
     ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],

@@ -8,6 +8,8 @@ export const jobNameLabel = 'cjm.job-name';
 /** Optional: which cjm installation owns the container, so servers sharing one dockerd (tests, or
  * several installs) reconcile only their own. */
 export const instanceLabel = 'cjm.instance';
+/** On a bridge job's container: its owner's network, released when the container is removed. */
+export const userNetworkLabel = 'cjm.user-network';
 
 export interface ContainerConfigOptions {
   /** cjm's per-job log cap (CJM_LOG_MAX_BYTES): Docker's own copy is sized from it (dockerLogConfig). */
@@ -16,6 +18,9 @@ export interface ContainerConfigOptions {
   instance?: string;
   /** The job's parent cgroup, prepared by cjm with the limits already in place. */
   cgroupParent?: string;
+  /** The owner's network (user-networks.ts) for a bridge job: joined by id, which is unambiguous
+   * even if Docker holds two networks of one name, and named in a label for the removal. */
+  userNetwork?: { id: string; name: string };
 }
 
 export function containerName(job: Pick<Job, 'id' | 'name'>): string {
@@ -70,6 +75,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       [jobIdLabel]: String(job.id),
       [jobNameLabel]: job.name,
       ...(options.instance === undefined ? {} : { [instanceLabel]: options.instance }),
+      ...(options.userNetwork === undefined ? {} : { [userNetworkLabel]: options.userNetwork.name }),
     },
     // Declared, never published on the host: the server proxies them (owner and admin only).
     ...(job.ports.length > 0 ? { ExposedPorts: Object.fromEntries(job.ports.map((p) => [`${p}/tcp`, {}])) } : {}),
@@ -95,7 +101,7 @@ export function containerConfig(job: Job, options: ContainerConfigOptions): Dock
       Privileged: false,
       Binds: [],
       Mounts: [],
-      NetworkMode: job.network,
+      NetworkMode: options.userNetwork?.id ?? job.network,
       LogConfig: dockerLogConfig(options.logMaxBytes),
       AutoRemove: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },

@@ -6,7 +6,7 @@ import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
 import { createSystemClock } from '../../core/clock.js';
-import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
+import { containerConfig, containerName, jobIdLabel, managedFilters, userNetworkLabel } from './container-config.js';
 import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
 import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
@@ -16,6 +16,11 @@ import { watchEvents, type EventSource } from './events.js';
 import { createOutputSource } from './output.js';
 import { ensureImage } from './pull.js';
 import { computeStats, type DockerStatsSample } from './stats.js';
+import { applyHostAccess, systemIptables, type Iptables } from './host-access.js';
+import { createUserNetworks } from './user-networks.js';
+
+/** The owner's network a bridge job joins. */
+type UserNetwork = { id: string; name: string };
 
 export interface DockerRuntimeDeps {
   docker: Docker;
@@ -41,6 +46,11 @@ export interface DockerRuntimeOptions {
   instance?: string;
   /** The kernel log, read to tell an OOM kill Docker missed from another kill (default /dev/kmsg). */
   kmsgPath?: string;
+  /** CJM_JOBS_REACH_HOST: false (default) keeps jobs on user networks from opening connections to
+   * the host (host-access.ts); applied before the first user network is used. */
+  jobsReachHost?: boolean;
+  /** How iptables is run (default: the system's `iptables -w`). */
+  iptables?: Iptables;
 }
 
 interface CreateResponse {
@@ -115,7 +125,12 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
-  const createContainer = (job: Job, cgroupParent: string | undefined): Promise<CreateResponse> =>
+  const networks = createUserNetworks(
+    { docker, logger, call, beforeFirstUse: () => applyHostAccess(options.iptables ?? systemIptables, options.jobsReachHost ?? false) },
+    options.instance === undefined ? {} : { instance: options.instance },
+  );
+
+  const createContainer = (job: Job, cgroupParent: string | undefined, userNetwork: UserNetwork | undefined): Promise<CreateResponse> =>
     call(
       'container create',
       new Promise<CreateResponse>((resolve, reject) => {
@@ -129,6 +144,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
                 logMaxBytes,
                 ...(options.instance === undefined ? {} : { instance: options.instance }),
                 ...(cgroupParent === undefined ? {} : { cgroupParent }),
+                ...(userNetwork ? { userNetwork } : {}),
               }),
             },
             statusCodes: { 200: true, 201: true, 400: 'bad parameter', 404: 'no such image', 409: 'conflict', 500: 'server error' },
@@ -152,7 +168,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
    * meanwhile; remembers what was verified for start(). */
-  const createUnder = async (withParent: boolean, job: Job): Promise<string> => {
+  const createUnder = async (withParent: boolean, job: Job, userNetwork: UserNetwork | undefined): Promise<string> => {
     const cgroupParent = withParent ? jobCgroups.parentPath(job.id) : undefined;
     // The parent is made and read back while Docker creates the container: neither waits for the other.
     const parent = jobCgroups.prepare(job);
@@ -163,13 +179,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     };
     let response: CreateResponse;
     try {
-      response = await createContainer(job, cgroupParent);
+      response = await createContainer(job, cgroupParent, userNetwork);
     } catch (err) {
       // A container of this very job that was created but never started (the server stopped in
       // between) holds the name: clear it and try once more.
       if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
       try {
-        response = await createContainer(job, cgroupParent);
+        response = await createContainer(job, cgroupParent, userNetwork);
       } catch (again) {
         throw await failed(again);
       }
@@ -223,7 +239,10 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      return jobCgroups.creating(job.id, () => createUnder(withParent, job));
+      // Bridge jobs join their owner's own network, never Docker's shared default bridge.
+      return jobCgroups.creating(job.id, () =>
+        job.network === 'bridge' ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net)) : createUnder(withParent, job, undefined),
+      );
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
@@ -274,12 +293,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
     async remove(containerId: string): Promise<void> {
       prepared.delete(containerId);
-      // The job's parent cgroup goes with its container. A container already gone (removed by hand)
-      // no longer names its parent: sweep then, as a reconcile would.
+      // The job's parent cgroup and its owner's network go with its container. A container already
+      // gone (removed by hand) no longer names its parent: sweep then, as a reconcile would.
       const withParents = await jobCgroups.enabled().catch((err: unknown) => {
         throw mapDockerError(err);
       });
-      const inspected = withParents ? await inspectRaw(containerId) : null;
+      const inspected = await inspectRaw(containerId);
+      const network = inspected?.Config?.Labels?.[userNetworkLabel];
       try {
         await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
       } catch (err) {
@@ -287,10 +307,14 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
         // 409: a removal is already in progress; the container is going either way.
         if (code !== 404 && !(code === 409 && /already in progress/i.test(cleanDockerMessage(err)))) throw mapDockerError(err);
       }
+      // Gone with its owner's last container, and only then (release checks under the network's lock).
+      if (network !== undefined) await networks.release(network);
       if (!withParents) return;
       if (inspected === null) await listManaged();
       else await jobCgroups.remove(inspected.HostConfig.CgroupParent ?? '');
     },
+
+    pruneNetworks: () => networks.prune(),
 
     listManaged,
 

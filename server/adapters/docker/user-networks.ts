@@ -1,0 +1,219 @@
+// One bridge network per user, so one user's jobs cannot reach another's: Docker isolates separate
+// bridge networks from each other (its DOCKER-ISOLATION chains). Created on first use, removed with
+// the last container that refers to it; the reconcile prunes what a killed server left behind.
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { createKeyedQueue } from '../../core/keyed-queue.js';
+import { ContainerStartError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports.js';
+import { instanceLabel, managedFilters, managedLabel } from './container-config.js';
+import { cleanDockerMessage, mapDockerError, statusCodeOf } from './errors.js';
+
+/** On networks: which user (hashed) the network belongs to. */
+export const userHashLabel = 'cjm.user-hash';
+/** Every user network's bridge interface starts with this, so one firewall rule (host-access.ts)
+ * covers them all, present and future. */
+export const bridgePrefix = 'cjm-';
+
+/** 11 hex digits: the bridge name must fit Linux's 15 characters (IFNAMSIZ - 1). The instance is
+ * hashed in so that two cjm servers sharing a dockerd never share a user's network. */
+export function userHash(user: string, instance: string | undefined): string {
+  return createHash('sha256')
+    .update(`${instance ?? ''}\0${user}`)
+    .digest('hex')
+    .slice(0, 11);
+}
+
+export const userNetworkName = (hash: string): string => `cjm-u-${hash}`;
+export const bridgeName = (hash: string): string => `${bridgePrefix}${hash}`;
+
+export function userNetworkConfig(user: string, instance: string | undefined): Docker.NetworkCreateOptions {
+  const hash = userHash(user, instance);
+  return {
+    Name: userNetworkName(hash),
+    Driver: 'bridge',
+    // Best effort only (not atomic in Docker): the per-name lock and settle() do the real work.
+    CheckDuplicate: true,
+    // No Subnet: Docker takes the next range from its default-address-pools.
+    Options: {
+      'com.docker.network.bridge.name': bridgeName(hash),
+      // A user's own jobs talk to each other (a web server and its client).
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+    },
+    Labels: {
+      [managedLabel]: 'true',
+      [userHashLabel]: hash,
+      ...(instance === undefined ? {} : { [instanceLabel]: instance }),
+    },
+  };
+}
+
+/** Docker's answer when default-address-pools has no free range left. */
+export function isPoolExhausted(message: string): boolean {
+  return /non-overlapping.*address pool|address pools? (have|has) been exhausted|no available network/i.test(message);
+}
+
+export const poolExhaustedMessage =
+  "no free address range for the user network (Docker's default-address-pools is exhausted; see README, Networks)";
+
+export interface UserNetworks {
+  /** Runs create (a container create naming the network) with the owner's network in place; no
+   * removal of that network can come in between. */
+  withNetwork<T>(owner: string, create: (network: { id: string; name: string }) => Promise<T>): Promise<T>;
+  /** Removes the network unless a container (in any state) still refers to it. Never throws. */
+  release(name: string): Promise<void>;
+  /** Removes every user network of this instance that no container refers to; returns their names. */
+  prune(): Promise<string[]>;
+}
+
+export interface UserNetworksDeps {
+  docker: Docker;
+  logger: Logger;
+  /** The runtime's timeout wrapper for one Docker call. */
+  call: <T>(what: string, work: Promise<T>) => Promise<T>;
+  /** Runs once before the first network is used (the host firewall); a failure fails that create. */
+  beforeFirstUse?: () => Promise<void>;
+}
+
+interface NetworkRow {
+  Id: string;
+  Name: string;
+  Created?: string;
+}
+
+export function createUserNetworks(deps: UserNetworksDeps, options: { instance?: string }): UserNetworks {
+  const { docker, logger, call } = deps;
+  const { instance } = options;
+  // Per network name: ensure+create and check+remove never interleave within this server.
+  const locks = createKeyedQueue<string>();
+  let prepared: Promise<void> | null = null;
+
+  const prepare = (): Promise<void> => {
+    if (!deps.beforeFirstUse) return Promise.resolve();
+    prepared ??= deps.beforeFirstUse().catch((e: unknown) => {
+      prepared = null; // try again on the next create
+      throw e;
+    });
+    return prepared;
+  };
+
+  /** Our networks of that exact name (Docker's name filter matches substrings), oldest first. */
+  const find = async (name: string): Promise<NetworkRow[]> => {
+    const rows = (await call('network list', docker.listNetworks({ filters: { name: [name], label: managedFilters(instance) } }))) as NetworkRow[];
+    return rows
+      .filter((n) => n.Name === name)
+      .sort((a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id));
+  };
+
+  const inUse = async (row: NetworkRow, byName = true): Promise<boolean> => {
+    // Containers of every state: a created or exited container keeps its network in its config, and
+    // Docker would remove the network under it (its start would then fail with "network not found").
+    // By name too: a created, never started container matches only by name (its NetworkID is empty
+    // until start); values of one filter are or-ed.
+    const list = await call('container list', docker.listContainers({ all: true, filters: { network: byName ? [row.Name, row.Id] : [row.Id] } }));
+    return list.length > 0;
+  };
+
+  const removeNetwork = async (id: string): Promise<void> => {
+    try {
+      await call('network remove', docker.getNetwork(id).remove());
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+  };
+
+  /** Docker allows two networks of one name (another process racing us, CheckDuplicate being best
+   * effort) but then refuses containers on either ("ambiguous", even given the id): all keep the
+   * oldest and remove the others that no container uses. */
+  const settle = async (name: string): Promise<NetworkRow | undefined> => {
+    const [oldest, ...others] = await find(name);
+    for (const row of others) {
+      // By id: the name matches the containers of the oldest as well.
+      if (await inUse(row, false)) continue;
+      logger.warn({ network: name, id: row.Id }, 'removing a second user network of the same name; keeping the older one');
+      await removeNetwork(row.Id);
+    }
+    return oldest;
+  };
+
+  const ensure = async (owner: string): Promise<{ id: string; name: string }> => {
+    const config = userNetworkConfig(owner, instance);
+    const name = config.Name;
+    const existing = await settle(name);
+    if (existing) return { id: existing.Id, name };
+    await prepare();
+    try {
+      await call('network create', docker.createNetwork(config));
+    } catch (err) {
+      if (isPoolExhausted(cleanDockerMessage(err))) throw new ContainerStartError(poolExhaustedMessage, { cause: err });
+      // Another process made it first ("already exists", or its bridge name taken): use theirs.
+      const theirs = await settle(name);
+      if (theirs) return { id: theirs.Id, name };
+      throw err;
+    }
+    const made = await settle(name);
+    if (!made) throw new ContainerStartError('the user network vanished right after it was created');
+    logger.info({ network: name, owner }, 'created user network');
+    return { id: made.Id, name };
+  };
+
+  const releaseLocked = async (row: NetworkRow): Promise<boolean> => {
+    if (await inUse(row)) return false;
+    await removeNetwork(row.Id);
+    return true;
+  };
+
+  return {
+    withNetwork(owner, create) {
+      const name = userNetworkName(userHash(owner, instance));
+      return locks.run(name, async () => {
+        const network = await ensure(owner).catch((err: unknown) => {
+          if (err instanceof ContainerStartError) throw err;
+          // Socket trouble stays 5003-shaped; Docker's own refusal becomes the job's reason.
+          throw mapDockerError(err, (e) => new ContainerStartError(`could not set up the user network: ${cleanDockerMessage(e)}`, { cause: e }));
+        });
+        try {
+          return await create(network);
+        } catch (err) {
+          // A first job that fails to be created leaves no empty network behind.
+          await releaseLocked({ Id: network.id, Name: name }).catch(() => false);
+          throw err;
+        }
+      });
+    },
+
+    async release(name) {
+      try {
+        await locks.run(name, async () => {
+          for (const row of await find(name)) if (await releaseLocked(row)) logger.info({ network: name }, 'removed user network (its last job is gone)');
+        });
+      } catch (err) {
+        // The reconcile's prune catches it later; a job removal must not fail over its network.
+        logger.warn({ err, network: name }, 'could not remove a user network; the next reconcile will');
+      }
+    },
+
+    async prune() {
+      // The reconcile at start applies the host-access policy too, so a changed CJM_JOBS_REACH_HOST
+      // takes effect before any job starts.
+      await prepare().catch((err: unknown) => logger.warn({ err }, 'host-access rule not applied; bridge jobs will fail until it is'));
+      let rows: NetworkRow[];
+      try {
+        rows = (await call('network list', docker.listNetworks({ filters: { label: [...managedFilters(instance), userHashLabel] } }))) as NetworkRow[];
+      } catch (err) {
+        throw mapDockerError(err);
+      }
+      const removed: string[] = [];
+      for (const row of rows) {
+        const gone = await locks.run(row.Name, () => releaseLocked(row)).catch((err: unknown) => {
+          logger.warn({ err, network: row.Name }, 'could not prune a user network');
+          return false;
+        });
+        if (gone) removed.push(row.Name);
+      }
+      if (removed.length > 0) logger.info({ networks: removed }, 'removed user networks no job uses');
+      return removed;
+    },
+  };
+}
