@@ -126,8 +126,12 @@ export const jobSpecSchema = z
       ctx.addIssue({ code: 'custom', path: ['argv'], message: 'give cmd or argv, not both' });
     }
   })
-  // The rule above, for the OpenRPC document (zod cannot see into a refinement).
-  .meta({ oneOf: [{ required: ['cmd'] }, { required: ['argv'] }] });
+  // The rules above, for the OpenRPC document (zod cannot see into a refinement).
+  .meta({
+    oneOf: [{ required: ['cmd'] }, { required: ['argv'] }],
+    if: { properties: { network: { const: 'none' } }, required: ['network'] },
+    then: { properties: { ports: { maxItems: 0 } } },
+  });
 
 /** What a client sends. */
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

@@ -71,7 +71,7 @@ describe('the OpenRPC document', () => {
   it('one descriptor per parameter: a call built from the document is what the server takes', async () => {
     const get = doc.methods.find((m) => m.name === 'job.logs')!;
     expect(get.paramStructure).toBe('by-name');
-    expect(get.params.map((p) => [p.name, p.required])).toEqual([['id', true], ['tailBytes', false], ['stream', false], ['chunks', false]]);
+    expect(get.params.map((p) => [p.name, p.required])).toEqual([['id', true], ['tailBytes', false], ['stream', false], ['timestamps', false], ['chunks', false]]);
     const job = await api.call('job.create', { name: 'discover-shape', image: 'busybox:latest', cmd: 'echo shaped', cpus: 0.1, memoryMb: 16 });
     await expect(api.call('job.logs', { id: job.id })).resolves.toMatchObject({ id: job.id });
   });
@@ -121,7 +121,8 @@ async function wsTransport(url: string, token: string) {
 
 /** The tool's own faker rule (json-schema-faker on each descriptor), with what a by-name document
  * means and the tool does not do: optional params are left out half the time, and the params
- * object's constraints choose one `oneOf` branch (cmd or argv). A call is right when its result
+ * object's constraints choose one `oneOf` branch (cmd or argv) and hold an `if`/`then` (no ports without a
+ * network). A call is right when its result
  * matches the result schema, or its error is one the method documents and not -32602: the params
  * are checked against the document first, so a -32602 would be the document and the server
  * disagreeing. */
@@ -146,6 +147,9 @@ function documentRule(methods: Map<string, DocMethod>): Rule {
           for (const field of branches.flat()) if (!keep.includes(field)) delete params[field];
           for (const field of keep) if (!(field in params)) params[field] = (call.params as unknown as Record<string, unknown>)[field];
         }
+        // An if/then constraint (network "none" takes no ports): leave out what `then` restricts.
+        const rule = m['x-params-constraints'] as { if?: object; then?: { properties?: object } } | undefined;
+        if (rule?.if && ajv.validate(rule.if, params)) for (const field of Object.keys(rule.then?.properties ?? {})) delete params[field];
         if (!valid(params)) throw new Error(`${m.name}: generated params the document itself refuses: ${JSON.stringify(params).slice(0, 300)} ${JSON.stringify(valid.errors)}`);
         return { ...call, params: params as unknown as unknown[] };
       });

@@ -94,18 +94,20 @@ describe('inside a job (defaults)', () => {
     if (swapMax !== '') expect(swapMax).toBe('0');
   });
 
-  it('has no host mounts besides Docker\'s own resolv.conf, hostname and hosts', () => {
+  it('has no host mounts besides Docker\'s own resolv.conf, hostname, hosts and its read-only init', () => {
     const virtual = new Set(['overlay', 'proc', 'tmpfs', 'devpts', 'sysfs', 'cgroup', 'cgroup2', 'mqueue']);
-    const allowed = new Set(['/etc/resolv.conf', '/etc/hostname', '/etc/hosts']);
+    // Docker's own files, and its init (tini, bind-mounted read-only at /sbin/docker-init for Init: true).
+    const allowed = new Set(['/etc/resolv.conf', '/etc/hostname', '/etc/hosts', '/sbin/docker-init']);
     const hostMounts = section(text, 'mountinfo')
       .split('\n')
       .map((line) => {
         const [left = '', right = ''] = line.split(' - ');
         const f = left.split(' ');
-        return { root: f[3] ?? '', point: f[4] ?? '', fstype: right.split(' ')[0] ?? '' };
-      })
-      .filter((m) => !virtual.has(m.fstype) && !allowed.has(m.point));
-    expect(hostMounts).toEqual([]);
+        return { root: f[3] ?? '', point: f[4] ?? '', options: f[5] ?? '', fstype: right.split(' ')[0] ?? '' };
+      });
+    expect(hostMounts.find((m) => m.point === '/sbin/docker-init')?.options.split(',')).toContain('ro');
+    const others = hostMounts.filter((m) => !virtual.has(m.fstype) && !allowed.has(m.point));
+    expect(others).toEqual([]);
     // And no docker.sock anywhere: that would be root on the host.
     expect(section(text, 'mountinfo')).not.toContain('docker.sock');
   });
