@@ -1,36 +1,25 @@
-import {
-  ErrorCode,
-  isRpcError,
-  type Identity,
-  type Job,
-  type JobStats,
-  type SystemInfo,
-} from '#protocol';
+import { ErrorCode, isRpcError, type Identity, type Job, type SystemInfo } from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
-import { createFormState, fieldForServerPath, formKey, isPrintable, toSpec, withError, type FormState } from './form.js';
+import { fieldForServerPath, toSpec, withError, type FormState } from './form.js';
 import { createJobList, type JobList } from './job-list.js';
-import { actionFor, type Action, type KeyContext } from './keys.js';
+import { helpLines, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane } from './log-pane.js';
 import { listAll } from './list-all.js';
+import { confirmStep } from './modes/confirm.js';
+import { filterStep } from './modes/filter.js';
+import { formStep } from './modes/form.js';
+import { helpStep } from './modes/help.js';
+import type { Effect, Mode, Step, StepContext } from './modes/mode.js';
+import { searchStep } from './modes/search.js';
+import { paneStep } from './modes/table.js';
+import { createStatsSampler, type StatsView } from './stats.js';
 
-// The dashboard without the screen: modes, the keybinding dispatch, actions against the server, stats
-// sampling. Views render from it and feed it keys; everything here runs without blessed.
+// The dashboard without the screen: it wires the modes' pure steps (tui/modes/) to the job list, the
+// log pane, the stats sampler and the server, and runs the effects the steps ask for. Views render
+// from it and feed it keys; everything here runs without blessed.
 
-export type Mode =
-  | { kind: 'table' }
-  | { kind: 'log' }
-  | { kind: 'help'; back: KeyContext }
-  | { kind: 'filter'; before: string }
-  | { kind: 'search'; text: string }
-  | { kind: 'confirm'; action: 'stop' | 'remove'; job: Job; back: KeyContext }
-  | { kind: 'form'; form: FormState };
-
-export interface StatsView {
-  jobId: number;
-  latest: JobStats | undefined;
-  cpu: number[];
-  memory: number[];
-}
+export type { Mode } from './modes/mode.js';
+export type { StatsView } from './stats.js';
 
 export interface AppOptions {
   url: string;
@@ -40,6 +29,13 @@ export interface AppOptions {
   logCapacity?: number;
   onQuit: () => void;
   now?: () => number;
+}
+
+export interface PaneHeights {
+  table: number;
+  log: number;
+  /** Lines the help overlay shows at once. */
+  help?: number;
 }
 
 export interface App {
@@ -58,14 +54,12 @@ export interface App {
   key(key: string, ch: string | undefined): void;
   /** Put a message in the status bar (e.g. a failed re-list after a reconnect). */
   notify(text: string, error?: boolean): void;
-  /** Page size of the panes, from the view's layout. */
-  setHeights(table: number, log: number): void;
+  /** Page sizes of the panes, from the view's layout. */
+  setHeights(heights: PaneHeights): void;
   onChange(handler: () => void): () => void;
   now(): number;
   dispose(): void;
 }
-
-const statsHistory = 60;
 
 export function createApp(connection: Connection, options: AppOptions): App {
   const now = options.now ?? Date.now;
@@ -74,13 +68,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let mode: Mode = { kind: 'table' };
   let identity: Identity | undefined;
   let info: SystemInfo | undefined;
-  let stats: StatsView | undefined;
   let message: App['message'];
-  let tableHeight = 10;
-  let logHeight = 10;
+  let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
-  let statsTimer: NodeJS.Timeout | undefined;
-  let statsBusy = false;
   const handlers = new Set<() => void>();
 
   const changed = () => handlers.forEach((h) => h());
@@ -89,7 +79,21 @@ export function createApp(connection: Connection, options: AppOptions): App {
     changed();
   };
   const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
-  const context = (): KeyContext => (mode.kind === 'log' ? 'log' : mode.kind === 'help' || mode.kind === 'confirm' ? mode.back : 'table');
+  const selectedJob = (): Job | undefined => (jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId));
+  const stats = createStatsSampler(connection, { intervalMs: options.statsIntervalMs, target: selectedJob, onChange: changed });
+
+  function context(): KeyContext {
+    switch (mode.kind) {
+      case 'log':
+      case 'search':
+        return 'log';
+      case 'help':
+      case 'confirm':
+        return mode.back;
+      default:
+        return 'table';
+    }
+  }
 
   jobs.onChange(() => {
     scheduleFollow();
@@ -123,34 +127,10 @@ export function createApp(connection: Connection, options: AppOptions): App {
     if (followTimer) clearTimeout(followTimer);
     followTimer = setTimeout(() => {
       followTimer = undefined;
-      stats = undefined;
       logs.show(jobs.selectedId).catch((e: unknown) => say(`logs: ${describe(e)}`, true));
       // The first figures now, not one interval later.
-      void sampleStats();
+      stats.restart();
     }, options.followDelayMs ?? 120);
-  }
-
-  async function sampleStats(): Promise<void> {
-    const job = jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
-    if (!job || job.status !== 'running' || connection.state.kind !== 'connected' || statsBusy) return;
-    statsBusy = true;
-    try {
-      const s = await connection.call('job.stats', { id: job.id });
-      if (!stats || stats.jobId !== job.id) stats = { jobId: job.id, latest: undefined, cpu: [], memory: [] };
-      stats.latest = s;
-      stats.cpu = [...stats.cpu, s.cpuPercent].slice(-statsHistory);
-      stats.memory = [...stats.memory, s.memoryBytes].slice(-statsHistory);
-      changed();
-    } catch (e) {
-      if (!(isRpcError(e) && e.code === ErrorCode.JobNotRunning)) stats = undefined;
-    } finally {
-      statsBusy = false;
-    }
-  }
-  statsTimer = setInterval(() => void sampleStats(), options.statsIntervalMs ?? 1500);
-
-  function selectedJob(): Job | undefined {
-    return jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
   }
 
   async function run(label: string, work: () => Promise<string>): Promise<void> {
@@ -192,25 +172,38 @@ export function createApp(connection: Connection, options: AppOptions): App {
     }
   }
 
-  function act(action: Action): void {
-    const job = selectedJob();
+  function stop(job: Job): void {
+    // `stopping…` from the keypress: the row is marked here and the next job.updated replaces it.
+    jobs.upsert({ ...job, progress: 'stopping' });
+    void run('stop', async () => {
+      const reply = await connection.call('job.stop', { id: job.id });
+      // A job.updated that came first is newer than this reply: keep it.
+      if (jobs.get(job.id)?.progress === 'stopping') jobs.upsert(reply);
+      return reply.progress === 'stopping' ? `stopping job ${job.id} (${job.name})` : `stopped job ${job.id} (${job.name})`;
+    });
+  }
+
+  /** Moves, pane scrolling and server calls: what a bound action does once it may. */
+  function perform(action: Action, job: Job | undefined): void {
+    const inLog = mode.kind === 'log';
+    const page = (h: number) => Math.max(1, h - 1);
     switch (action) {
       case 'up':
       case 'down': {
         const d = action === 'up' ? -1 : 1;
-        if (mode.kind === 'log') logs.scroll(d, logHeight);
+        if (inLog) logs.scroll(d, heights.log);
         else jobs.moveSelection(d);
         return;
       }
       case 'pageUp':
       case 'pageDown': {
         const d = action === 'pageUp' ? -1 : 1;
-        if (mode.kind === 'log') logs.scroll(d * Math.max(1, logHeight - 1), logHeight);
-        else jobs.moveSelection(d * Math.max(1, tableHeight - 1));
+        if (inLog) logs.scroll(d * page(heights.log), heights.log);
+        else jobs.moveSelection(d * page(heights.table));
         return;
       }
       case 'top':
-        if (mode.kind === 'log') logs.scrollToTop();
+        if (inLog) logs.scrollToTop();
         else jobs.moveSelection('first');
         return;
       case 'bottom':
@@ -219,120 +212,86 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'follow':
         logs.follow();
         return;
-      case 'focusLogs':
-        mode = { kind: 'log' };
-        return changed();
-      case 'back':
-        mode = { kind: 'table' };
-        return changed();
-      case 'nextPane':
-        mode = mode.kind === 'log' ? { kind: 'table' } : { kind: 'log' };
-        return changed();
-      case 'create':
-        mode = { kind: 'form', form: createFormState() };
-        return changed();
+      case 'nextMatch':
+      case 'prevMatch':
+        if (!logs.query) return say('no search: press / first', true);
+        if (!logs.findNext(action === 'nextMatch' ? 1 : -1, heights.log)) say(`no more matches for "${logs.query}"`, true);
+        return;
+    }
+    if (!job) return;
+    switch (action) {
       case 'stop':
+        return stop(job);
+      case 'kill':
+        void run('kill', async () => {
+          jobs.upsert(await killJob(connection, job.id));
+          return `killed job ${job.id} (${job.name})`;
+        });
+        return;
       case 'remove':
-        if (!job) return say('no job selected', true);
-        mode = { kind: 'confirm', action, job, back: context() };
-        return changed();
+        void run('remove', async () => {
+          await connection.call('job.remove', { id: job.id });
+          jobs.remove(job.id);
+          return `removed job ${job.id} (${job.name})`;
+        });
+        return;
       case 'refresh':
-        if (!job) return say('no job selected', true);
         void run('refresh', async () => {
           jobs.upsert(await connection.call('job.refresh', { id: job.id }));
           return `refreshed job ${job.id}`;
         });
         return;
-      case 'filter':
-        mode = { kind: 'filter', before: jobs.filter };
-        return changed();
-      case 'search':
-        mode = { kind: 'search', text: logs.query };
-        return changed();
-      case 'nextMatch':
-      case 'prevMatch':
-        if (!logs.query) return say('no search: press / first', true);
-        if (!logs.findNext(action === 'nextMatch' ? 1 : -1, logHeight)) say(`no more matches for "${logs.query}"`, true);
-        return;
-      case 'help':
-        mode = { kind: 'help', back: context() };
-        return changed();
-      case 'quit':
-        options.onQuit();
-        return;
     }
   }
 
-  function confirmed(m: Extract<Mode, { kind: 'confirm' }>): void {
-    const { job } = m;
-    if (m.action === 'stop') {
-      void run('stop', async () => {
-        jobs.upsert(await connection.call('job.stop', { id: job.id }));
-        return `stopped job ${job.id} (${job.name})`;
-      });
-    } else {
-      void run('remove', async () => {
-        await connection.call('job.remove', { id: job.id });
-        jobs.remove(job.id);
-        return `removed job ${job.id} (${job.name})`;
-      });
+  function apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'do':
+        return perform(effect.action, effect.job);
+      case 'filter':
+        return jobs.setFilter(effect.text);
+      case 'search':
+        logs.setQuery(effect.text);
+        if (effect.text !== '' && !logs.findNext(-1, heights.log)) say(`no match for "${effect.text}"`, true);
+        return;
+      case 'submit':
+        void submitForm(effect.form);
+        return;
+      case 'say':
+        return say(effect.text, effect.error);
+      case 'quit':
+        return options.onQuit();
+    }
+  }
+
+  function step(k: string, ch: string | undefined): Step {
+    const press = { key: k, ch };
+    const ctx: StepContext = { selected: selectedJob(), filter: jobs.filter, finished: 0 };
+    switch (mode.kind) {
+      case 'table':
+      case 'log':
+        return paneStep(mode, press, ctx);
+      case 'filter':
+        return filterStep(mode, press);
+      case 'search':
+        return searchStep(mode, press);
+      case 'form':
+        return formStep(mode, press);
+      case 'confirm':
+        return confirmStep(mode, press);
+      case 'help':
+        return helpStep(mode, press, { page: heights.help, max: Math.max(0, helpLines().length - heights.help) });
     }
   }
 
   function key(k: string, ch: string | undefined): void {
     if (k === 'C-c') return options.onQuit();
-    switch (mode.kind) {
-      case 'form': {
-        if (mode.form.submitting) return;
-        const { state, intent } = formKey(mode.form, k, ch);
-        if (intent === 'cancel') mode = { kind: 'table' };
-        else if (intent === 'submit') void submitForm(state);
-        else mode = { kind: 'form', form: state };
-        return changed();
-      }
-      case 'filter': {
-        if (k === 'escape') {
-          jobs.setFilter(mode.before);
-          mode = { kind: 'table' };
-        } else if (k === 'enter') mode = { kind: 'table' };
-        else if (k === 'backspace') jobs.setFilter(jobs.filter.slice(0, -1));
-        else if (k === 'C-u') jobs.setFilter('');
-        else if (ch && isPrintable(ch)) jobs.setFilter(jobs.filter + ch);
-        return changed();
-      }
-      case 'search': {
-        if (k === 'escape') mode = { kind: 'log' };
-        else if (k === 'enter') {
-          const text = mode.text;
-          logs.setQuery(text);
-          mode = { kind: 'log' };
-          if (text !== '' && !logs.findNext(-1, logHeight)) say(`no match for "${text}"`, true);
-        } else if (k === 'backspace') mode = { kind: 'search', text: mode.text.slice(0, -1) };
-        else if (ch && isPrintable(ch)) mode = { kind: 'search', text: mode.text + ch };
-        return changed();
-      }
-      case 'confirm': {
-        const m = mode;
-        mode = m.back === 'log' ? { kind: 'log' } : { kind: 'table' };
-        if (ch === 'y' || ch === 'Y') confirmed(m);
-        else say('cancelled');
-        return changed();
-      }
-      case 'help':
-        if (k === 'escape' || ch === '?' || ch === 'q') {
-          mode = mode.back === 'log' ? { kind: 'log' } : { kind: 'table' };
-          changed();
-        }
-        return;
-      default: {
-        const binding = actionFor(context(), k);
-        if (binding) {
-          message = undefined;
-          act(binding.action);
-          changed();
-        }
-      }
-    }
+    const next = step(k, ch);
+    // A key clears the last message unless it brings its own.
+    if (mode.kind === 'table' || mode.kind === 'log') message = undefined;
+    mode = next.mode;
+    next.effects.forEach(apply);
+    changed();
   }
 
   return {
@@ -352,8 +311,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       return info;
     },
     get stats() {
-      const job = selectedJob();
-      return stats && job && stats.jobId === job.id && job.status === 'running' ? stats : undefined;
+      return stats.viewFor(selectedJob());
     },
     get message() {
       return message;
@@ -363,9 +321,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
     },
     key,
     notify: say,
-    setHeights(t, l) {
-      tableHeight = t;
-      logHeight = l;
+    setHeights(h) {
+      heights = { ...heights, ...h };
     },
     onChange(h) {
       handlers.add(h);
@@ -374,11 +331,17 @@ export function createApp(connection: Connection, options: AppOptions): App {
     now,
     dispose() {
       if (followTimer) clearTimeout(followTimer);
-      if (statsTimer) clearInterval(statsTimer);
-      statsTimer = undefined;
+      stats.dispose();
       logs.dispose();
     },
   };
+}
+
+/** `job.kill` (contract v1.1) is not in the protocol's method table yet: call it by name until it is,
+ * so the key works as soon as the server has it. */
+async function killJob(connection: Connection, id: number): Promise<Job> {
+  const call = connection.call as unknown as (method: string, params: object) => Promise<Job>;
+  return call('job.kill', { id });
 }
 
 function isFieldData(d: unknown): d is { field: string; reason: string } {

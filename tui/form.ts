@@ -25,18 +25,27 @@ export interface FormState {
   /** An error that belongs to no field (quota, name taken is mapped to name, Docker down...). */
   message: string | undefined;
   submitting: boolean;
+  /** Esc on a form with typing in it asks first: y discards, any other key goes back to it. */
+  discarding: boolean;
+  /** The values it opened with, to know whether Esc would lose anything. */
+  initial: Record<FieldKey, string>;
 }
 
-export function createFormState(): FormState {
-  const values = Object.fromEntries(formFields.map((f) => [f.key, f.initial])) as Record<FieldKey, string>;
-  return { values, focus: 0, errors: {}, message: undefined, submitting: false };
+export function createFormState(prefill: Partial<Record<FieldKey, string>> = {}): FormState {
+  const values = { ...(Object.fromEntries(formFields.map((f) => [f.key, f.initial])) as Record<FieldKey, string>), ...prefill };
+  return { values, focus: 0, errors: {}, message: undefined, submitting: false, discarding: false, initial: values };
+}
+
+export function isDirty(state: FormState): boolean {
+  return formFields.some((f) => state.values[f.key] !== state.initial[f.key]);
 }
 
 export function focusedKey(state: FormState): FieldKey {
   return formFields[state.focus]?.key ?? 'name';
 }
 
-/** One key into the form. Returns the new state and, for Enter, 'submit'; for Esc, 'cancel'. */
+/** One key into the form. Enter moves to the next field and submits on the last one; Ctrl-S submits
+ * from anywhere; Esc is 'cancel' (the form mode asks first when something was typed). */
 export function formKey(state: FormState, key: string, ch: string | undefined): { state: FormState; intent?: 'submit' | 'cancel' } {
   const k = focusedKey(state);
   const value = state.values[k];
@@ -45,6 +54,8 @@ export function formKey(state: FormState, key: string, ch: string | undefined): 
     case 'escape':
       return { state, intent: 'cancel' };
     case 'enter':
+      if (state.focus < formFields.length - 1) return { state: { ...state, focus: state.focus + 1 } };
+      return { state, intent: 'submit' };
     case 'C-s':
       return { state, intent: 'submit' };
     case 'tab':

@@ -8,7 +8,7 @@ export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);
 }
 
-/** `running`, `exited (completed)`, `error: image nope not found`, `pending: pulling image 45%`. */
+/** `running`, `stopping…`, `exited (completed)`, `error: image nope not found`, `pending: pulling image 45%`. */
 export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): string {
   switch (job.status) {
     case 'exited':
@@ -17,8 +17,9 @@ export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): s
       return job.reason ? `error: ${job.reason}` : 'error';
     case 'pending':
       return job.progress ? `pending: ${job.progress}` : 'pending';
-    default:
-      return job.status;
+    case 'running':
+      if (job.progress === 'stopping') return 'stopping…';
+      return job.progress ? `running: ${job.progress}` : 'running';
   }
 }
 

@@ -140,7 +140,7 @@ describe('cjm-tui in tmux against a real server', () => {
     const name = `e2e-form-${tag}`;
     await keys('n');
     await shows('New job');
-    await keys(name, 'Tab', 'Tab', `echo form-out-1; sleep 3; echo form-out-2 >&2`, 'Enter');
+    await keys(name, 'Tab', 'Tab', `echo form-out-1; sleep 3; echo form-out-2 >&2`, 'C-s');
     await shows(/created job \d+/);
     await waitScreen('the job running', (s) => /running/.test(tableRow(s, name) ?? ''));
     await waitScreen('the job exited', (s) => /exited \(completed\)\s+0/.test(tableRow(s, name) ?? ''));

@@ -70,7 +70,9 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     const t = inner(table);
     const l = inner(logs);
     const d = inner(details);
-    app.setHeights(Math.max(1, t.height - 1), l.height);
+    // The help overlay is at most the screen less the header and status lines, borders included.
+    const helpHeight = Math.max(1, (screen.height as number) - 4);
+    app.setHeights({ table: Math.max(1, t.height - 1), log: l.height, help: helpHeight });
 
     header.setContent(headerText(app));
     table.setLabel(tableLabel(app));
@@ -94,7 +96,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     const m = app.mode;
     if (m.kind === 'help' || m.kind === 'confirm' || m.kind === 'form') {
       overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : ' New job ');
-      overlay.setContent(m.kind === 'help' ? helpText() : m.kind === 'confirm' ? confirmText(app) : formText(app));
+      overlay.setContent(m.kind === 'help' ? helpText(m.scroll, helpHeight) : m.kind === 'confirm' ? confirmText(app) : formText(app));
       overlay.show();
       overlay.setFront();
     } else {

@@ -2,7 +2,7 @@ import type { App } from '../app.js';
 import { statusTone, type Job, type StatusTone } from '#protocol';
 import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
-import { hints, helpLines } from '../keys.js';
+import { bindingOf, hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
 import { columns, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
 
@@ -120,25 +120,34 @@ function statsLines(app: App, job: Job, w: number): string[] {
 
 export function statusText(app: App): string {
   const m = app.mode;
-  if (m.kind === 'filter') return ` filter: ${escapeTags(app.jobs.filter)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
+  if (m.kind === 'filter') return ` filter: ${escapeTags(m.text)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
   if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
-  if (m.kind === 'form') return ' Tab/↓ next field · ↑ previous · Enter create · Esc cancel';
+  if (m.kind === 'form') return m.form.discarding ? ' y discard the new job · any other key goes back to it' : ' Enter/Tab next field · ↑ previous · Enter on the last or Ctrl-S create · Esc cancel';
   if (m.kind === 'confirm') return ' y confirm · any other key cancels';
-  if (m.kind === 'help') return ' Esc or ? closes help';
+  if (m.kind === 'help') return ' j/k PgUp/PgDn scroll · Esc or ? closes help';
   const msg = app.message ? (app.message.error ? `{red-fg}${escapeTags(app.message.text)}{/red-fg} │ ` : `${escapeTags(app.message.text)} │ `) : '';
   return ` ${msg}${escapeTags(hints(app.context))}`;
 }
 
-export function helpText(): string {
-  return helpLines().map((l) => ' ' + escapeTags(l)).join('\n');
+/** The help lines that fit `height`, from the scroll offset, with a mark where more follows. */
+export function helpText(scroll: number, height: number): string {
+  const all = helpLines();
+  const top = Math.max(0, Math.min(scroll, all.length - height));
+  const shown = all.slice(top, top + height).map((l) => ' ' + escapeTags(l));
+  if (top + height < all.length && shown.length > 0) shown[shown.length - 1] = ` {gray-fg}↓ ${all.length - top - height + 1} more: j/k, PgDn{/gray-fg}`;
+  return shown.join('\n');
 }
 
+/** The question a dangerous binding asks, from the key table: `Stop job 3 (victim)?`. */
 export function confirmText(app: App): string {
   const m = app.mode;
   if (m.kind !== 'confirm') return '';
-  const what = m.action === 'stop' ? 'Stop' : 'Remove';
-  const extra = m.action === 'remove' ? '\n This deletes the container, the record and its logs.' : '';
-  return ` {bold}${what} job ${m.job.id} (${escapeTags(m.job.name)})?{/bold}${extra}\n\n y = yes, any other key = no`;
+  const { action, job, count } = m.pending;
+  const confirm = bindingOf(action)?.confirm;
+  const verb = confirm?.verb ?? action;
+  const what = count !== undefined ? `${count} finished job${count === 1 ? '' : 's'}` : job ? `job ${job.id} (${job.name})` : 'it';
+  const extra = confirm?.warning ? `\n ${escapeTags(confirm.warning)}` : '';
+  return ` {bold}${escapeTags(`${verb} ${what}?`)}{/bold}${extra}\n\n y = yes, any other key = no`;
 }
 
 export function formText(app: App): string {
@@ -157,6 +166,7 @@ export function formText(app: App): string {
   lines.push('');
   if (f.message) lines.push(` {red-fg}! ${escapeTags(f.message)}{/red-fg}`);
   if (f.submitting) lines.push(' creating…');
+  if (f.discarding) lines.push(' {yellow-fg}{bold}Discard this new job? y = yes, any other key = keep editing{/bold}{/yellow-fg}');
   lines.push(' {gray-fg}Env: KEY=VALUE separated by spaces · Network: bridge or none{/gray-fg}');
   return lines.join('\n');
 }

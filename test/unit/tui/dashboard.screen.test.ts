@@ -173,7 +173,7 @@ describe('dashboard screen', () => {
     for (const ch of 'echo hi') term.press(ch);
     term.press(keys.tab, keys.backspace, keys.backspace, keys.backspace);
     term.press('8');
-    term.press(keys.enter);
+    term.press(keys.ctrlS);
     const text = await waitForText(term, 'must be at most 2');
     const lines = text.split('\n');
     const cpuLine = lines.findIndex((l) => /CPUs\s+8/.test(l));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFormState, fieldForServerPath, formKey, toSpec, withError } from '../../../tui/form.js';
+import { createFormState, fieldForServerPath, formFields, formKey, toSpec, withError } from '../../../tui/form.js';
 
 function type(text: string, state = createFormState()) {
   for (const ch of text) state = formKey(state, ch, ch).state;
@@ -16,8 +16,13 @@ describe('create form', () => {
     s = formKey(s, 'backspace', undefined).state;
     expect(s.values).toMatchObject({ name: 'hello', image: 'busyboJ'.slice(0, 6), command: 'echo hi' });
   });
-  it('Enter submits, Esc cancels', () => {
-    expect(formKey(createFormState(), 'enter', '\r').intent).toBe('submit');
+  it('Enter moves to the next field and submits on the last one; Ctrl-S submits anywhere; Esc cancels', () => {
+    const first = formKey(createFormState(), 'enter', '\r');
+    expect(first.intent).toBeUndefined();
+    expect(first.state.focus).toBe(1);
+    const last = { ...createFormState(), focus: formFields.length - 1 };
+    expect(formKey(last, 'enter', '\r').intent).toBe('submit');
+    expect(formKey(createFormState(), 'C-s', undefined).intent).toBe('submit');
     expect(formKey(createFormState(), 'escape', undefined).intent).toBe('cancel');
   });
   it('builds a JobSpec', () => {
