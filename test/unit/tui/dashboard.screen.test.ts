@@ -34,8 +34,8 @@ afterEach(() => {
   open = undefined;
 });
 
-async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}): Promise<Harness> {
-  const term = createHeadlessTerminal(140, 40);
+async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}, size: readonly [number, number] = [140, 40]): Promise<Harness> {
+  const term = createHeadlessTerminal(size[0], size[1]);
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev1' }),
     'system.info': () => info,
@@ -196,6 +196,45 @@ describe('dashboard screen', () => {
     const text = await waitForText(term, 'exited (stopped)');
     expect(text).toContain('stopped job 3 (victim)');
   });
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: s shows stopping… from the keypress until job.updated says how it ended`, async () => {
+      let answer: (j: Job) => void = () => {};
+      const { term, conn } = await start(
+        [makeJob({ id: 3, name: 'victim' })],
+        { 'job.stop': () => new Promise<Job>((r) => (answer = r)) },
+        size,
+      );
+      await waitForText(term, 'victim');
+      term.press('s');
+      await waitForText(term, 'Stop job 3 (victim)?');
+      term.press('y');
+      let text = await waitForText(term, 'stopping…');
+      expect(text.split('\n').find((l) => l.includes('victim') && l.includes('│'))).toContain('stopping…');
+      // A second s on a stopping job offers the kill instead.
+      term.press('s');
+      text = await waitForText(term, 'Kill job 3 (victim)?');
+      term.press('n');
+      conn.emit('job.updated', { job: makeJob({ id: 3, name: 'victim', status: 'exited', reason: 'stopped', exitCode: 143 }) });
+      answer(makeJob({ id: 3, name: 'victim', status: 'running', progress: 'stopping' }));
+      text = await waitForText(term, 'exited (stopped)');
+      // The late reply (still "stopping") does not undo the newer update.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await term.text()).not.toContain('stopping…');
+    });
+
+    it(`${size[0]}x${size[1]}: K kills after a confirmation naming the job`, async () => {
+      const { term, conn } = await start([makeJob({ id: 4, name: 'stubborn' })], {}, size);
+      await waitForText(term, 'stubborn');
+      term.press('K');
+      await waitForText(term, 'Kill job 4 (stubborn)?');
+      expect(conn.calls.some((c) => (c.method as string) === 'job.kill')).toBe(false);
+      term.press('y');
+      // The stub has no job.kill (nor has the protocol yet): the call is made and its error shown.
+      await waitForText(term, 'kill: stub has no job.kill');
+      expect(conn.calls.find((c) => (c.method as string) === 'job.kill')?.params).toEqual({ id: 4 });
+    });
+  }
 
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
