@@ -1,10 +1,10 @@
 import type { App } from '../app.js';
 import { statusTone, type Job, type StatusTone } from '#protocol';
-import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
+import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields } from '../form.js';
 import { bindingOf, hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
-import { columns, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
+import { cellSpan, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
 
 // What each box says, as tagged strings built from the app's state. No blessed objects here, so the
 // dashboard file is only layout and wiring.
@@ -41,7 +41,6 @@ const toneColour = { ok: 'green', run: 'cyan', wait: 'yellow', warn: 'magenta', 
 
 /** The table's lines: header, then the rows that fit, scrolled so the selection is visible. */
 export function tableLines(app: App, width: number, height: number, scroll: { offset: number }): string[] {
-  const widths = layoutColumns(width);
   const rows = app.jobs.visible();
   const body = Math.max(1, height - 1);
   const sel = app.jobs.selectedIndex();
@@ -49,20 +48,23 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
   if (sel >= scroll.offset + body) scroll.offset = sel - body + 1;
   scroll.offset = Math.max(0, Math.min(scroll.offset, Math.max(0, rows.length - body)));
   const now = app.now();
-  const statusCol = columns.findIndex((c) => c.key === 'status');
-  const lines = [`{bold}${escapeTags(formatHeader(widths))}{/bold}`];
-  for (const job of rows.slice(scroll.offset, scroll.offset + body)) {
-    const text = formatRow(jobRow(job, now), widths);
-    if (job.id === app.jobs.selectedId) {
-      lines.push(`{inverse}${escapeTags(text)}{/inverse}`);
+  const shown = rows.slice(scroll.offset, scroll.offset + body);
+  const cells = shown.map((job) => jobRow(job, now));
+  // Widths fit what is on screen, so a scroll to 7-digit ids widens the ID column.
+  const layout = layoutColumns(width, cells);
+  const status = cellSpan(layout, 'status');
+  const lines = [`{bold}${escapeTags(formatHeader(layout))}{/bold}`];
+  shown.forEach((job, n) => {
+    const text = formatRow(cells[n]!, layout);
+    if (job.id === app.jobs.selectedId || !status) {
+      lines.push(job.id === app.jobs.selectedId ? `{inverse}${escapeTags(text)}{/inverse}` : escapeTags(text));
     } else {
       // Colour only the status cell; the words carry the meaning without colour.
-      const start = widths.slice(0, statusCol).reduce((n, w) => n + w + 1, 0);
-      const end = start + (widths[statusCol] ?? 0);
+      const { start, end } = status;
       const c = toneColour[statusTone(job)];
       lines.push(`${escapeTags(text.slice(0, start))}{${c}-fg}${escapeTags(text.slice(start, end))}{/${c}-fg}${escapeTags(text.slice(end))}`);
     }
-  }
+  });
   if (rows.length === 0) lines.push(app.jobs.filter ? `  no job matches "${escapeTags(app.jobs.filter)}"` : '  no jobs yet: press n to create one');
   return lines;
 }
@@ -82,8 +84,9 @@ export function logLabel(app: App): string {
   return ` Logs: ${name} │ ${state}${search} `;
 }
 
-/** The selected job in full: what the table cuts short (the whole reason, the exit code, which limits
- * the host does not enforce and why), and for a running job its live CPU and memory. */
+/** The selected job in full, most important first (a short panel cuts from the bottom): what the
+ * table cuts short (the whole reason, the exit code), live CPU and memory while it runs, what it
+ * runs and with what, its times, and which limits the host does not enforce and why. */
 export function jobPanelText(app: App, width: number): string {
   const id = app.jobs.selectedId;
   const job = id === undefined ? undefined : app.jobs.get(id);
@@ -91,14 +94,11 @@ export function jobPanelText(app: App, width: number): string {
   const w = Math.max(5, width - 2);
   const c = toneColour[statusTone(job)];
   const para = (text: string) => wrap(text, w).map((l) => ` ${escapeTags(l)}`);
-  const when = [timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ');
-  const lines = [
-    ...para(`#${job.id} ${job.name}`),
-    ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`),
-    ` ${escapeTags(when)}`,
-  ];
+  const lines = [...para(`#${job.id} ${job.name}`), ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`)];
+  lines.push(...para([timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ')));
   if (job.status === 'running') lines.push('', ...statsLines(app, job, w));
   lines.push('');
+  for (const l of specLines(job, app.now())) lines.push(...para(l));
   for (const l of limitsLines(job)) lines.push(...para(l));
   return lines.join('\n');
 }
@@ -108,13 +108,13 @@ function statsLines(app: App, job: Job, w: number): string[] {
   if (!s?.latest) return [' sampling…'];
   const l = s.latest;
   const memPct = l.memoryLimitBytes > 0 ? (100 * l.memoryBytes) / l.memoryLimitBytes : 0;
+  const para = (text: string) => wrap(text, w).map((x) => ` ${escapeTags(x)}`);
   return [
-    ` CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`,
+    ...para(`CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`),
     ` {green-fg}${sparkline(s.cpu, w, Math.max(100 * job.cpus, 1))}{/green-fg}`,
-    ` MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`,
+    ...para(`MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`),
     ` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`,
-    ` PIDS ${l.pids}`,
-    ` IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`,
+    ...para(`PIDS ${l.pids} · IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`),
   ];
 }
 

@@ -96,12 +96,12 @@ describe('dashboard screen', () => {
     const { term, conn } = await start([makeJob({ id: 1, name: 'alpha' }), makeJob({ id: 2, name: 'beta', status: 'pending', startedAt: null })]);
     let text = await waitForText(term, 'beta');
     const rows = text.split('\n').filter((l) => /│\s+\d+ /.test(l));
-    expect(rows[0]).toMatch(/2 beta\s+busybox\s+pending/);
-    expect(rows[1]).toMatch(/1 alpha\s+busybox\s+running/);
+    expect(rows[0]).toMatch(/2 beta\s+pending\s+echo hi\s+busybox/);
+    expect(rows[1]).toMatch(/1 alpha\s+running\s+echo hi\s+busybox/);
     const lists = conn.calls.filter((c) => c.method === 'job.list').length;
     conn.emit('job.updated', { job: makeJob({ id: 1, name: 'alpha', status: 'exited', reason: 'oom_killed', exitCode: 137, finishedAt: '2026-01-01T00:00:09.000Z' }) });
     text = await waitForText(term, 'exited (oom_killed)');
-    expect(text).toMatch(/1 alpha\s+busybox\s+exited \(oom_killed\)\s+137/);
+    expect(text).toMatch(/1 alpha\s+exited \(oom_killed\)\s+echo hi\s+busybox\s+137/);
     expect(conn.calls.filter((c) => c.method === 'job.list').length).toBe(lists);
     conn.emit('job.removed', { id: 2 });
     text = await waitForText(term, (t) => !t.includes('beta'));
@@ -236,6 +236,34 @@ describe('dashboard screen', () => {
     });
   }
 
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: the table has a COMMAND column and the panel the whole spec`, async () => {
+      const job = {
+        ...makeJob({ id: 1234567, name: 'web', cmd: 'python3 -m http.server 8000', image: 'python:3.12-alpine', env: { PORT: '8000', MODE: 'x' } }),
+        ports: [8000],
+        ip: '172.17.0.5',
+        endpoints: [{ port: 8000, path: '/jobs/1234567/ports/8000/' }],
+      };
+      const { term } = await start([job, makeJob({ id: 1234566, name: 'other', status: 'exited', reason: 'completed', exitCode: 0, finishedAt: '2026-01-01T00:00:09.000Z' })], {}, size);
+      const text = await waitForText(term, (t) => panel(t).includes('#1234567 web'));
+      expect(text).toMatch(/ID NAME\s+STATUS\s+COMMAND/);
+      expect(text).toMatch(/1234567 web\s+running\s+python3 -m http/);
+      expect(text).toMatch(/1234566 other\s+exited \(completed\)/);
+      const p = panel(text).replace(/\s+/g, ' ');
+      expect(p).toContain('#1234567 web');
+      expect(p).toContain('$ python3 -m http.server 8000');
+      if (size[1] >= 45) {
+        // Tall enough for all of it: the image, network and IP, ports, endpoints, env names, times.
+        expect(p).toContain('image python:3.12-alpine');
+        expect(p).toContain('network bridge · ip 172.17.0.5');
+        expect(p).toContain('ports 8000');
+        expect(p).toContain('/jobs/1234567/ports/8000/');
+        expect(p).toContain('env PORT MODE');
+        expect(p).toContain('started 2026-01-01 00:00:01Z');
+      }
+    });
+  }
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
@@ -303,7 +331,7 @@ describe('dashboard screen', () => {
     // The table's top border ends at the new right edge and the header row still fits.
     const text = await waitForText(term, (t) => t.split('\n')[1]?.trimEnd().length === 100);
     expect(text.split('\n')[1]?.endsWith('┐')).toBe(true);
-    expect(text).toMatch(/IO TIME\s*│/);
+    expect(text).toMatch(/ID NAME\s+STATUS\s+COMMAND/);
     expect(text).toMatch(/1 alpha/);
   });
 });
