@@ -25,16 +25,31 @@ export function connectionLabel(app: App): string {
   }
 }
 
-export function headerText(app: App): string {
-  const parts = [
-    '{bold}cjm{/bold}',
-    escapeTags(app.url),
-    `user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`,
-    `server ${escapeTags(app.info?.version ?? '?')}`,
-    app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?',
-    connectionLabel(app),
+/** The header line for `width` columns: parts drop in order of least use (capacity, server version,
+ * URL, user) so the connection state is always there. */
+export function headerText(app: App, width = Infinity): string {
+  const connection = connectionLabel(app);
+  // [plain text, tagged text, priority: lower is kept longer]
+  const parts: [string, number][] = [
+    ['{bold}cjm{/bold}', 1],
+    [escapeTags(app.url), 4],
+    [`user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`, 3],
+    [`server ${escapeTags(app.info?.version ?? '?')}`, 5],
+    [app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?', 6],
+    [connection, 0],
   ];
-  return ' ' + parts.join(' │ ');
+  const join = (ps: readonly [string, number][]) => ' ' + ps.map(([t]) => t).join(' │ ');
+  let shown = parts;
+  while (visibleLength(join(shown)) > width && shown.length > 1) {
+    const worst = Math.max(...shown.map(([, p]) => p));
+    shown = shown.filter(([, p]) => p !== worst);
+  }
+  return join(shown);
+}
+
+/** Columns a tagged string takes on screen. */
+export function visibleLength(tagged: string): number {
+  return tagged.replace(/\{\/?[a-z-]+\}/g, (t) => (t === '{open}' || t === '{close}' ? 'x' : '')).length;
 }
 
 const toneColour = { ok: 'green', run: 'cyan', wait: 'yellow', warn: 'magenta', bad: 'red' } as const satisfies Record<StatusTone, string>;

@@ -264,6 +264,33 @@ describe('dashboard screen', () => {
     });
   }
 
+  it('80x24: the header keeps the connection state, the panel its values, the help its border and scrolls', async () => {
+    const { term } = await start(
+      [makeJob({ id: 9, name: 'busy', cpus: 0.5, memoryMb: 256 }), makeJob({ id: 8, name: 'done', status: 'exited', reason: 'failed', exitCode: 137, finishedAt: '2026-01-01T00:00:09.000Z' })],
+      { 'job.stats': () => ({ at: new Date().toISOString(), cpuPercent: 42.5, cpuPercentOfLimit: 85, memoryBytes: 48 * 1024 * 1024, memoryLimitBytes: 256 * 1024 * 1024, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 2048 }) },
+      [80, 24],
+    );
+    let text = await waitForText(term, (t) => panel(t).includes('MEM'));
+    expect(text.split('\n')[0]).toContain('● connected');
+    expect(panel(text)).toContain('MEM 48 MiB / 256 MiB 19%');
+    term.press('j');
+    text = await waitForText(term, (t) => panel(t).includes('#8 done'));
+    expect(panel(text)).toContain('exit code 137');
+
+    term.press('?');
+    text = await waitForText(term, 'Keys');
+    const lines = text.split('\n');
+    const top = lines.findIndex((l) => l.includes('─ Keys '));
+    const col = lines[top]!.indexOf('┌─ Keys');
+    const bottom = lines.findIndex((l, i) => i > top && l[col] === '└');
+    expect(bottom, 'the help box has a bottom border on screen').toBeGreaterThan(top);
+    expect(bottom).toBeLessThan(23);
+    expect(text).toContain('more: j/k, PgDn');
+    for (let i = 0; i < 30; i++) term.press('j');
+    text = await waitForText(term, 'Esc or ? closes this help');
+    expect(text).toContain('previous match');
+  });
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
