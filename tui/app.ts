@@ -3,7 +3,7 @@ import type { Connection, ConnectionState } from './connection.js';
 import { fieldForServerPath, toSpec, withError, type FormState } from './form.js';
 import { createJobList, type JobList } from './job-list.js';
 import { helpLines, type Action, type KeyContext } from './keys.js';
-import { createLogPane, type LogPane } from './log-pane.js';
+import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
 import { listAll } from './list-all.js';
 import { confirmStep } from './modes/confirm.js';
 import { filterStep } from './modes/filter.js';
@@ -183,6 +183,11 @@ export function createApp(connection: Connection, options: AppOptions): App {
     });
   }
 
+  function found(result: SearchResult, forward: boolean): void {
+    if (result === 'none') say(`no match for "${logs.query}"`, true);
+    else if (result === 'wrapped') say(forward ? 'search hit the end, continued from the top' : 'search hit the top, continued from the end');
+  }
+
   /** Moves, pane scrolling and server calls: what a bound action does once it may. */
   function perform(action: Action, job: Job | undefined): void {
     const inLog = mode.kind === 'log';
@@ -215,8 +220,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'nextMatch':
       case 'prevMatch':
         if (!logs.query) return say('no search: press / first', true);
-        if (!logs.findNext(action === 'nextMatch' ? 1 : -1, heights.log)) say(`no more matches for "${logs.query}"`, true);
-        return;
+        return found(logs.findNext(action === 'nextMatch' ? 1 : -1, heights.log), action === 'nextMatch');
     }
     if (!job) return;
     switch (action) {
@@ -252,7 +256,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
         return jobs.setFilter(effect.text);
       case 'search':
         logs.setQuery(effect.text);
-        if (effect.text !== '' && !logs.findNext(-1, heights.log)) say(`no match for "${effect.text}"`, true);
+        if (effect.text !== '') found(logs.findNext(1, heights.log), true);
         return;
       case 'submit':
         void submitForm(effect.form);

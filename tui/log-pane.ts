@@ -30,14 +30,20 @@ export interface LogPane {
   scrollToTop(): void;
   follow(): void;
   setQuery(q: string): void;
-  /** Jump to the next match (1: towards the end, -1: towards the start); false when there is none. */
-  findNext(direction: 1 | -1, height: number): boolean;
+  /** Jump to the next match (1: towards the end, -1: towards the start), from the last match or the
+   * top of the view, wrapping round the ends as less and k9s do. */
+  findNext(direction: 1 | -1, height: number): SearchResult;
+  /** Which match is current and how many lines match, for `3/17` (index 0 before the first jump). */
+  matches(): { index: number; total: number };
   /** Bytes of the job's log shown so far (for tests and the bench). */
   readonly position: number | undefined;
   readonly version: number;
   onChange(handler: () => void): () => void;
   dispose(): void;
 }
+
+/** `wrapped`: found past an end, from the other one. */
+export type SearchResult = 'found' | 'wrapped' | 'none';
 
 export function createLogPane(connection: Connection, options: LogPaneOptions = {}): LogPane {
   const buffer = createLogBuffer({ capacity: options.capacity ?? 5000 });
@@ -50,6 +56,7 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
   let top = 0;
   let query = '';
   let matchSeq: number | undefined;
+  let counted: { key: string; index: number; total: number } | undefined;
   let version = 0;
   const handlers = new Set<() => void>();
 
@@ -136,6 +143,8 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       cursor = undefined;
       buffer.clear();
       following = true;
+      // A search belongs to the job it was typed for.
+      query = '';
       matchSeq = undefined;
       changed();
       if (id === undefined || connection.state.kind !== 'connected') return;
@@ -186,16 +195,36 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       changed();
     },
     findNext(direction, height) {
-      if (!query) return false;
-      const from = matchSeq !== undefined ? matchSeq + direction : direction === 1 ? (following ? buffer.endSeq - height : top) : buffer.endSeq - 1;
-      const found = buffer.find(query, from, direction);
-      if (found === undefined) return false;
+      if (!query) return 'none';
+      const from = matchSeq !== undefined ? matchSeq + direction : following ? buffer.endSeq - height : top;
+      let found = buffer.find(query, from, direction);
+      let result: SearchResult = 'found';
+      if (found === undefined) {
+        found = buffer.find(query, direction === 1 ? buffer.firstSeq : buffer.endSeq - 1, direction);
+        result = 'wrapped';
+      }
+      if (found === undefined) return 'none';
       matchSeq = found;
       following = false;
       // Put the match a third of the way down, so there is context above and below it.
       top = Math.max(buffer.firstSeq, found - Math.floor(height / 3));
       changed();
-      return true;
+      return result;
+    },
+    matches() {
+      if (!query) return { index: 0, total: 0 };
+      // One pass over the ring per change, not per frame.
+      const key = `${buffer.version}\0${matchSeq}\0${query}`;
+      if (counted?.key !== key) {
+        let total = 0;
+        let index = 0;
+        for (let s = buffer.find(query, buffer.firstSeq, 1); s !== undefined; s = buffer.find(query, s + 1, 1)) {
+          total++;
+          if (matchSeq !== undefined && s <= matchSeq) index = total;
+        }
+        counted = { key, index, total };
+      }
+      return { index: counted.index, total: counted.total };
     },
     get version() {
       return version + buffer.version;

@@ -94,8 +94,10 @@ export function logLabel(app: App): string {
   const id = app.logs.jobId;
   const job = id === undefined ? undefined : app.jobs.get(id);
   const name = job ? `job ${job.id} ${job.name}` : 'no job selected';
-  const state = app.logs.following ? 'following' : 'paused — G to resume';
-  const search = app.logs.query ? ` │ /${app.logs.query}` : '';
+  const finished = job?.status === 'exited' || job?.status === 'error';
+  const state = !app.logs.following ? 'paused — G to resume' : finished ? 'finished' : 'following';
+  const m = app.logs.matches();
+  const search = app.logs.query ? ` │ /${app.logs.query} ${m.index}/${m.total}` : '';
   return ` Logs: ${name} │ ${state}${search} `;
 }
 

@@ -153,9 +153,45 @@ describe('dashboard screen', () => {
     let text = await waitForText(term, '/needle');
     expect(app.logs.matchSeq).toBe(90);
     expect(text).toContain('paused — G to resume');
+    expect(text).toContain('/needle 2/2');
     term.press('N');
-    text = await waitForText(term, 'needle 10');
+    text = await waitForText(term, '/needle 1/2');
+    expect(text).toContain('needle 10');
     expect(app.logs.matchSeq).toBe(10);
+    // n/N wrap round the ends, and say so.
+    term.press('N');
+    text = await waitForText(term, '/needle 2/2');
+    expect(text).toContain('search hit the top, continued from the end');
+    term.press('n');
+    text = await waitForText(term, '/needle 1/2');
+    expect(text).toContain('search hit the end, continued from the top');
+    // The prompt starts empty (typing does not append to the last term); Ctrl-U empties it.
+    term.press('/');
+    await waitForText(term, /search log: █/);
+    for (const ch of 'xx') term.press(ch);
+    await waitForText(term, 'search log: xx█');
+    term.press(keys.ctrlU);
+    await waitForText(term, /search log: █/);
+    for (const ch of 'hay 5') term.press(ch);
+    term.press(keys.enter);
+    text = await waitForText(term, '/hay 5 1/11');
+    // Esc in the prompt clears the search.
+    term.press('/', keys.escape);
+    text = await waitForText(term, (t) => !t.includes('/hay 5'));
+    expect(text).toContain('Logs: job 5 talker');
+  });
+
+  it('a search term belongs to its job: another job\'s title does not show it', async () => {
+    const { term, conn } = await start([makeJob({ id: 5, name: 'talker' }), makeJob({ id: 4, name: 'quiet' })]);
+    await waitForText(term, 'Logs: job 5 talker');
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+    term.press('l', '/');
+    for (const ch of 'abc') term.press(ch);
+    term.press(keys.enter);
+    await waitForText(term, '/abc 0/0');
+    term.press(keys.escape, 'j');
+    const text = await waitForText(term, 'Logs: job 4 quiet');
+    expect(text).not.toContain('/abc');
   });
 
   it('create form: a -32602 from the server shows next to its field and keeps what was typed', async () => {
@@ -304,6 +340,15 @@ describe('dashboard screen', () => {
     term.press(keys.enter);
     text = await waitForText(term, 'n new');
     expect(text).toContain('filter "we"');
+    // Esc in the table clears it, as does Esc in the prompt.
+    term.press(keys.escape);
+    text = await waitForText(term, 'batch');
+    expect(text).not.toContain('filter "');
+    term.press('/', 'b');
+    await waitForText(term, 'filter "b"');
+    term.press(keys.escape);
+    text = await waitForText(term, (t) => t.includes('web') && t.includes('batch'));
+    expect(text).not.toContain('filter "');
   });
 
   it('the job panel shows what the table cuts short: the whole reason, the exit code, unenforced limits', async () => {
