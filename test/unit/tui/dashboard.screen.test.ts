@@ -344,10 +344,11 @@ describe('dashboard screen', () => {
     term.press(keys.escape);
     text = await waitForText(term, 'batch');
     expect(text).not.toContain('filter "');
-    term.press('/', 'b');
-    await waitForText(term, 'filter "b"');
+    term.press('/', 'b', 'a');
+    text = await waitForText(term, 'filter "ba"');
+    expect(text).not.toMatch(/1 web/);
     term.press(keys.escape);
-    text = await waitForText(term, (t) => t.includes('web') && t.includes('batch'));
+    text = await waitForText(term, (t) => /1 web/.test(t) && t.includes('batch'));
     expect(text).not.toContain('filter "');
   });
 
