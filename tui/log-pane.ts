@@ -1,4 +1,4 @@
-import type { JobLogEndNotification, JobLogNotification } from '#protocol';
+import { formatBytes, type JobLogEndNotification, type JobLogNotification } from '#protocol';
 import type { Connection } from './connection.js';
 import { createLogBuffer, type LogBuffer, type LogLine } from './log-buffer.js';
 import { createLogCursor, type LogCursor } from './log-cursor.js';
@@ -24,7 +24,11 @@ export interface LogPane {
   show(jobId: number | undefined): Promise<void>;
   /** Resume after a reconnect from the last byte shown. */
   resume(): Promise<void>;
-  /** The lines to draw in a pane `height` lines tall. */
+  /** Output of this job the pane does not hold: lines that fell off the ring, bytes before the tail
+   * it started from. */
+  readonly hidden: { lines: number; bytes: number };
+  /** The lines to draw in a pane `height` lines tall; when they start at the oldest line held and
+   * earlier output exists, the first one says how much is not shown. */
   window(height: number): LogLine[];
   scroll(delta: number, height: number): void;
   scrollToTop(): void;
@@ -42,6 +46,15 @@ export interface LogPane {
   dispose(): void;
 }
 
+/** `── 15,004 earlier lines not shown ──`: how much of the log is above the oldest line held. */
+export function earlierMarker(lines: number, bytes: number): string {
+  const n = `${lines.toLocaleString('en-US')} ${lines === 1 ? 'line' : 'lines'}`;
+  if (bytes === 0) return `── ${n.replace(/ line/, ' earlier line')} not shown ──`;
+  if (lines === 0) return `── ${formatBytes(bytes)} of earlier output not shown ──`;
+  // Short enough for the log pane of an 80-column terminal.
+  return `── ${n} + ${formatBytes(bytes)} not shown ──`;
+}
+
 /** `wrapped`: found past an end, from the other one. */
 export type SearchResult = 'found' | 'wrapped' | 'none';
 
@@ -57,6 +70,9 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
   let query = '';
   let matchSeq: number | undefined;
   let counted: { key: string; index: number; total: number } | undefined;
+  // Where this job's lines start in the ring's numbering, and the bytes before the tail read.
+  let startSeq = 0;
+  let bytesBefore = 0;
   let version = 0;
   const handlers = new Set<() => void>();
 
@@ -142,6 +158,8 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       jobId = id;
       cursor = undefined;
       buffer.clear();
+      startSeq = buffer.endSeq;
+      bytesBefore = 0;
       following = true;
       // A search belongs to the job it was typed for.
       query = '';
@@ -150,8 +168,12 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       if (id === undefined || connection.state.kind !== 'connected') return;
       const tail = await connection.call('job.logs', { id, tailBytes });
       if (gen !== generation) return;
-      if (tail.truncated) buffer.info(`… earlier output not shown (${tail.size} bytes in all) …`);
-      for (const c of tail.chunks) buffer.append(c.stream, c.text);
+      let read = 0;
+      for (const c of tail.chunks) {
+        buffer.append(c.stream, c.text);
+        read += Buffer.byteLength(c.text);
+      }
+      bytesBefore = tail.truncated ? Math.max(0, tail.size - read) : 0;
       cursor = createLogCursor(tail.size);
       changed();
       await startFollow(gen, id, tail.size);
@@ -166,10 +188,19 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       }
       await startFollow(generation, jobId, cursor.position);
     },
+    get hidden() {
+      return { lines: Math.max(0, buffer.firstSeq - startSeq), bytes: bytesBefore };
+    },
     window(height) {
-      if (following) return buffer.slice(buffer.endSeq - height, height);
-      top = Math.max(buffer.firstSeq, Math.min(top, buffer.endSeq - 1));
-      return buffer.slice(top, height);
+      let lines: LogLine[];
+      if (following) lines = buffer.slice(buffer.endSeq - height, height);
+      else {
+        top = Math.max(buffer.firstSeq, Math.min(top, buffer.endSeq - 1));
+        lines = buffer.slice(top, height);
+      }
+      const { lines: n, bytes } = pane.hidden;
+      if ((n === 0 && bytes === 0) || lines[0]?.seq !== buffer.firstSeq) return lines;
+      return [{ seq: -1, kind: 'info', text: earlierMarker(n, bytes) }, ...lines.slice(0, Math.max(0, height - 1))];
     },
     scroll(delta, height) {
       if (following) {

@@ -327,6 +327,27 @@ describe('dashboard screen', () => {
     expect(text).toContain('previous match');
   });
 
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: earlier output that is not held says so at the top of the pane`, async () => {
+      const { term, conn } = await start(
+        [makeJob({ id: 5, name: 'talker' })],
+        // The tail read started 3 MiB into a bigger log.
+        { 'job.logs': ({ id }) => ({ id, text: 'tail line\n', chunks: [{ stream: 'stdout', text: 'tail line\n' }], size: 3 * 1024 * 1024 + 10, truncated: true }) },
+        size,
+      );
+      await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+      let text = await waitForText(term, '── 3.0 MiB of earlier output not shown ──');
+      const data = Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+      const from = 3 * 1024 * 1024 + 10;
+      conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: from, nextOffset: from + Buffer.byteLength(data), at: '2026-01-01T00:00:00.000Z' });
+      await waitForText(term, 'line 20000');
+      term.press('l', 'g');
+      // 20,001 lines arrived, the ring holds 5,000: the first held is "line 15001".
+      text = await waitForText(term, '── 15,001 lines + 3.0 MiB not shown ──');
+      expect(text).toMatch(/not shown ──[^\n]*│?\n[^\n]*line 15001\b/);
+    });
+  }
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
@@ -346,9 +367,9 @@ describe('dashboard screen', () => {
     expect(text).not.toContain('filter "');
     term.press('/', 'b', 'a');
     text = await waitForText(term, 'filter "ba"');
-    expect(text).not.toMatch(/1 web/);
+    expect(text).not.toMatch(/│\s*1 web/);
     term.press(keys.escape);
-    text = await waitForText(term, (t) => /1 web/.test(t) && t.includes('batch'));
+    text = await waitForText(term, (t) => /│\s*1 web/.test(t) && t.includes('batch'));
     expect(text).not.toContain('filter "');
   });
 
