@@ -1,6 +1,6 @@
-import { ErrorCode, isRpcError, type Identity, type Job, type SystemInfo } from '#protocol';
+import { ErrorCode, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
-import { fieldForServerPath, toSpec, withError, type FormState } from './form.js';
+import { serverErrors, toSpec, withError, withErrors, type FormState } from './form.js';
 import { createJobList, type JobList } from './job-list.js';
 import { helpLines, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
@@ -144,7 +144,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   async function submitForm(form: FormState): Promise<void> {
     const parsed = toSpec(form.values);
     if (!parsed.ok) {
-      mode = { kind: 'form', form: withError(form, parsed.field, parsed.reason) };
+      mode = { kind: 'form', form: withErrors(form, parsed.errors) };
       changed();
       return;
     }
@@ -160,8 +160,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       if (mode.kind !== 'form') return;
       let next: FormState;
       if (isRpcError(e) && e.code === ErrorCode.InvalidParams && isFieldData(e.data)) {
-        const field = fieldForServerPath(e.data.field);
-        next = withError(mode.form, field, field ? e.data.reason : `${e.data.field}: ${e.data.reason}`);
+        next = withErrors(mode.form, serverErrors(e.data.errors ?? [e.data]));
       } else if (isRpcError(e) && e.code === ErrorCode.NameTaken) {
         next = withError(mode.form, 'name', e.message);
       } else {
@@ -239,6 +238,14 @@ export function createApp(connection: Connection, options: AppOptions): App {
           return `removed job ${job.id} (${job.name})`;
         });
         return;
+      case 'rerun':
+        void run('re-run', async () => {
+          const copy = await connection.call('job.rerun', { id: job.id });
+          jobs.upsert(copy);
+          jobs.select(copy.id);
+          return `re-ran job ${job.id} as job ${copy.id} (${copy.name})`;
+        });
+        return;
       case 'refresh':
         void run('refresh', async () => {
           jobs.upsert(await connection.call('job.refresh', { id: job.id }));
@@ -270,7 +277,13 @@ export function createApp(connection: Connection, options: AppOptions): App {
 
   function step(k: string, ch: string | undefined): Step {
     const press = { key: k, ch };
-    const ctx: StepContext = { selected: selectedJob(), filter: jobs.filter, finished: 0 };
+    const all = [...jobs.all()];
+    const ctx: StepContext = {
+      selected: selectedJob(),
+      filter: jobs.filter,
+      finished: all.filter((j) => j.status === 'exited' || j.status === 'error').length,
+      taken: (name) => all.some((j) => j.name === name),
+    };
     switch (mode.kind) {
       case 'table':
       case 'log':
@@ -348,6 +361,6 @@ async function killJob(connection: Connection, id: number): Promise<Job> {
   return call('job.kill', { id });
 }
 
-function isFieldData(d: unknown): d is { field: string; reason: string } {
+function isFieldData(d: unknown): d is InvalidParamsData & { errors?: InvalidParamsData[] } {
   return typeof d === 'object' && d !== null && typeof (d as { field?: unknown }).field === 'string' && typeof (d as { reason?: unknown }).reason === 'string';
 }

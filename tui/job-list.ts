@@ -8,6 +8,8 @@ export interface JobList {
   upsert(job: Job): void;
   remove(id: number): void;
   get(id: number): Job | undefined;
+  /** Every job known, filter or not. */
+  all(): IterableIterator<Job>;
   readonly size: number;
   setFilter(filter: string): void;
   readonly filter: string;
@@ -69,6 +71,7 @@ export function createJobList(): JobList {
       if (jobs.delete(id)) changed();
     },
     get: (id) => jobs.get(id),
+    all: () => jobs.values(),
     get size() {
       return jobs.size;
     },

@@ -15,6 +15,8 @@ export type Action =
   | 'back'
   | 'nextPane'
   | 'create'
+  | 'clone'
+  | 'rerun'
   | 'stop'
   | 'kill'
   | 'remove'
@@ -61,6 +63,8 @@ export const keyBindings: readonly KeyBinding[] = [
   { keys: ['escape', 'h'], label: 'Esc', action: 'back', description: 'back to the job table', hint: 'back', contexts: ['log'], visible: true },
   { keys: ['tab'], label: 'Tab', action: 'nextPane', description: 'switch pane', hint: 'pane', contexts: both, visible: false },
   { keys: ['n'], label: 'n', action: 'create', description: 'new job', hint: 'new', contexts: ['table'], visible: true },
+  { keys: ['c'], label: 'c', action: 'clone', description: 'new job from this one (form filled in)', hint: 'clone', contexts: ['table'], visible: true, needsJob: true },
+  { keys: ['R'], label: 'R', action: 'rerun', description: 're-run this job as it was (job.rerun)', hint: 'rerun', contexts: ['table'], visible: false, needsJob: true },
   { keys: ['s'], label: 's', action: 'stop', description: 'stop the job (again while stopping: kill)', hint: 'stop', contexts: both, visible: true, dangerous: true, needsJob: true, confirm: { verb: 'Stop', warning: 'SIGTERM, then SIGKILL after 10 s; the container is kept.' } },
   { keys: ['K'], label: 'K', action: 'kill', description: 'kill the job now (SIGKILL)', hint: 'kill', contexts: both, visible: false, dangerous: true, needsJob: true, confirm: { verb: 'Kill', warning: 'SIGKILL now: the program gets no chance to clean up.' } },
   { keys: ['d'], label: 'd', action: 'remove', description: 'remove the job and its logs', hint: 'remove', contexts: ['table'], visible: true, dangerous: true, needsJob: true, confirm: { verb: 'Remove', warning: 'This deletes the container, the record and its logs.' } },

@@ -44,6 +44,8 @@ export interface StepContext {
   filter: string;
   /** Finished jobs (exited or error) in the list, for the bulk-remove confirmation. */
   finished: number;
+  /** Whether a job of that name exists (a clone's name). */
+  taken: (name: string) => boolean;
 }
 
 /** One keypress: `key` as the key table names it, `ch` the character typed (for text fields). */

@@ -1,5 +1,5 @@
 import { actionFor, type KeyContext } from '../keys.js';
-import { createFormState } from '../form.js';
+import { cloneForm, createFormState } from '../form.js';
 import { stay, type KeyPress, type Mode, type Step, type StepContext } from './mode.js';
 
 // The two panes (job table, log pane): a key is looked up in the key table; mode changes happen
@@ -20,6 +20,8 @@ export function paneStep(mode: Extract<Mode, { kind: 'table' | 'log' }>, { key }
       return stay(context === 'log' ? { kind: 'table' } : { kind: 'log' });
     case 'create':
       return stay({ kind: 'form', form: createFormState() });
+    case 'clone':
+      return job ? stay({ kind: 'form', form: cloneForm(job, ctx.taken) }) : stay(mode);
     case 'filter':
       return stay({ kind: 'filter', text: ctx.filter });
     case 'clearFilter':

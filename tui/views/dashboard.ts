@@ -1,7 +1,7 @@
 import blessed from 'blessed';
 import type { App } from '../app.js';
 import { renderLogLine } from '../markup.js';
-import { confirmText, formText, headerText, helpText, logLabel, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
+import { confirmText, formText, formTitle, headerText, helpText, logLabel, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
@@ -106,7 +106,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
 
     const m = app.mode;
     if (m.kind === 'help' || m.kind === 'confirm' || m.kind === 'form') {
-      overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : ' New job ');
+      overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : formTitle(app));
       const content = m.kind === 'help' ? helpText(m.scroll, helpHeight) : m.kind === 'confirm' ? confirmText(app) : formText(app);
       overlay.setContent(content);
       // As tall as its content, at most the screen below the header, so the bottom border shows.

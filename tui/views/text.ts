@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
 import { statusTone, type Job, type StatusTone } from '#protocol';
 import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
-import { formFields } from '../form.js';
+import { formFields, presets } from '../form.js';
 import { bindingOf, hints, helpLines } from '../keys.js';
 import { escapeTags } from '../markup.js';
 import { cellSpan, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
@@ -167,6 +167,11 @@ export function confirmText(app: App): string {
   return ` {bold}${escapeTags(`${verb} ${what}?`)}{/bold}${extra}\n\n y = yes, any other key = no`;
 }
 
+export function formTitle(app: App): string {
+  const m = app.mode;
+  return m.kind === 'form' && m.form.cloneOf !== undefined ? ` New job, cloned from job ${m.form.cloneOf} ` : ' New job ';
+}
+
 export function formText(app: App): string {
   const m = app.mode;
   if (m.kind !== 'form') return '';
@@ -184,6 +189,6 @@ export function formText(app: App): string {
   if (f.message) lines.push(` {red-fg}! ${escapeTags(f.message)}{/red-fg}`);
   if (f.submitting) lines.push(' creating…');
   if (f.discarding) lines.push(' {yellow-fg}{bold}Discard this new job? y = yes, any other key = keep editing{/bold}{/yellow-fg}');
-  lines.push(' {gray-fg}Env: KEY=VALUE separated by spaces · Network: bridge or none{/gray-fg}');
+  lines.push(` {gray-fg}Env KEY=VALUE, Ports numbers, space-separated · Network bridge or none · Ctrl-P example: ${escapeTags(presets[(f.preset + 1) % presets.length]?.label ?? '')}{/gray-fg}`);
   return lines.join('\n');
 }

@@ -13,7 +13,7 @@ import { makeJob } from '../../support/job.js';
 
 const press = (key: string, ch: string | undefined = key.length === 1 ? key : undefined) => ({ key, ch });
 const job = makeJob({ id: 3, name: 'victim' });
-const ctx: StepContext = { selected: job, filter: '', finished: 0 };
+const ctx: StepContext = { selected: job, filter: '', finished: 0, taken: (name) => name === 'victim' };
 
 describe('pane step (table and log)', () => {
   it('dangerous bindings ask first, naming the job; the rest act at once', () => {
@@ -41,6 +41,17 @@ describe('pane step (table and log)', () => {
   it('Esc in the table clears a filter', () => {
     expect(paneStep({ kind: 'table' }, press('escape'), { ...ctx, filter: 'we' }).effects).toEqual([{ kind: 'filter', text: '' }]);
     expect(paneStep({ kind: 'table' }, press('escape'), ctx).effects).toEqual([]);
+  });
+});
+
+describe('clone', () => {
+  it('c opens the form filled from the job under the next free name', () => {
+    const from = makeJob({ id: 3, name: 'web', cmd: 'httpd -f -p 8000', cpus: 1, memoryMb: 64, env: { A: '1' }, timeoutSeconds: 30 });
+    const step = paneStep({ kind: 'table' }, press('c'), { ...ctx, selected: from, taken: (n) => n === 'web-2' });
+    expect(step.mode).toMatchObject({ kind: 'form', form: { cloneOf: 3, values: { name: 'web-3', command: 'httpd -f -p 8000', cpus: '1', memoryMb: '64', env: 'A=1', timeout: '30' } } });
+  });
+  it('R re-runs at once', () => {
+    expect(paneStep({ kind: 'table' }, press('R'), ctx).effects).toEqual([{ kind: 'do', action: 'rerun', job }]);
   });
 });
 
