@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
+import { ErrorCode, invalidParamsList, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
 import { createApp, type App } from '../../../tui/app.js';
 import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js';
 import { makeJob } from '../../support/job.js';
@@ -347,6 +347,74 @@ describe('dashboard screen', () => {
       expect(text).toMatch(/not shown ──[^\n]*│?\n[^\n]*line 15001\b/);
     });
   }
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: the form marks every bad field of a -32602 at once`, async () => {
+      const { term } = await start(
+        [],
+        {
+          'job.create': () => {
+            throw invalidParamsList([
+              { field: 'name', reason: 'must be 1-63 characters' },
+              { field: 'image', reason: 'must be an image reference' },
+              { field: 'cpus', reason: 'must be at most 2 (host CPUs)' },
+              { field: 'memoryMb', reason: 'must be at least 6' },
+            ]);
+          },
+        },
+        size,
+      );
+      await waitForText(term, 'connected');
+      term.press('n');
+      await waitForText(term, 'New job');
+      term.press(keys.ctrlS);
+      const text = await waitForText(term, '! CPUs: must be at most 2');
+      const lines = text.split('\n');
+      for (const [label, reason] of [['Name', 'must be 1-63 characters'], ['Image', 'must be an image reference'], ['CPUs', 'must be at most 2 (host CPUs)'], ['Memory MB', 'must be at least 6']]) {
+        const at = lines.findIndex((l) => l.includes(`! ${label}: ${reason}`));
+        expect(at, `${label} marked`).toBeGreaterThan(0);
+        expect(lines[at - 1]).toContain(label);
+      }
+      // The whole form is on screen, with its bottom border.
+      expect(text).toMatch(/Network\s+bridge/);
+    });
+
+    it(`${size[0]}x${size[1]}: c opens the form filled from the selected job`, async () => {
+      const { term, conn } = await start(
+        [makeJob({ id: 6, name: 'monitor-time', cmd: 'while true; do date; sleep 5; done', cpus: 0.2, memoryMb: 64, ioWeight: 300 })],
+        { 'job.create': (spec) => makeJob({ id: 7, name: spec.name }) },
+        size,
+      );
+      await waitForText(term, 'monitor-time');
+      term.press('c');
+      const text = await waitForText(term, 'cloned from job 6');
+      expect(text).toMatch(/Name\s+monitor-time-2/);
+      expect(text).toMatch(/Command\s+while true; do date; sleep 5; done/);
+      expect(text).toMatch(/CPUs\s+0\.2/);
+      expect(text).toMatch(/Memory MB\s+64/);
+      expect(text).toMatch(/IO weight\s+300/);
+      term.press(keys.ctrlS);
+      await waitForText(term, 'created job 7 (monitor-time-2)');
+      expect(conn.calls.find((c) => c.method === 'job.create')?.params).toMatchObject({ name: 'monitor-time-2', cmd: 'while true; do date; sleep 5; done', cpus: 0.2, memoryMb: 64, ioWeight: 300 });
+    });
+  }
+
+  it('Esc on a form with typing asks before discarding it', async () => {
+    const { term } = await start([]);
+    await waitForText(term, 'connected');
+    term.press('n');
+    await waitForText(term, 'New job');
+    term.press('x', keys.escape);
+    await waitForText(term, 'Discard this new job?');
+    term.press('n');
+    let text = await waitForText(term, (t) => !t.includes('Discard this new job?'));
+    expect(text).toMatch(/Name\s+x/);
+    term.press(keys.escape);
+    await waitForText(term, 'Discard this new job?');
+    term.press('y');
+    text = await waitForText(term, 'new job discarded');
+    expect(text).not.toContain('New job');
+  });
 
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
