@@ -1,7 +1,7 @@
-import { ErrorCode, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
+import { ErrorCode, finishedStatuses, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
 import { serverErrors, toSpec, withError, withErrors, type FormState } from './form.js';
-import { createJobList, type JobList } from './job-list.js';
+import { createJobList, nextSort, type JobList } from './job-list.js';
 import { helpLines, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
 import { listAll } from './list-all.js';
@@ -216,6 +216,17 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'follow':
         logs.follow();
         return;
+      case 'sort':
+        jobs.setSort(nextSort(jobs.sort));
+        return say(`sorted by ${jobs.sort}`);
+      case 'removeFinished':
+        void run('remove finished', async () => {
+          const removed: number[] = [];
+          for (const status of finishedStatuses) removed.push(...(await connection.call('job.removeMany', { status })).removed);
+          removed.forEach((id) => jobs.remove(id));
+          return `removed ${removed.length} finished job${removed.length === 1 ? '' : 's'}`;
+        });
+        return;
       case 'nextMatch':
       case 'prevMatch':
         if (!logs.query) return say('no search: press / first', true);
@@ -281,7 +292,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
     const ctx: StepContext = {
       selected: selectedJob(),
       filter: jobs.filter,
-      finished: all.filter((j) => j.status === 'exited' || j.status === 'error').length,
+      finished: all.filter((j) => (finishedStatuses as readonly string[]).includes(j.status)).length,
       taken: (name) => all.some((j) => j.name === name),
     };
     switch (mode.kind) {

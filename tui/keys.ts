@@ -20,6 +20,8 @@ export type Action =
   | 'stop'
   | 'kill'
   | 'remove'
+  | 'removeFinished'
+  | 'sort'
   | 'refresh'
   | 'filter'
   | 'clearFilter'
@@ -68,6 +70,8 @@ export const keyBindings: readonly KeyBinding[] = [
   { keys: ['s'], label: 's', action: 'stop', description: 'stop the job (again while stopping: kill)', hint: 'stop', contexts: both, visible: true, dangerous: true, needsJob: true, confirm: { verb: 'Stop', warning: 'SIGTERM, then SIGKILL after 10 s; the container is kept.' } },
   { keys: ['K'], label: 'K', action: 'kill', description: 'kill the job now (SIGKILL)', hint: 'kill', contexts: both, visible: false, dangerous: true, needsJob: true, confirm: { verb: 'Kill', warning: 'SIGKILL now: the program gets no chance to clean up.' } },
   { keys: ['d'], label: 'd', action: 'remove', description: 'remove the job and its logs', hint: 'remove', contexts: ['table'], visible: true, dangerous: true, needsJob: true, confirm: { verb: 'Remove', warning: 'This deletes the container, the record and its logs.' } },
+  { keys: ['X'], label: 'X', action: 'removeFinished', description: 'remove every finished job (exited or error)', hint: 'clear finished', contexts: ['table'], visible: false, dangerous: true, confirm: { verb: 'Remove', warning: 'Their containers, records and logs are deleted.' } },
+  { keys: ['o'], label: 'o', action: 'sort', description: 'sort by the next column (newest, name, status)', hint: 'sort', contexts: ['table'], visible: false },
   { keys: ['r'], label: 'r', action: 'refresh', description: 'refresh the job from Docker', hint: 'refresh', contexts: both, visible: true, needsJob: true },
   { keys: ['/'], label: '/', action: 'filter', description: 'filter jobs', hint: 'filter', contexts: ['table'], visible: true },
   { keys: ['escape'], label: 'Esc', action: 'clearFilter', description: 'clear the filter', hint: 'clear', contexts: ['table'], visible: false },

@@ -84,10 +84,14 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
   return lines;
 }
 
+/** ` Jobs 12/340 ` (the selected row of the rows shown), then what narrows or orders them. */
 export function tableLabel(app: App): string {
   const n = app.jobs.visible().length;
+  const at = app.jobs.selectedIndex() + 1;
+  const of = app.jobs.size !== n ? ` of ${app.jobs.size}` : '';
   const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"` : '';
-  return ` Jobs ${n}${app.jobs.size !== n ? `/${app.jobs.size}` : ''}${filter} `;
+  const sort = app.jobs.sort !== 'newest' ? ` sort ${app.jobs.sort}` : '';
+  return ` Jobs ${at}/${n}${of}${filter}${sort} `;
 }
 
 export function logLabel(app: App): string {

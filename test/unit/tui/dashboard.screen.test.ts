@@ -105,7 +105,7 @@ describe('dashboard screen', () => {
     expect(conn.calls.filter((c) => c.method === 'job.list').length).toBe(lists);
     conn.emit('job.removed', { id: 2 });
     text = await waitForText(term, (t) => !t.includes('beta'));
-    expect(text).toContain('Jobs 1 ');
+    expect(text).toContain('Jobs 1/1 ');
   });
 
   it('log pane: stderr marked E|, paused when scrolled up, G resumes', async () => {
@@ -416,6 +416,32 @@ describe('dashboard screen', () => {
     expect(text).not.toContain('New job');
   });
 
+  it('the table title says where the selection is; o sorts; X removes every finished job after saying how many', async () => {
+    const jobs = [
+      makeJob({ id: 1, name: 'zeta', status: 'exited', reason: 'completed', exitCode: 0 }),
+      makeJob({ id: 2, name: 'alpha', status: 'error', reason: 'image nope: not found' }),
+      makeJob({ id: 3, name: 'mid' }),
+    ];
+    const { term, conn } = await start(jobs, {
+      'job.removeMany': ({ status }) => ({ removed: jobs.filter((j) => j.status === status).map((j) => j.id) }),
+    }, [80, 24]);
+    let text = await waitForText(term, 'Jobs 1/3');
+    term.press('j');
+    await waitForText(term, 'Jobs 2/3');
+    term.press('o');
+    text = await waitForText(term, 'sort name');
+    const names = text.split('\n').filter((l) => /│\s*\d+ \w/.test(l)).map((l) => /│\s*\d+ (\w+)/.exec(l)?.[1]);
+    expect(names).toEqual(['alpha', 'mid', 'zeta']);
+    term.press('X');
+    await waitForText(term, 'Remove 2 finished jobs?');
+    expect(conn.calls.some((c) => c.method === 'job.removeMany')).toBe(false);
+    term.press('y');
+    text = await waitForText(term, 'removed 2 finished jobs');
+    expect(conn.calls.filter((c) => c.method === 'job.removeMany').map((c) => c.params)).toEqual([{ status: 'exited' }, { status: 'error' }]);
+    expect(text).toContain('Jobs 1/1');
+    expect(text).not.toMatch(/zeta|alpha/);
+  });
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
@@ -423,7 +449,7 @@ describe('dashboard screen', () => {
     for (const ch of 'we') term.press(ch);
     // The log pane moves to the job left selected once the selection rests.
     let text = await waitForText(term, (t) => t.includes('filter "we"') && t.includes('Logs: job 1 web'));
-    expect(text).toMatch(/Jobs 1\/2/);
+    expect(text).toMatch(/Jobs 1\/1 of 2/);
     expect(text).not.toContain('batch');
     // Enter keeps the filter and the job table keeps the keys (one Enter is one key, not two).
     term.press(keys.enter);

@@ -55,6 +55,13 @@ describe('clone', () => {
   });
 });
 
+describe('bulk remove', () => {
+  it('X asks with the count of finished jobs, and does nothing without any', () => {
+    expect(paneStep({ kind: 'table' }, press('X'), { ...ctx, finished: 4 }).mode).toEqual({ kind: 'confirm', pending: { action: 'removeFinished', job: undefined, count: 4 }, back: 'table' });
+    expect(paneStep({ kind: 'table' }, press('X'), ctx)).toEqual({ mode: { kind: 'table' }, effects: [{ kind: 'say', text: 'no finished jobs to remove' }] });
+  });
+});
+
 describe('confirm step', () => {
   const mode = { kind: 'confirm' as const, pending: { action: 'stop' as const, job }, back: 'log' as const };
   it('y carries the action out and goes back to the pane', () => {
