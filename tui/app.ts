@@ -51,6 +51,8 @@ export interface App {
   readonly message: { text: string; error: boolean } | undefined;
   /** Which pane has the keys, for hints and borders. */
   readonly context: KeyContext;
+  /** Long log lines wrap (W) instead of being cut. */
+  readonly wrap: boolean;
   key(key: string, ch: string | undefined): void;
   /** Put a message in the status bar (e.g. a failed re-list after a reconnect). */
   notify(text: string, error?: boolean): void;
@@ -69,6 +71,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let identity: Identity | undefined;
   let info: SystemInfo | undefined;
   let message: App['message'];
+  let wrap = false;
   let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
   const handlers = new Set<() => void>();
@@ -216,6 +219,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'follow':
         logs.follow();
         return;
+      case 'wrap':
+        wrap = !wrap;
+        return say(wrap ? 'long lines wrap' : 'long lines are cut');
       case 'sort':
         jobs.setSort(nextSort(jobs.sort));
         return say(`sorted by ${jobs.sort}`);
@@ -346,6 +352,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
     },
     get context() {
       return context();
+    },
+    get wrap() {
+      return wrap;
     },
     key,
     notify: say,

@@ -1,7 +1,6 @@
 import blessed from 'blessed';
 import type { App } from '../app.js';
-import { renderLogLine } from '../markup.js';
-import { confirmText, formText, formTitle, headerText, helpText, logLabel, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
+import { confirmText, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
@@ -90,13 +89,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     table.setContent(tableLines(app, t.width, t.height, tableScroll).join('\n'));
 
     logs.setLabel(logLabel(app));
-    const match = app.logs.matchSeq;
-    logs.setContent(
-      app.logs
-        .window(l.height)
-        .map((line) => renderLogLine(line, l.width, app.logs.query, line.seq === match))
-        .join('\n'),
-    );
+    logs.setContent(logRows(app, l.width, l.height).join('\n'));
     details.setContent(jobPanelText(app, d.width));
     status.setContent(statusText(app));
 

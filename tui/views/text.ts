@@ -3,7 +3,7 @@ import { statusTone, type Job, type StatusTone } from '#protocol';
 import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields, presets } from '../form.js';
 import { bindingOf, hints, helpLines } from '../keys.js';
-import { escapeTags } from '../markup.js';
+import { escapeTags, renderLogRows } from '../markup.js';
 import { cellSpan, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
 
 // What each box says, as tagged strings built from the app's state. No blessed objects here, so the
@@ -92,6 +92,13 @@ export function tableLabel(app: App): string {
   const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"` : '';
   const sort = app.jobs.sort !== 'newest' ? ` sort ${app.jobs.sort}` : '';
   return ` Jobs ${at}/${n}${of}${filter}${sort} `;
+}
+
+/** The log pane's rows: the window's lines, wrapped when asked; following shows the last rows. */
+export function logRows(app: App, width: number, height: number): string[] {
+  const match = app.logs.matchSeq;
+  const rows = app.logs.window(height).flatMap((line) => renderLogRows(line, width, { query: app.logs.query, current: line.seq === match, wrap: app.wrap }));
+  return app.logs.following ? rows.slice(-height) : rows.slice(0, height);
 }
 
 export function logLabel(app: App): string {

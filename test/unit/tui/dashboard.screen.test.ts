@@ -442,6 +442,24 @@ describe('dashboard screen', () => {
     expect(text).not.toMatch(/zeta|alpha/);
   });
 
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: W wraps long lines; SGR colour codes do not show as text`, async () => {
+      const { term, conn } = await start([makeJob({ id: 5, name: 'talker' })], {}, size);
+      await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+      const long = `start ${'x'.repeat(300)} tail-end`;
+      const data = `\x1b[31mred words\x1b[0m plain\n${long}\n`;
+      conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: 0, nextOffset: Buffer.byteLength(data), at: '2026-01-01T00:00:00.000Z' });
+      let text = await waitForText(term, 'red words plain');
+      expect(text).not.toContain('[31m');
+      expect(text).toMatch(/start x+…/);
+      expect(text).not.toContain('tail-end');
+      term.press('W');
+      text = await waitForText(term, 'tail-end');
+      expect(text).toContain('long lines wrap');
+      expect(text).toContain('red words plain');
+    });
+  }
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
