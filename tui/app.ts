@@ -53,6 +53,8 @@ export interface App {
   readonly context: KeyContext;
   /** Long log lines wrap (W) instead of being cut. */
   readonly wrap: boolean;
+  /** Log lines start with their arrival time (t). */
+  readonly timestamps: boolean;
   key(key: string, ch: string | undefined): void;
   /** Put a message in the status bar (e.g. a failed re-list after a reconnect). */
   notify(text: string, error?: boolean): void;
@@ -72,6 +74,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let info: SystemInfo | undefined;
   let message: App['message'];
   let wrap = false;
+  let timestamps = false;
   let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
   const handlers = new Set<() => void>();
@@ -222,6 +225,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'wrap':
         wrap = !wrap;
         return say(wrap ? 'long lines wrap' : 'long lines are cut');
+      case 'timestamps':
+        timestamps = !timestamps;
+        return changed();
       case 'sort':
         jobs.setSort(nextSort(jobs.sort));
         return say(`sorted by ${jobs.sort}`);
@@ -355,6 +361,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
     },
     get wrap() {
       return wrap;
+    },
+    get timestamps() {
+      return timestamps;
     },
     key,
     notify: say,

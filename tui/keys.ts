@@ -30,6 +30,7 @@ export type Action =
   | 'prevMatch'
   | 'follow'
   | 'wrap'
+  | 'timestamps'
   | 'help'
   | 'quit';
 
@@ -80,6 +81,7 @@ export const keyBindings: readonly KeyBinding[] = [
   { keys: ['n'], label: 'n', action: 'nextMatch', description: 'next match', hint: 'next', contexts: ['log'], visible: true },
   { keys: ['N'], label: 'N', action: 'prevMatch', description: 'previous match', hint: 'prev', contexts: ['log'], visible: true },
   { keys: ['W'], label: 'W', action: 'wrap', description: 'wrap long log lines (or cut them)', hint: 'wrap', contexts: both, visible: false },
+  { keys: ['t'], label: 't', action: 'timestamps', description: 'show when each log line arrived', hint: 'times', contexts: both, visible: false },
   { keys: ['?'], label: '?', action: 'help', description: 'help', hint: 'help', contexts: both, visible: true },
   { keys: ['q', 'C-c'], label: 'q', action: 'quit', description: 'quit', hint: 'quit', contexts: both, visible: true },
 ];

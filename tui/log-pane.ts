@@ -110,7 +110,7 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
     const { text, skipped } = cursor.accept(n);
     if (skipped > 0) buffer.info(`… ${skipped} bytes not kept by the server …`);
     if (text) {
-      buffer.append(n.stream, text);
+      buffer.append(n.stream, text, n.at);
       changed();
     }
   });
@@ -166,11 +166,11 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       matchSeq = undefined;
       changed();
       if (id === undefined || connection.state.kind !== 'connected') return;
-      const tail = await connection.call('job.logs', { id, tailBytes });
+      const tail = await connection.call('job.logs', { id, tailBytes, timestamps: true });
       if (gen !== generation) return;
       let read = 0;
       for (const c of tail.chunks) {
-        buffer.append(c.stream, c.text);
+        buffer.append(c.stream, c.text, c.at);
         read += Buffer.byteLength(c.text);
       }
       bytesBefore = tail.truncated ? Math.max(0, tail.size - read) : 0;

@@ -113,12 +113,22 @@ export interface LogRowOptions {
   current?: boolean;
   /** Long lines continue on the next rows instead of being cut with `…`. */
   wrap?: boolean;
+  /** Each line starts with the time its first byte arrived (`t`). */
+  timestamps?: boolean;
+}
+
+/** `15:04:05.123` (UTC, as the server stamps it); blank when unknown, so columns stay aligned. */
+export function timeOfDay(at: string | undefined): string {
+  const m = at ? /T(\d\d:\d\d:\d\d\.\d{3})/.exec(at) : null;
+  return m?.[1] ?? ' '.repeat(12);
 }
 
 /** A log line as screen rows of `width` columns: its stream marker, colours, search matches; cut with
  * `…`, or wrapped onto more rows. */
 export function renderLogRows(line: LogLine, width: number, options: LogRowOptions = {}): string[] {
-  const bodyWidth = Math.max(1, width - 3);
+  // ` 15:04:05.123` after the marker on the first row, as much blank on the rows a wrap adds.
+  const stamp = options.timestamps ? ` ${timeOfDay(line.at)}` : '';
+  const bodyWidth = Math.max(1, width - 3 - stamp.length);
   const s = parseAnsi(line.text);
   const plainLength = s.text.trimEnd().length;
   const body = { text: s.text.slice(0, plainLength), styles: s.styles.slice(0, plainLength) };
@@ -132,7 +142,7 @@ export function renderLogRows(line: LogLine, width: number, options: LogRowOptio
     chunks = [{ text: `${cut.text}…`, styles: [...cut.styles, []] }];
   } else chunks = [body];
   return chunks.map((chunk, i) => {
-    const marker = i === 0 ? streamMarker[line.kind] : '  ';
+    const marker = i === 0 ? streamMarker[line.kind] + stamp : ' '.repeat(2 + stamp.length);
     const text = tagged(chunk, options.query ?? '');
     const row = line.kind === 'stderr' ? `{red-fg}${marker} ${text}{/red-fg}` : line.kind === 'info' ? `{cyan-fg}${marker} ${text}{/cyan-fg}` : `${marker} ${text}`;
     return options.current ? `{underline}${row}{/underline}` : row;

@@ -97,7 +97,7 @@ export function tableLabel(app: App): string {
 /** The log pane's rows: the window's lines, wrapped when asked; following shows the last rows. */
 export function logRows(app: App, width: number, height: number): string[] {
   const match = app.logs.matchSeq;
-  const rows = app.logs.window(height).flatMap((line) => renderLogRows(line, width, { query: app.logs.query, current: line.seq === match, wrap: app.wrap }));
+  const rows = app.logs.window(height).flatMap((line) => renderLogRows(line, width, { query: app.logs.query, current: line.seq === match, wrap: app.wrap, timestamps: app.timestamps }));
   return app.logs.following ? rows.slice(-height) : rows.slice(0, height);
 }
 

@@ -457,6 +457,8 @@ describe('dashboard screen', () => {
       text = await waitForText(term, 'tail-end');
       expect(text).toContain('long lines wrap');
       expect(text).toContain('red words plain');
+      term.press('t');
+      text = await waitForText(term, '00:00:00.000 red words plain');
     });
   }
 

@@ -32,4 +32,9 @@ describe('markup', () => {
     expect(rows).toEqual(['{red-fg}E| aaaaaaaaaa{/red-fg}', '{red-fg}   aaaaaaaaaa{/red-fg}', '{red-fg}   aaaaa{/red-fg}']);
     expect(renderLogRows({ seq: 0, kind: 'stdout', text: '' }, 13, { wrap: true })).toEqual(['   ']);
   });
+  it('t: each line starts with the time it arrived; wrapped rows keep the column', () => {
+    const line = { seq: 0, kind: 'stdout' as const, text: 'b'.repeat(30), at: '2026-01-01T15:04:05.123Z' };
+    expect(renderLogRows(line, 36, { timestamps: true, wrap: true })).toEqual(['   15:04:05.123 ' + 'b'.repeat(20), ' '.repeat(16) + 'b'.repeat(10)]);
+    expect(renderLogRows({ seq: 1, kind: 'info', text: 'x' }, 36, { timestamps: true })[0]).toBe('{cyan-fg}--' + ' '.repeat(13) + ' x{/cyan-fg}');
+  });
 });
