@@ -457,8 +457,9 @@ describe('dashboard screen', () => {
       text = await waitForText(term, 'tail-end');
       expect(text).toContain('long lines wrap');
       expect(text).toContain('red words plain');
-      term.press('t');
+      term.press('W', 't');
       text = await waitForText(term, '00:00:00.000 red words plain');
+      expect(text).toMatch(/00:00:00\.000 start x+…/);
     });
   }
 
