@@ -56,6 +56,10 @@ export interface App {
   /** Log lines start with their arrival time (t). */
   readonly timestamps: boolean;
   key(key: string, ch: string | undefined): void;
+  /** Mouse, in the panes only (an open prompt or overlay keeps it): a click on the n-th row shown
+   * (0 = first of the list) selects it; a click on the log pane focuses it; the wheel scrolls. */
+  click(pane: KeyContext, row?: number): void;
+  wheel(pane: KeyContext, delta: number): void;
   /** Put a message in the status bar (e.g. a failed re-list after a reconnect). */
   notify(text: string, error?: boolean): void;
   /** Page sizes of the panes, from the view's layout. */
@@ -334,6 +338,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
     changed();
   }
 
+  const inPanes = () => mode.kind === 'table' || mode.kind === 'log';
+
   return {
     url: options.url,
     jobs,
@@ -366,6 +372,19 @@ export function createApp(connection: Connection, options: AppOptions): App {
       return timestamps;
     },
     key,
+    click(pane, row) {
+      if (!inPanes()) return;
+      mode = { kind: pane };
+      const job = row === undefined ? undefined : jobs.visible()[row];
+      if (pane === 'table' && job) jobs.select(job.id);
+      changed();
+    },
+    wheel(pane, delta) {
+      if (!inPanes()) return;
+      if (pane === 'log') logs.scroll(delta, heights.log);
+      else jobs.moveSelection(delta);
+      changed();
+    },
     notify: say,
     setHeights(h) {
       heights = { ...heights, ...h };

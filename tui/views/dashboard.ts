@@ -134,6 +134,30 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
   });
   screen.on('resize', () => draw());
 
+  // Mouse: blessed reports screen cells; the table's first job row is below its border and header.
+  type MouseData = { y: number };
+  const top = (b: blessed.Widgets.BoxElement) => (b.lpos as { yi: number } | undefined)?.yi ?? (b.atop as number);
+  table.on('click', (d: MouseData) => {
+    const row = d.y - top(table) - 2;
+    app.click('table', row >= 0 ? row + tableScroll.offset : undefined);
+    draw();
+  });
+  logs.on('click', () => {
+    app.click('log');
+    draw();
+  });
+  const wheelStep = 3;
+  for (const [box, pane] of [[table, 'table'], [logs, 'log']] as const) {
+    box.on('wheelup', () => {
+      app.wheel(pane, -wheelStep);
+      draw();
+    });
+    box.on('wheeldown', () => {
+      app.wheel(pane, wheelStep);
+      draw();
+    });
+  }
+
   draw();
 
   return {

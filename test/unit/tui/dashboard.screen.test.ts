@@ -463,6 +463,18 @@ describe('dashboard screen', () => {
     });
   }
 
+  it('mouse: a click selects a row, the wheel moves the selection', async () => {
+    const { term } = await start([makeJob({ id: 1, name: 'one' }), makeJob({ id: 2, name: 'two' }), makeJob({ id: 3, name: 'three' })], {}, [80, 24]);
+    let text = await waitForText(term, (t) => panel(t).includes('#3 three'));
+    const row = text.split('\n').findIndex((l) => /│\s*1 one/.test(l));
+    // xterm SGR mouse reports, 1-based: button 0 down, then up, on the row of job 1.
+    term.press(`\x1b[<0;10;${row + 1}M`, `\x1b[<0;10;${row + 1}m`);
+    text = await waitForText(term, (t) => panel(t).includes('#1 one'));
+    expect(text).toContain('Jobs 3/3');
+    term.press(`\x1b[<64;10;${row + 1}M`);
+    await waitForText(term, 'Jobs 1/3');
+  });
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
