@@ -95,12 +95,15 @@ export function actionFor(context: KeyContext, key: string, table: readonly KeyB
   return table.find((b) => b.contexts.includes(context) && b.keys.includes(key));
 }
 
-/** `n new  s stop  ...` for the status bar. */
-export function hints(context: KeyContext, table: readonly KeyBinding[] = keyBindings): string {
-  return table
-    .filter((b) => b.visible && b.contexts.includes(context))
-    .map((b) => `${b.label} ${b.hint}`)
-    .join('  ');
+/** `n new  s stop  ...` for the status bar, in at most `width` columns: when they do not all fit,
+ * hints go from the end, but `? help` and `q quit` stay (help lists the rest). */
+export function hints(context: KeyContext, width = Infinity, table: readonly KeyBinding[] = keyBindings): string {
+  const all = table.filter((b) => b.visible && b.contexts.includes(context));
+  const kept = all.filter((b) => b.action === 'help' || b.action === 'quit');
+  const rest = all.filter((b) => !kept.includes(b));
+  const text = (bs: readonly KeyBinding[]) => bs.map((b) => `${b.label} ${b.hint}`).join('  ');
+  while (rest.length > 0 && text([...rest, ...kept]).length > width) rest.pop();
+  return text([...rest, ...kept]);
 }
 
 /** stdout and stderr are two pipes: their relative order is only known to about a millisecond. */

@@ -91,7 +91,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     logs.setLabel(logLabel(app));
     logs.setContent(logRows(app, l.width, l.height).join('\n'));
     details.setContent(jobPanelText(app, d.width));
-    status.setContent(statusText(app));
+    status.setContent(statusText(app, screen.width as number));
 
     const focusLog = app.context === 'log';
     table.style.border = { fg: focusLog ? 'gray' : 'cyan' };

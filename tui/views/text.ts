@@ -146,7 +146,7 @@ function statsLines(app: App, job: Job, w: number): string[] {
   ];
 }
 
-export function statusText(app: App): string {
+export function statusText(app: App, width = Infinity): string {
   const m = app.mode;
   if (m.kind === 'filter') return ` filter: ${escapeTags(m.text)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
   if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
@@ -154,7 +154,8 @@ export function statusText(app: App): string {
   if (m.kind === 'confirm') return ' y confirm · any other key cancels';
   if (m.kind === 'help') return ' j/k PgUp/PgDn scroll · Esc or ? closes help';
   const msg = app.message ? (app.message.error ? `{red-fg}${escapeTags(app.message.text)}{/red-fg} │ ` : `${escapeTags(app.message.text)} │ `) : '';
-  return ` ${msg}${escapeTags(hints(app.context))}`;
+  const room = width - 1 - (app.message ? app.message.text.length + 3 : 0);
+  return ` ${msg}${escapeTags(hints(app.context, room))}`;
 }
 
 /** The help lines that fit `height`, from the scroll offset, with a mark where more follows. */
