@@ -475,6 +475,22 @@ describe('dashboard screen', () => {
     await waitForText(term, 'Jobs 1/3');
   });
 
+  it('a finished job: the end marker goes below the last stderr line (its E| kept), the title says finished', async () => {
+    const { term, conn } = await start([makeJob({ id: 5, name: 'talker' })]);
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+    const data = 'last words';
+    conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stderr', data, offset: 0, nextOffset: data.length, at: '2026-01-01T00:00:00.000Z' });
+    await waitForText(term, 'E| last words');
+    conn.emit('job.updated', { job: makeJob({ id: 5, name: 'talker', status: 'exited', reason: 'failed', exitCode: 1, finishedAt: '2026-01-01T00:00:09.000Z' }) });
+    conn.emit('job.logEnd', { subscription: 'f1', id: 5, offset: data.length, reason: 'finished' });
+    const text = await waitForText(term, 'end of output');
+    const lines = text.split('\n');
+    const end = lines.findIndex((l) => l.includes('── end of output ──'));
+    expect(lines[end - 1]).toMatch(/│E\| last words/);
+    expect(text).toContain('Logs: job 5 talker │ finished');
+    expect(text).not.toContain('following');
+  });
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
