@@ -1,36 +1,25 @@
-import {
-  ErrorCode,
-  isRpcError,
-  type Identity,
-  type Job,
-  type JobStats,
-  type SystemInfo,
-} from '#protocol';
+import { ErrorCode, finishedStatuses, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
-import { createFormState, fieldForServerPath, formKey, isPrintable, toSpec, withError, type FormState } from './form.js';
-import { createJobList, type JobList } from './job-list.js';
-import { actionFor, type Action, type KeyContext } from './keys.js';
-import { createLogPane, type LogPane } from './log-pane.js';
+import { serverErrors, toSpec, withError, withErrors, type FormState } from './form.js';
+import { createJobList, nextSort, type JobList } from './job-list.js';
+import { helpLines, type Action, type KeyContext } from './keys.js';
+import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
 import { listAll } from './list-all.js';
+import { confirmStep } from './modes/confirm.js';
+import { filterStep } from './modes/filter.js';
+import { formStep } from './modes/form.js';
+import { helpStep } from './modes/help.js';
+import type { Effect, Mode, Step, StepContext } from './modes/mode.js';
+import { searchStep } from './modes/search.js';
+import { paneStep } from './modes/table.js';
+import { createStatsSampler, type StatsView } from './stats.js';
 
-// The dashboard without the screen: modes, the keybinding dispatch, actions against the server, stats
-// sampling. Views render from it and feed it keys; everything here runs without blessed.
+// The dashboard without the screen: it wires the modes' pure steps (tui/modes/) to the job list, the
+// log pane, the stats sampler and the server, and runs the effects the steps ask for. Views render
+// from it and feed it keys; everything here runs without blessed.
 
-export type Mode =
-  | { kind: 'table' }
-  | { kind: 'log' }
-  | { kind: 'help'; back: KeyContext }
-  | { kind: 'filter'; before: string }
-  | { kind: 'search'; text: string }
-  | { kind: 'confirm'; action: 'stop' | 'remove'; job: Job; back: KeyContext }
-  | { kind: 'form'; form: FormState };
-
-export interface StatsView {
-  jobId: number;
-  latest: JobStats | undefined;
-  cpu: number[];
-  memory: number[];
-}
+export type { Mode } from './modes/mode.js';
+export type { StatsView } from './stats.js';
 
 export interface AppOptions {
   url: string;
@@ -40,6 +29,13 @@ export interface AppOptions {
   logCapacity?: number;
   onQuit: () => void;
   now?: () => number;
+}
+
+export interface PaneHeights {
+  table: number;
+  log: number;
+  /** Lines the help overlay shows at once. */
+  help?: number;
 }
 
 export interface App {
@@ -55,17 +51,23 @@ export interface App {
   readonly message: { text: string; error: boolean } | undefined;
   /** Which pane has the keys, for hints and borders. */
   readonly context: KeyContext;
+  /** Long log lines wrap (W) instead of being cut. */
+  readonly wrap: boolean;
+  /** Log lines start with their arrival time (t). */
+  readonly timestamps: boolean;
   key(key: string, ch: string | undefined): void;
+  /** Mouse, in the panes only (an open prompt or overlay keeps it): a click on the n-th row shown
+   * (0 = first of the list) selects it; a click on the log pane focuses it; the wheel scrolls. */
+  click(pane: KeyContext, row?: number): void;
+  wheel(pane: KeyContext, delta: number): void;
   /** Put a message in the status bar (e.g. a failed re-list after a reconnect). */
   notify(text: string, error?: boolean): void;
-  /** Page size of the panes, from the view's layout. */
-  setHeights(table: number, log: number): void;
+  /** Page sizes of the panes, from the view's layout. */
+  setHeights(heights: PaneHeights): void;
   onChange(handler: () => void): () => void;
   now(): number;
   dispose(): void;
 }
-
-const statsHistory = 60;
 
 export function createApp(connection: Connection, options: AppOptions): App {
   const now = options.now ?? Date.now;
@@ -74,13 +76,11 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let mode: Mode = { kind: 'table' };
   let identity: Identity | undefined;
   let info: SystemInfo | undefined;
-  let stats: StatsView | undefined;
   let message: App['message'];
-  let tableHeight = 10;
-  let logHeight = 10;
+  let wrap = false;
+  let timestamps = false;
+  let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
-  let statsTimer: NodeJS.Timeout | undefined;
-  let statsBusy = false;
   const handlers = new Set<() => void>();
 
   const changed = () => handlers.forEach((h) => h());
@@ -89,7 +89,21 @@ export function createApp(connection: Connection, options: AppOptions): App {
     changed();
   };
   const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
-  const context = (): KeyContext => (mode.kind === 'log' ? 'log' : mode.kind === 'help' || mode.kind === 'confirm' ? mode.back : 'table');
+  const selectedJob = (): Job | undefined => (jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId));
+  const stats = createStatsSampler(connection, { intervalMs: options.statsIntervalMs, target: selectedJob, onChange: changed });
+
+  function context(): KeyContext {
+    switch (mode.kind) {
+      case 'log':
+      case 'search':
+        return 'log';
+      case 'help':
+      case 'confirm':
+        return mode.back;
+      default:
+        return 'table';
+    }
+  }
 
   jobs.onChange(() => {
     scheduleFollow();
@@ -123,34 +137,10 @@ export function createApp(connection: Connection, options: AppOptions): App {
     if (followTimer) clearTimeout(followTimer);
     followTimer = setTimeout(() => {
       followTimer = undefined;
-      stats = undefined;
       logs.show(jobs.selectedId).catch((e: unknown) => say(`logs: ${describe(e)}`, true));
       // The first figures now, not one interval later.
-      void sampleStats();
+      stats.restart();
     }, options.followDelayMs ?? 120);
-  }
-
-  async function sampleStats(): Promise<void> {
-    const job = jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
-    if (!job || job.status !== 'running' || connection.state.kind !== 'connected' || statsBusy) return;
-    statsBusy = true;
-    try {
-      const s = await connection.call('job.stats', { id: job.id });
-      if (!stats || stats.jobId !== job.id) stats = { jobId: job.id, latest: undefined, cpu: [], memory: [] };
-      stats.latest = s;
-      stats.cpu = [...stats.cpu, s.cpuPercent].slice(-statsHistory);
-      stats.memory = [...stats.memory, s.memoryBytes].slice(-statsHistory);
-      changed();
-    } catch (e) {
-      if (!(isRpcError(e) && e.code === ErrorCode.JobNotRunning)) stats = undefined;
-    } finally {
-      statsBusy = false;
-    }
-  }
-  statsTimer = setInterval(() => void sampleStats(), options.statsIntervalMs ?? 1500);
-
-  function selectedJob(): Job | undefined {
-    return jobs.selectedId === undefined ? undefined : jobs.get(jobs.selectedId);
   }
 
   async function run(label: string, work: () => Promise<string>): Promise<void> {
@@ -164,7 +154,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   async function submitForm(form: FormState): Promise<void> {
     const parsed = toSpec(form.values);
     if (!parsed.ok) {
-      mode = { kind: 'form', form: withError(form, parsed.field, parsed.reason) };
+      mode = { kind: 'form', form: withErrors(form, parsed.errors) };
       changed();
       return;
     }
@@ -180,8 +170,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       if (mode.kind !== 'form') return;
       let next: FormState;
       if (isRpcError(e) && e.code === ErrorCode.InvalidParams && isFieldData(e.data)) {
-        const field = fieldForServerPath(e.data.field);
-        next = withError(mode.form, field, field ? e.data.reason : `${e.data.field}: ${e.data.reason}`);
+        next = withErrors(mode.form, serverErrors(e.data.errors ?? [e.data]));
       } else if (isRpcError(e) && e.code === ErrorCode.NameTaken) {
         next = withError(mode.form, 'name', e.message);
       } else {
@@ -192,25 +181,43 @@ export function createApp(connection: Connection, options: AppOptions): App {
     }
   }
 
-  function act(action: Action): void {
-    const job = selectedJob();
+  function stop(job: Job): void {
+    // `stopping…` from the keypress: the row is marked here and the next job.updated replaces it.
+    jobs.upsert({ ...job, progress: 'stopping' });
+    void run('stop', async () => {
+      const reply = await connection.call('job.stop', { id: job.id });
+      // A job.updated that came first is newer than this reply: keep it.
+      if (jobs.get(job.id)?.progress === 'stopping') jobs.upsert(reply);
+      return reply.progress === 'stopping' ? `stopping job ${job.id} (${job.name})` : `stopped job ${job.id} (${job.name})`;
+    });
+  }
+
+  function found(result: SearchResult, forward: boolean): void {
+    if (result === 'none') say(`no match for "${logs.query}"`, true);
+    else if (result === 'wrapped') say(forward ? 'search hit the end, continued from the top' : 'search hit the top, continued from the end');
+  }
+
+  /** Moves, pane scrolling and server calls: what a bound action does once it may. */
+  function perform(action: Action, job: Job | undefined): void {
+    const inLog = mode.kind === 'log';
+    const page = (h: number) => Math.max(1, h - 1);
     switch (action) {
       case 'up':
       case 'down': {
         const d = action === 'up' ? -1 : 1;
-        if (mode.kind === 'log') logs.scroll(d, logHeight);
+        if (inLog) logs.scroll(d, heights.log);
         else jobs.moveSelection(d);
         return;
       }
       case 'pageUp':
       case 'pageDown': {
         const d = action === 'pageUp' ? -1 : 1;
-        if (mode.kind === 'log') logs.scroll(d * Math.max(1, logHeight - 1), logHeight);
-        else jobs.moveSelection(d * Math.max(1, tableHeight - 1));
+        if (inLog) logs.scroll(d * page(heights.log), heights.log);
+        else jobs.moveSelection(d * page(heights.table));
         return;
       }
       case 'top':
-        if (mode.kind === 'log') logs.scrollToTop();
+        if (inLog) logs.scrollToTop();
         else jobs.moveSelection('first');
         return;
       case 'bottom':
@@ -219,124 +226,119 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'follow':
         logs.follow();
         return;
-      case 'focusLogs':
-        mode = { kind: 'log' };
+      case 'wrap':
+        wrap = !wrap;
+        return say(wrap ? 'long lines wrap' : 'long lines are cut');
+      case 'timestamps':
+        timestamps = !timestamps;
         return changed();
-      case 'back':
-        mode = { kind: 'table' };
-        return changed();
-      case 'nextPane':
-        mode = mode.kind === 'log' ? { kind: 'table' } : { kind: 'log' };
-        return changed();
-      case 'create':
-        mode = { kind: 'form', form: createFormState() };
-        return changed();
+      case 'sort':
+        jobs.setSort(nextSort(jobs.sort));
+        return say(`sorted by ${jobs.sort}`);
+      case 'removeFinished':
+        void run('remove finished', async () => {
+          const removed: number[] = [];
+          for (const status of finishedStatuses) removed.push(...(await connection.call('job.removeMany', { status })).removed);
+          removed.forEach((id) => jobs.remove(id));
+          return `removed ${removed.length} finished job${removed.length === 1 ? '' : 's'}`;
+        });
+        return;
+      case 'nextMatch':
+      case 'prevMatch':
+        if (!logs.query) return say('no search: press / first', true);
+        return found(logs.findNext(action === 'nextMatch' ? 1 : -1, heights.log), action === 'nextMatch');
+    }
+    if (!job) return;
+    switch (action) {
       case 'stop':
+        return stop(job);
+      case 'kill':
+        void run('kill', async () => {
+          jobs.upsert(await connection.call('job.kill', { id: job.id }));
+          return `killed job ${job.id} (${job.name})`;
+        });
+        return;
       case 'remove':
-        if (!job) return say('no job selected', true);
-        mode = { kind: 'confirm', action, job, back: context() };
-        return changed();
+        void run('remove', async () => {
+          await connection.call('job.remove', { id: job.id });
+          jobs.remove(job.id);
+          return `removed job ${job.id} (${job.name})`;
+        });
+        return;
+      case 'rerun':
+        void run('re-run', async () => {
+          const copy = await connection.call('job.rerun', { id: job.id });
+          jobs.upsert(copy);
+          jobs.select(copy.id);
+          return `re-ran job ${job.id} as job ${copy.id} (${copy.name})`;
+        });
+        return;
       case 'refresh':
-        if (!job) return say('no job selected', true);
         void run('refresh', async () => {
           jobs.upsert(await connection.call('job.refresh', { id: job.id }));
           return `refreshed job ${job.id}`;
         });
         return;
-      case 'filter':
-        mode = { kind: 'filter', before: jobs.filter };
-        return changed();
-      case 'search':
-        mode = { kind: 'search', text: logs.query };
-        return changed();
-      case 'nextMatch':
-      case 'prevMatch':
-        if (!logs.query) return say('no search: press / first', true);
-        if (!logs.findNext(action === 'nextMatch' ? 1 : -1, logHeight)) say(`no more matches for "${logs.query}"`, true);
-        return;
-      case 'help':
-        mode = { kind: 'help', back: context() };
-        return changed();
-      case 'quit':
-        options.onQuit();
-        return;
     }
   }
 
-  function confirmed(m: Extract<Mode, { kind: 'confirm' }>): void {
-    const { job } = m;
-    if (m.action === 'stop') {
-      void run('stop', async () => {
-        const answer = await connection.call('job.stop', { id: job.id });
-        // The answer is the job stopping; a job.updated with its final state may have come first.
-        const known = jobs.get(job.id)?.status;
-        if (known !== 'exited' && known !== 'error') jobs.upsert(answer);
-        return answer.progress === 'stopping' ? `stopping job ${job.id} (${job.name})` : `stopped job ${job.id} (${job.name})`;
-      });
-    } else {
-      void run('remove', async () => {
-        await connection.call('job.remove', { id: job.id });
-        jobs.remove(job.id);
-        return `removed job ${job.id} (${job.name})`;
-      });
+  function apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'do':
+        return perform(effect.action, effect.job);
+      case 'filter':
+        return jobs.setFilter(effect.text);
+      case 'search':
+        logs.setQuery(effect.text);
+        if (effect.text !== '') found(logs.findNext(1, heights.log), true);
+        return;
+      case 'submit':
+        void submitForm(effect.form);
+        return;
+      case 'say':
+        return say(effect.text, effect.error);
+      case 'quit':
+        return options.onQuit();
+    }
+  }
+
+  function step(k: string, ch: string | undefined): Step {
+    const press = { key: k, ch };
+    const all = [...jobs.all()];
+    const ctx: StepContext = {
+      selected: selectedJob(),
+      filter: jobs.filter,
+      finished: all.filter((j) => (finishedStatuses as readonly string[]).includes(j.status)).length,
+      taken: (name) => all.some((j) => j.name === name),
+    };
+    switch (mode.kind) {
+      case 'table':
+      case 'log':
+        return paneStep(mode, press, ctx);
+      case 'filter':
+        return filterStep(mode, press);
+      case 'search':
+        return searchStep(mode, press);
+      case 'form':
+        return formStep(mode, press);
+      case 'confirm':
+        return confirmStep(mode, press);
+      case 'help':
+        return helpStep(mode, press, { page: heights.help, max: Math.max(0, helpLines().length - heights.help) });
     }
   }
 
   function key(k: string, ch: string | undefined): void {
     if (k === 'C-c') return options.onQuit();
-    switch (mode.kind) {
-      case 'form': {
-        if (mode.form.submitting) return;
-        const { state, intent } = formKey(mode.form, k, ch);
-        if (intent === 'cancel') mode = { kind: 'table' };
-        else if (intent === 'submit') void submitForm(state);
-        else mode = { kind: 'form', form: state };
-        return changed();
-      }
-      case 'filter': {
-        if (k === 'escape') {
-          jobs.setFilter(mode.before);
-          mode = { kind: 'table' };
-        } else if (k === 'enter') mode = { kind: 'table' };
-        else if (k === 'backspace') jobs.setFilter(jobs.filter.slice(0, -1));
-        else if (k === 'C-u') jobs.setFilter('');
-        else if (ch && isPrintable(ch)) jobs.setFilter(jobs.filter + ch);
-        return changed();
-      }
-      case 'search': {
-        if (k === 'escape') mode = { kind: 'log' };
-        else if (k === 'enter') {
-          const text = mode.text;
-          logs.setQuery(text);
-          mode = { kind: 'log' };
-          if (text !== '' && !logs.findNext(-1, logHeight)) say(`no match for "${text}"`, true);
-        } else if (k === 'backspace') mode = { kind: 'search', text: mode.text.slice(0, -1) };
-        else if (ch && isPrintable(ch)) mode = { kind: 'search', text: mode.text + ch };
-        return changed();
-      }
-      case 'confirm': {
-        const m = mode;
-        mode = m.back === 'log' ? { kind: 'log' } : { kind: 'table' };
-        if (ch === 'y' || ch === 'Y') confirmed(m);
-        else say('cancelled');
-        return changed();
-      }
-      case 'help':
-        if (k === 'escape' || ch === '?' || ch === 'q') {
-          mode = mode.back === 'log' ? { kind: 'log' } : { kind: 'table' };
-          changed();
-        }
-        return;
-      default: {
-        const binding = actionFor(context(), k);
-        if (binding) {
-          message = undefined;
-          act(binding.action);
-          changed();
-        }
-      }
-    }
+    const next = step(k, ch);
+    // A key clears the last message unless it brings its own.
+    if (mode.kind === 'table' || mode.kind === 'log') message = undefined;
+    mode = next.mode;
+    next.effects.forEach(apply);
+    changed();
   }
+
+  const inPanes = () => mode.kind === 'table' || mode.kind === 'log';
 
   return {
     url: options.url,
@@ -355,8 +357,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       return info;
     },
     get stats() {
-      const job = selectedJob();
-      return stats && job && stats.jobId === job.id && job.status === 'running' ? stats : undefined;
+      return stats.viewFor(selectedJob());
     },
     get message() {
       return message;
@@ -364,11 +365,29 @@ export function createApp(connection: Connection, options: AppOptions): App {
     get context() {
       return context();
     },
+    get wrap() {
+      return wrap;
+    },
+    get timestamps() {
+      return timestamps;
+    },
     key,
+    click(pane, row) {
+      if (!inPanes()) return;
+      mode = { kind: pane };
+      const job = row === undefined ? undefined : jobs.visible()[row];
+      if (pane === 'table' && job) jobs.select(job.id);
+      changed();
+    },
+    wheel(pane, delta) {
+      if (!inPanes()) return;
+      if (pane === 'log') logs.scroll(delta, heights.log);
+      else jobs.moveSelection(delta);
+      changed();
+    },
     notify: say,
-    setHeights(t, l) {
-      tableHeight = t;
-      logHeight = l;
+    setHeights(h) {
+      heights = { ...heights, ...h };
     },
     onChange(h) {
       handlers.add(h);
@@ -377,13 +396,12 @@ export function createApp(connection: Connection, options: AppOptions): App {
     now,
     dispose() {
       if (followTimer) clearTimeout(followTimer);
-      if (statsTimer) clearInterval(statsTimer);
-      statsTimer = undefined;
+      stats.dispose();
       logs.dispose();
     },
   };
 }
 
-function isFieldData(d: unknown): d is { field: string; reason: string } {
+function isFieldData(d: unknown): d is InvalidParamsData & { errors?: InvalidParamsData[] } {
   return typeof d === 'object' && d !== null && typeof (d as { field?: unknown }).field === 'string' && typeof (d as { reason?: unknown }).reason === 'string';
 }

@@ -8,7 +8,7 @@ export function formatMemoryMb(mb: number): string {
   return formatBytes(mb * 1024 * 1024);
 }
 
-/** `running`, `exited (completed)`, `error: image nope not found`, `pending: pulling image 45%`. */
+/** `running`, `stopping…`, `exited (completed)`, `error: image nope not found`, `pending: pulling image 45%`. */
 export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): string {
   switch (job.status) {
     case 'exited':
@@ -17,8 +17,9 @@ export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): s
       return job.reason ? `error: ${job.reason}` : 'error';
     case 'pending':
       return job.progress ? `pending: ${job.progress}` : 'pending';
-    default:
-      return job.status;
+    case 'running':
+      if (job.progress === 'stopping') return 'stopping…';
+      return job.progress ? `running: ${job.progress}` : 'running';
   }
 }
 
@@ -31,6 +32,12 @@ export function timeLabel(job: Pick<Job, 'status' | 'createdAt' | 'startedAt' | 
   const finished = t(job.finishedAt);
   if (Number.isFinite(started) && Number.isFinite(finished)) return `ran ${formatDuration(finished - started)}`;
   return `age ${formatDuration(nowMs - t(job.createdAt))}`;
+}
+
+/** What a job runs, on one line: the shell command, or the argv with arguments quoted where needed. */
+export function commandLine(job: Pick<Job, 'cmd' | 'argv'>): string {
+  if (job.cmd !== null) return job.cmd.replace(/\s*\n\s*/g, ' ; ');
+  return (job.argv ?? []).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** Cut or pad to exactly `width` columns, with an ellipsis when cut. */
@@ -72,6 +79,30 @@ export function wrap(text: string, width: number): string[] {
     }
   }
   if (line) lines.push(line);
+  return lines;
+}
+
+/** Contract v1.1 fields a server may already send (ports, the container's IP, proxied endpoints);
+ * optional until the protocol's Job has them. */
+export type JobWithNetwork = Job & { ports?: number[]; ip?: string | null; endpoints?: { port: number; path: string }[] };
+
+const clock = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : undefined);
+
+/** The job's whole spec and its times, one fact a line, for the job panel. */
+export function specLines(job: JobWithNetwork, nowMs: number): string[] {
+  const lines = [`$ ${commandLine(job)}`, `image ${job.image}`];
+  const net = [`network ${job.network}`, ...(job.ip ? [`ip ${job.ip}`] : [])];
+  lines.push(net.join(' · '));
+  if (job.ports?.length) lines.push(`ports ${job.ports.join(', ')}`);
+  for (const e of job.endpoints ?? []) lines.push(`→ ${e.port}: ${e.path}`);
+  const env = Object.keys(job.env);
+  if (env.length) lines.push(`env ${env.join(' ')}`);
+  const created = clock(job.createdAt);
+  if (created) lines.push(`created ${created} (${formatDuration(nowMs - Date.parse(job.createdAt))} ago)`);
+  const started = clock(job.startedAt);
+  if (started) lines.push(`started ${started}`);
+  const finished = clock(job.finishedAt);
+  if (finished) lines.push(`finished ${finished}`);
   return lines;
 }
 

@@ -8,11 +8,15 @@ export interface JobList {
   upsert(job: Job): void;
   remove(id: number): void;
   get(id: number): Job | undefined;
+  /** Every job known, filter or not. */
+  all(): IterableIterator<Job>;
   readonly size: number;
   setFilter(filter: string): void;
   readonly filter: string;
-  /** Filtered, sorted by id descending (newest first). */
+  /** Filtered and sorted (newest first unless `setSort` says otherwise). */
   visible(): readonly Job[];
+  readonly sort: SortKey;
+  setSort(sort: SortKey): void;
   /** The selected job id; kept on the same job while rows move around it. */
   readonly selectedId: number | undefined;
   select(id: number | undefined): void;
@@ -23,6 +27,20 @@ export interface JobList {
   onChange(handler: () => void): () => void;
 }
 
+export const sortKeys = ['newest', 'name', 'status'] as const;
+export type SortKey = (typeof sortKeys)[number];
+
+export function nextSort(sort: SortKey): SortKey {
+  return sortKeys[(sortKeys.indexOf(sort) + 1) % sortKeys.length] ?? 'newest';
+}
+
+// Ties fall back to newest first, so the order never flickers between redraws.
+const compare: Record<SortKey, (a: Job, b: Job) => number> = {
+  newest: (a, b) => b.id - a.id,
+  name: (a, b) => a.name.localeCompare(b.name) || b.id - a.id,
+  status: (a, b) => a.status.localeCompare(b.status) || b.id - a.id,
+};
+
 export function matchesFilter(job: Job, filter: string): boolean {
   if (!filter) return true;
   const f = filter.toLowerCase();
@@ -32,6 +50,7 @@ export function matchesFilter(job: Job, filter: string): boolean {
 export function createJobList(): JobList {
   const jobs = new Map<number, Job>();
   let filter = '';
+  let sort: SortKey = 'newest';
   let selectedId: number | undefined;
   let cache: readonly Job[] | undefined;
   let version = 0;
@@ -47,7 +66,7 @@ export function createJobList(): JobList {
   }
 
   function visible(): readonly Job[] {
-    if (!cache) cache = [...jobs.values()].filter((j) => matchesFilter(j, filter)).sort((a, b) => b.id - a.id);
+    if (!cache) cache = [...jobs.values()].filter((j) => matchesFilter(j, filter)).sort(compare[sort]);
     return cache;
   }
 
@@ -69,6 +88,7 @@ export function createJobList(): JobList {
       if (jobs.delete(id)) changed();
     },
     get: (id) => jobs.get(id),
+    all: () => jobs.values(),
     get size() {
       return jobs.size;
     },
@@ -79,6 +99,14 @@ export function createJobList(): JobList {
     },
     get filter() {
       return filter;
+    },
+    get sort() {
+      return sort;
+    },
+    setSort(s) {
+      if (s === sort) return;
+      sort = s;
+      changed();
     },
     visible,
     get selectedId() {

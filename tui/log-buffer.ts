@@ -10,6 +10,8 @@ export interface LogLine {
   readonly seq: number;
   text: string;
   readonly kind: LineKind;
+  /** When cjm received the line's first byte (ISO 8601), when known. */
+  readonly at?: string;
 }
 
 export interface LogBufferOptions {
@@ -18,7 +20,8 @@ export interface LogBufferOptions {
 }
 
 export interface LogBuffer {
-  append(stream: LogStream, data: string): void;
+  /** `at`: when the chunk's first byte arrived; later lines of the chunk get it too. */
+  append(stream: LogStream, data: string, at?: string): void;
   /** A line from the TUI itself (end of output, reconnect notes), never mixed with job output. */
   info(text: string): void;
   clear(): void;
@@ -48,13 +51,13 @@ export function createLogBuffer(options: LogBufferOptions = {}): LogBuffer {
 
   const at = (seq: number) => ring[seq % capacity];
 
-  function push(text: string, kind: LineKind): void {
-    ring[end % capacity] = { seq: end, text: text.slice(0, maxLineLength), kind };
+  function push(text: string, kind: LineKind, time?: string): void {
+    ring[end % capacity] = { seq: end, text: text.slice(0, maxLineLength), kind, ...(time === undefined ? {} : { at: time }) };
     end++;
     if (end - first > capacity) first = end - capacity;
   }
 
-  function append(stream: LogStream, data: string): void {
+  function append(stream: LogStream, data: string, time?: string): void {
     if (data.length === 0) return;
     const parts = data.split('\n');
     // A chunk ending in '\n' closes its last line rather than starting an empty one.
@@ -67,7 +70,7 @@ export function createLogBuffer(options: LogBufferOptions = {}): LogBuffer {
       if (line) line.text = (line.text + stripCr(parts[0] ?? '')).slice(0, maxLineLength);
       i = 1;
     }
-    for (; i < parts.length; i++) push(stripCr(parts[i] ?? ''), kind);
+    for (; i < parts.length; i++) push(stripCr(parts[i] ?? ''), kind, time);
     open = closes ? undefined : { seq: end - 1, kind };
     version++;
   }

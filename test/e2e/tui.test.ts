@@ -140,31 +140,47 @@ describe('cjm-tui in tmux against a real server', () => {
     const name = `e2e-form-${tag}`;
     await keys('n');
     await shows('New job');
-    await keys(name, 'Tab', 'Tab', `echo form-out-1; sleep 3; echo form-out-2 >&2`, 'Enter');
+    await keys(name, 'Tab', 'Tab', `echo form-out-1; sleep 3; echo form-out-2 >&2`, 'C-s');
     await shows(/created job \d+/);
     await waitScreen('the job running', (s) => /running/.test(tableRow(s, name) ?? ''));
-    await waitScreen('the job exited', (s) => /exited \(completed\)\s+0/.test(tableRow(s, name) ?? ''));
+    await waitScreen('the job exited', (s) => /exited \(completed\).*busybox\s+0 /.test(tableRow(s, name) ?? ''));
     const s = await shows('end of output');
     const logs = logPaneLines(s);
     expect(logs).toContain('   form-out-1');
     expect(logs).toContain('E| form-out-2');
   }, 90_000);
 
+  it('c clones the selected job into the form; creating it runs a second job', async () => {
+    const name = `e2e-form-${tag}`;
+    await keys('/', name, 'Enter');
+    await shows(`filter "${name}"`);
+    await keys('c');
+    await shows('cloned from job');
+    await shows(new RegExp(`Name\\s+${name}-2`));
+    await keys('C-s');
+    await shows(new RegExp(`created job \\d+ \\(${name}-2\\)`));
+    await waitScreen('the clone ran', (s) => /exited \(completed\)/.test(tableRow(s, `${name}-2`) ?? ''));
+    await keys('Escape');
+    await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
+  }, 90_000);
+
   it('stops and removes another job, each after a confirmation', async () => {
     const name = `e2e-victim-${tag}`;
-    await client!.call('job.create', { name, image: 'busybox', cmd: 'sleep 300', cpus: 0.2, memoryMb: 32 });
+    // It ignores SIGTERM, so the stop takes its 10 s and the row says so meanwhile.
+    await client!.call('job.create', { name, image: 'busybox', cmd: 'trap "" TERM; while :; do sleep 1; done', cpus: 0.2, memoryMb: 32 });
     await waitScreen('the victim running', (s) => /running/.test(tableRow(s, name) ?? ''));
     await keys('/', name, 'Enter');
     await shows(`filter "${name}"`);
     await keys('s');
     await shows(`Stop job`);
     await keys('y');
-    await waitScreen('the victim stopped', (s) => /exited \(stopped\)/.test(tableRow(s, name) ?? ''));
+    await waitScreen('the victim stopping', (s) => /stopping…/.test(tableRow(s, name) ?? ''), 2000);
+    await waitScreen('the victim stopped', (s) => /exited \(stopped\)/.test(tableRow(s, name) ?? ''), 30_000);
     await keys('d');
     await shows('Remove job');
     await keys('y');
     await waitScreen('the victim gone', (s) => s.includes('removed job') && tableRow(s, name) === undefined);
-    await keys('/', 'C-u', 'Enter');
+    await keys('Escape');
     await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
   }, 90_000);
 
@@ -201,8 +217,8 @@ describe('cjm-tui in tmux against a real server', () => {
       );
     const once = await tui(['--token', token, '--once']);
     expect(once.code).toBe(0);
-    expect(once.stdout.split('\n')[0]).toMatch(/^\s*ID NAME\s+IMAGE\s+STATUS/);
-    expect(once.stdout).toMatch(new RegExp(`e2e-form-${tag}\\s+busybox\\s+exited`));
+    expect(once.stdout.split('\n')[0]).toMatch(/^\s*ID NAME\s+STATUS\s+COMMAND\s+IMAGE/);
+    expect(once.stdout).toMatch(new RegExp(`e2e-form-${tag}\\s+exited \\(completed\\)\\s+echo form-out-1`));
     const json = await tui(['--token', token, '--json']);
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout) as { name: string; status: string; exitCode: number | null }[];

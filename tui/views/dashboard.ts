@@ -1,7 +1,6 @@
 import blessed from 'blessed';
 import type { App } from '../app.js';
-import { renderLogLine } from '../markup.js';
-import { confirmText, formText, headerText, helpText, logLabel, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
+import { confirmText, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
@@ -52,7 +51,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
   const logs = blessed.box({ parent: screen, top: '40%+1', left: 0, width: '72%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Logs ' });
   const details = blessed.box({ parent: screen, top: '40%+1', left: '72%', width: '28%', height: '60%-2', tags: true, border: 'line', wrap: false, label: ' Job ' });
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false, style: { bg: 'black', fg: 'white' } });
-  const overlay = blessed.box({ parent: screen, top: 'center', left: 'center', width: '70%', height: 'shrink', tags: true, border: 'line', hidden: true, wrap: false, style: { border: { fg: 'yellow' } } });
+  const overlay = blessed.box({ parent: screen, top: 'center', left: 'center', width: '70%', height: 3, tags: true, border: 'line', hidden: true, wrap: false, style: { border: { fg: 'yellow' } } });
 
   const tableScroll = { offset: 0 };
   let dirty = true;
@@ -64,28 +63,35 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     height: Math.max(1, (b.height as number) - ((b.iheight as number) ?? 2)),
   });
 
+  // The job panel keeps a readable width on a narrow screen (28% of 80 columns is too few for
+  // `MEM 48 MiB / 256 MiB`): between 30 and 60 columns, the log pane takes the rest.
+  function layout(): void {
+    const w = screen.width as number;
+    const panel = Math.max(Math.min(30, w - 20), Math.min(60, Math.round(w * 0.28)));
+    logs.width = w - panel;
+    details.left = w - panel;
+    details.width = panel;
+  }
+
   function draw(): void {
     if (destroyed) return;
     dirty = false;
+    layout();
     const t = inner(table);
     const l = inner(logs);
     const d = inner(details);
-    app.setHeights(Math.max(1, t.height - 1), l.height);
+    // The help overlay is at most the screen less the header and status lines, borders included.
+    const helpHeight = Math.max(1, (screen.height as number) - 4);
+    app.setHeights({ table: Math.max(1, t.height - 1), log: l.height, help: helpHeight });
 
-    header.setContent(headerText(app));
+    header.setContent(headerText(app, screen.width as number));
     table.setLabel(tableLabel(app));
     table.setContent(tableLines(app, t.width, t.height, tableScroll).join('\n'));
 
     logs.setLabel(logLabel(app));
-    const match = app.logs.matchSeq;
-    logs.setContent(
-      app.logs
-        .window(l.height)
-        .map((line) => renderLogLine(line, l.width, app.logs.query, line.seq === match))
-        .join('\n'),
-    );
+    logs.setContent(logRows(app, l.width, l.height).join('\n'));
     details.setContent(jobPanelText(app, d.width));
-    status.setContent(statusText(app));
+    status.setContent(statusText(app, screen.width as number));
 
     const focusLog = app.context === 'log';
     table.style.border = { fg: focusLog ? 'gray' : 'cyan' };
@@ -93,8 +99,14 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
 
     const m = app.mode;
     if (m.kind === 'help' || m.kind === 'confirm' || m.kind === 'form') {
-      overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : ' New job ');
-      overlay.setContent(m.kind === 'help' ? helpText() : m.kind === 'confirm' ? confirmText(app) : formText(app));
+      overlay.setLabel(m.kind === 'help' ? ' Keys ' : m.kind === 'confirm' ? ' Confirm ' : formTitle(app));
+      const content = m.kind === 'help' ? helpText(m.scroll, helpHeight) : m.kind === 'confirm' ? confirmText(app) : formText(app);
+      overlay.setContent(content);
+      // As tall as its content, at most the screen below the header, so the bottom border shows.
+      const w = screen.width as number;
+      overlay.width = m.kind === 'help' ? Math.min(w - 2, 80) : Math.max(Math.min(w - 2, 60), Math.round(w * 0.7));
+      overlay.height = Math.min(content.split('\n').length, helpHeight) + 2;
+      overlay.top = Math.max(1, Math.floor(((screen.height as number) - (overlay.height as number)) / 2));
       overlay.show();
       overlay.setFront();
     } else {
@@ -121,6 +133,30 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     draw();
   });
   screen.on('resize', () => draw());
+
+  // Mouse: blessed reports screen cells; the table's first job row is below its border and header.
+  type MouseData = { y: number };
+  const top = (b: blessed.Widgets.BoxElement) => (b.lpos as { yi: number } | undefined)?.yi ?? (b.atop as number);
+  table.on('click', (d: MouseData) => {
+    const row = d.y - top(table) - 2;
+    app.click('table', row >= 0 ? row + tableScroll.offset : undefined);
+    draw();
+  });
+  logs.on('click', () => {
+    app.click('log');
+    draw();
+  });
+  const wheelStep = 3;
+  for (const [box, pane] of [[table, 'table'], [logs, 'log']] as const) {
+    box.on('wheelup', () => {
+      app.wheel(pane, -wheelStep);
+      draw();
+    });
+    box.on('wheeldown', () => {
+      app.wheel(pane, wheelStep);
+      draw();
+    });
+  }
 
   draw();
 

@@ -1,10 +1,10 @@
 import type { App } from '../app.js';
 import { statusTone, type Job, type StatusTone } from '#protocol';
-import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../format.js';
-import { formFields } from '../form.js';
-import { hints, helpLines } from '../keys.js';
-import { escapeTags } from '../markup.js';
-import { columns, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
+import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
+import { formFields, presets } from '../form.js';
+import { bindingOf, hints, helpLines } from '../keys.js';
+import { escapeTags, renderLogRows } from '../markup.js';
+import { cellSpan, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
 
 // What each box says, as tagged strings built from the app's state. No blessed objects here, so the
 // dashboard file is only layout and wiring.
@@ -25,23 +25,37 @@ export function connectionLabel(app: App): string {
   }
 }
 
-export function headerText(app: App): string {
-  const parts = [
-    '{bold}cjm{/bold}',
-    escapeTags(app.url),
-    `user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`,
-    `server ${escapeTags(app.info?.version ?? '?')}`,
-    app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?',
-    connectionLabel(app),
+/** The header line for `width` columns: parts drop in order of least use (capacity, server version,
+ * URL, user) so the connection state is always there. */
+export function headerText(app: App, width = Infinity): string {
+  const connection = connectionLabel(app);
+  // [plain text, tagged text, priority: lower is kept longer]
+  const parts: [string, number][] = [
+    ['{bold}cjm{/bold}', 1],
+    [escapeTags(app.url), 4],
+    [`user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`, 3],
+    [`server ${escapeTags(app.info?.version ?? '?')}`, 5],
+    [app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?', 6],
+    [connection, 0],
   ];
-  return ' ' + parts.join(' │ ');
+  const join = (ps: readonly [string, number][]) => ' ' + ps.map(([t]) => t).join(' │ ');
+  let shown = parts;
+  while (visibleLength(join(shown)) > width && shown.length > 1) {
+    const worst = Math.max(...shown.map(([, p]) => p));
+    shown = shown.filter(([, p]) => p !== worst);
+  }
+  return join(shown);
+}
+
+/** Columns a tagged string takes on screen. */
+export function visibleLength(tagged: string): number {
+  return tagged.replace(/\{\/?[a-z-]+\}/g, (t) => (t === '{open}' || t === '{close}' ? 'x' : '')).length;
 }
 
 const toneColour = { ok: 'green', run: 'cyan', wait: 'yellow', warn: 'magenta', bad: 'red' } as const satisfies Record<StatusTone, string>;
 
 /** The table's lines: header, then the rows that fit, scrolled so the selection is visible. */
 export function tableLines(app: App, width: number, height: number, scroll: { offset: number }): string[] {
-  const widths = layoutColumns(width);
   const rows = app.jobs.visible();
   const body = Math.max(1, height - 1);
   const sel = app.jobs.selectedIndex();
@@ -49,41 +63,58 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
   if (sel >= scroll.offset + body) scroll.offset = sel - body + 1;
   scroll.offset = Math.max(0, Math.min(scroll.offset, Math.max(0, rows.length - body)));
   const now = app.now();
-  const statusCol = columns.findIndex((c) => c.key === 'status');
-  const lines = [`{bold}${escapeTags(formatHeader(widths))}{/bold}`];
-  for (const job of rows.slice(scroll.offset, scroll.offset + body)) {
-    const text = formatRow(jobRow(job, now), widths);
-    if (job.id === app.jobs.selectedId) {
-      lines.push(`{inverse}${escapeTags(text)}{/inverse}`);
+  const shown = rows.slice(scroll.offset, scroll.offset + body);
+  const cells = shown.map((job) => jobRow(job, now));
+  // Widths fit what is on screen, so a scroll to 7-digit ids widens the ID column.
+  const layout = layoutColumns(width, cells);
+  const status = cellSpan(layout, 'status');
+  const lines = [`{bold}${escapeTags(formatHeader(layout))}{/bold}`];
+  shown.forEach((job, n) => {
+    const text = formatRow(cells[n]!, layout);
+    if (job.id === app.jobs.selectedId || !status) {
+      lines.push(job.id === app.jobs.selectedId ? `{inverse}${escapeTags(text)}{/inverse}` : escapeTags(text));
     } else {
       // Colour only the status cell; the words carry the meaning without colour.
-      const start = widths.slice(0, statusCol).reduce((n, w) => n + w + 1, 0);
-      const end = start + (widths[statusCol] ?? 0);
+      const { start, end } = status;
       const c = toneColour[statusTone(job)];
       lines.push(`${escapeTags(text.slice(0, start))}{${c}-fg}${escapeTags(text.slice(start, end))}{/${c}-fg}${escapeTags(text.slice(end))}`);
     }
-  }
+  });
   if (rows.length === 0) lines.push(app.jobs.filter ? `  no job matches "${escapeTags(app.jobs.filter)}"` : '  no jobs yet: press n to create one');
   return lines;
 }
 
+/** ` Jobs 12/340 ` (the selected row of the rows shown), then what narrows or orders them. */
 export function tableLabel(app: App): string {
   const n = app.jobs.visible().length;
+  const at = app.jobs.selectedIndex() + 1;
+  const of = app.jobs.size !== n ? ` of ${app.jobs.size}` : '';
   const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"` : '';
-  return ` Jobs ${n}${app.jobs.size !== n ? `/${app.jobs.size}` : ''}${filter} `;
+  const sort = app.jobs.sort !== 'newest' ? ` sort ${app.jobs.sort}` : '';
+  return ` Jobs ${at}/${n}${of}${filter}${sort} `;
+}
+
+/** The log pane's rows: the window's lines, wrapped when asked; following shows the last rows. */
+export function logRows(app: App, width: number, height: number): string[] {
+  const match = app.logs.matchSeq;
+  const rows = app.logs.window(height).flatMap((line) => renderLogRows(line, width, { query: app.logs.query, current: line.seq === match, wrap: app.wrap, timestamps: app.timestamps }));
+  return app.logs.following ? rows.slice(-height) : rows.slice(0, height);
 }
 
 export function logLabel(app: App): string {
   const id = app.logs.jobId;
   const job = id === undefined ? undefined : app.jobs.get(id);
   const name = job ? `job ${job.id} ${job.name}` : 'no job selected';
-  const state = app.logs.following ? 'following' : 'paused — G to resume';
-  const search = app.logs.query ? ` │ /${app.logs.query}` : '';
+  const finished = job?.status === 'exited' || job?.status === 'error';
+  const state = !app.logs.following ? 'paused — G to resume' : finished ? 'finished' : 'following';
+  const m = app.logs.matches();
+  const search = app.logs.query ? ` │ /${app.logs.query} ${m.index}/${m.total}` : '';
   return ` Logs: ${name} │ ${state}${search} `;
 }
 
-/** The selected job in full: what the table cuts short (the whole reason, the exit code, which limits
- * the host does not enforce and why), and for a running job its live CPU and memory. */
+/** The selected job in full, most important first (a short panel cuts from the bottom): what the
+ * table cuts short (the whole reason, the exit code), live CPU and memory while it runs, what it
+ * runs and with what, its times, and which limits the host does not enforce and why. */
 export function jobPanelText(app: App, width: number): string {
   const id = app.jobs.selectedId;
   const job = id === undefined ? undefined : app.jobs.get(id);
@@ -91,14 +122,11 @@ export function jobPanelText(app: App, width: number): string {
   const w = Math.max(5, width - 2);
   const c = toneColour[statusTone(job)];
   const para = (text: string) => wrap(text, w).map((l) => ` ${escapeTags(l)}`);
-  const when = [timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ');
-  const lines = [
-    ...para(`#${job.id} ${job.name}`),
-    ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`),
-    ` ${escapeTags(when)}`,
-  ];
+  const lines = [...para(`#${job.id} ${job.name}`), ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`)];
+  lines.push(...para([timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ')));
   if (job.status === 'running') lines.push('', ...statsLines(app, job, w));
   lines.push('');
+  for (const l of specLines(job, app.now())) lines.push(...para(l));
   for (const l of limitsLines(job)) lines.push(...para(l));
   return lines.join('\n');
 }
@@ -108,37 +136,52 @@ function statsLines(app: App, job: Job, w: number): string[] {
   if (!s?.latest) return [' sampling…'];
   const l = s.latest;
   const memPct = l.memoryLimitBytes > 0 ? (100 * l.memoryBytes) / l.memoryLimitBytes : 0;
+  const para = (text: string) => wrap(text, w).map((x) => ` ${escapeTags(x)}`);
   return [
-    ` CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`,
+    ...para(`CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`),
     ` {green-fg}${sparkline(s.cpu, w, Math.max(100 * job.cpus, 1))}{/green-fg}`,
-    ` MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`,
+    ...para(`MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`),
     ` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`,
-    ` PIDS ${l.pids}`,
-    ` IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`,
+    ...para(`PIDS ${l.pids} · IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`),
   ];
 }
 
-export function statusText(app: App): string {
+export function statusText(app: App, width = Infinity): string {
   const m = app.mode;
-  if (m.kind === 'filter') return ` filter: ${escapeTags(app.jobs.filter)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
+  if (m.kind === 'filter') return ` filter: ${escapeTags(m.text)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
   if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
-  if (m.kind === 'form') return ' Tab/↓ next field · ↑ previous · Enter create · Esc cancel';
+  if (m.kind === 'form') return m.form.discarding ? ' y discard the new job · any other key goes back to it' : ' Enter/Tab next field · ↑ previous · Enter on the last or Ctrl-S create · Esc cancel';
   if (m.kind === 'confirm') return ' y confirm · any other key cancels';
-  if (m.kind === 'help') return ' Esc or ? closes help';
+  if (m.kind === 'help') return ' j/k PgUp/PgDn scroll · Esc or ? closes help';
   const msg = app.message ? (app.message.error ? `{red-fg}${escapeTags(app.message.text)}{/red-fg} │ ` : `${escapeTags(app.message.text)} │ `) : '';
-  return ` ${msg}${escapeTags(hints(app.context))}`;
+  const room = width - 1 - (app.message ? app.message.text.length + 3 : 0);
+  return ` ${msg}${escapeTags(hints(app.context, room))}`;
 }
 
-export function helpText(): string {
-  return helpLines().map((l) => ' ' + escapeTags(l)).join('\n');
+/** The help lines that fit `height`, from the scroll offset, with a mark where more follows. */
+export function helpText(scroll: number, height: number): string {
+  const all = helpLines();
+  const top = Math.max(0, Math.min(scroll, all.length - height));
+  const shown = all.slice(top, top + height).map((l) => ' ' + escapeTags(l));
+  if (top + height < all.length && shown.length > 0) shown[shown.length - 1] = ` {gray-fg}↓ ${all.length - top - height + 1} more: j/k, PgDn{/gray-fg}`;
+  return shown.join('\n');
 }
 
+/** The question a dangerous binding asks, from the key table: `Stop job 3 (victim)?`. */
 export function confirmText(app: App): string {
   const m = app.mode;
   if (m.kind !== 'confirm') return '';
-  const what = m.action === 'stop' ? 'Stop' : 'Remove';
-  const extra = m.action === 'remove' ? '\n This deletes the container, the record and its logs.' : '';
-  return ` {bold}${what} job ${m.job.id} (${escapeTags(m.job.name)})?{/bold}${extra}\n\n y = yes, any other key = no`;
+  const { action, job, count } = m.pending;
+  const confirm = bindingOf(action)?.confirm;
+  const verb = confirm?.verb ?? action;
+  const what = count !== undefined ? `${count} finished job${count === 1 ? '' : 's'}` : job ? `job ${job.id} (${job.name})` : 'it';
+  const extra = confirm?.warning ? `\n ${escapeTags(confirm.warning)}` : '';
+  return ` {bold}${escapeTags(`${verb} ${what}?`)}{/bold}${extra}\n\n y = yes, any other key = no`;
+}
+
+export function formTitle(app: App): string {
+  const m = app.mode;
+  return m.kind === 'form' && m.form.cloneOf !== undefined ? ` New job, cloned from job ${m.form.cloneOf} ` : ' New job ';
 }
 
 export function formText(app: App): string {
@@ -157,6 +200,7 @@ export function formText(app: App): string {
   lines.push('');
   if (f.message) lines.push(` {red-fg}! ${escapeTags(f.message)}{/red-fg}`);
   if (f.submitting) lines.push(' creating…');
-  lines.push(' {gray-fg}Env: KEY=VALUE separated by spaces · Network: bridge or none{/gray-fg}');
+  if (f.discarding) lines.push(' {yellow-fg}{bold}Discard this new job? y = yes, any other key = keep editing{/bold}{/yellow-fg}');
+  lines.push(` {gray-fg}Env KEY=VALUE, Ports numbers, space-separated · Network bridge or none · Ctrl-P example: ${escapeTags(presets[(f.preset + 1) % presets.length]?.label ?? '')}{/gray-fg}`);
   return lines.join('\n');
 }

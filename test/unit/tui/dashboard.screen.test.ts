@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
+import { ErrorCode, invalidParamsList, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
 import { createApp, type App } from '../../../tui/app.js';
 import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js';
 import { makeJob } from '../../support/job.js';
@@ -34,8 +34,8 @@ afterEach(() => {
   open = undefined;
 });
 
-async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}): Promise<Harness> {
-  const term = createHeadlessTerminal(140, 40);
+async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}, size: readonly [number, number] = [140, 40]): Promise<Harness> {
+  const term = createHeadlessTerminal(size[0], size[1]);
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev1' }),
     'system.info': () => info,
@@ -96,16 +96,16 @@ describe('dashboard screen', () => {
     const { term, conn } = await start([makeJob({ id: 1, name: 'alpha' }), makeJob({ id: 2, name: 'beta', status: 'pending', startedAt: null })]);
     let text = await waitForText(term, 'beta');
     const rows = text.split('\n').filter((l) => /│\s+\d+ /.test(l));
-    expect(rows[0]).toMatch(/2 beta\s+busybox\s+pending/);
-    expect(rows[1]).toMatch(/1 alpha\s+busybox\s+running/);
+    expect(rows[0]).toMatch(/2 beta\s+pending\s+echo hi\s+busybox/);
+    expect(rows[1]).toMatch(/1 alpha\s+running\s+echo hi\s+busybox/);
     const lists = conn.calls.filter((c) => c.method === 'job.list').length;
     conn.emit('job.updated', { job: makeJob({ id: 1, name: 'alpha', status: 'exited', reason: 'oom_killed', exitCode: 137, finishedAt: '2026-01-01T00:00:09.000Z' }) });
     text = await waitForText(term, 'exited (oom_killed)');
-    expect(text).toMatch(/1 alpha\s+busybox\s+exited \(oom_killed\)\s+137/);
+    expect(text).toMatch(/1 alpha\s+exited \(oom_killed\)\s+echo hi\s+busybox\s+137/);
     expect(conn.calls.filter((c) => c.method === 'job.list').length).toBe(lists);
     conn.emit('job.removed', { id: 2 });
     text = await waitForText(term, (t) => !t.includes('beta'));
-    expect(text).toContain('Jobs 1 ');
+    expect(text).toContain('Jobs 1/1 ');
   });
 
   it('log pane: stderr marked E|, paused when scrolled up, G resumes', async () => {
@@ -153,9 +153,45 @@ describe('dashboard screen', () => {
     let text = await waitForText(term, '/needle');
     expect(app.logs.matchSeq).toBe(90);
     expect(text).toContain('paused — G to resume');
+    expect(text).toContain('/needle 2/2');
     term.press('N');
-    text = await waitForText(term, 'needle 10');
+    text = await waitForText(term, '/needle 1/2');
+    expect(text).toContain('needle 10');
     expect(app.logs.matchSeq).toBe(10);
+    // n/N wrap round the ends, and say so.
+    term.press('N');
+    text = await waitForText(term, '/needle 2/2');
+    expect(text).toContain('search hit the top, continued from the end');
+    term.press('n');
+    text = await waitForText(term, '/needle 1/2');
+    expect(text).toContain('search hit the end, continued from the top');
+    // The prompt starts empty (typing does not append to the last term); Ctrl-U empties it.
+    term.press('/');
+    await waitForText(term, /search log: █/);
+    for (const ch of 'xx') term.press(ch);
+    await waitForText(term, 'search log: xx█');
+    term.press(keys.ctrlU);
+    await waitForText(term, /search log: █/);
+    for (const ch of 'hay 5') term.press(ch);
+    term.press(keys.enter);
+    text = await waitForText(term, '/hay 5 1/11');
+    // Esc in the prompt clears the search.
+    term.press('/', keys.escape);
+    text = await waitForText(term, (t) => !t.includes('/hay 5'));
+    expect(text).toContain('Logs: job 5 talker');
+  });
+
+  it('a search term belongs to its job: another job\'s title does not show it', async () => {
+    const { term, conn } = await start([makeJob({ id: 5, name: 'talker' }), makeJob({ id: 4, name: 'quiet' })]);
+    await waitForText(term, 'Logs: job 5 talker');
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+    term.press('l', '/');
+    for (const ch of 'abc') term.press(ch);
+    term.press(keys.enter);
+    await waitForText(term, '/abc 0/0');
+    term.press(keys.escape, 'j');
+    const text = await waitForText(term, 'Logs: job 4 quiet');
+    expect(text).not.toContain('/abc');
   });
 
   it('create form: a -32602 from the server shows next to its field and keeps what was typed', async () => {
@@ -173,7 +209,7 @@ describe('dashboard screen', () => {
     for (const ch of 'echo hi') term.press(ch);
     term.press(keys.tab, keys.backspace, keys.backspace, keys.backspace);
     term.press('8');
-    term.press(keys.enter);
+    term.press(keys.ctrlS);
     const text = await waitForText(term, 'must be at most 2');
     const lines = text.split('\n');
     const cpuLine = lines.findIndex((l) => /CPUs\s+8/.test(l));
@@ -197,6 +233,264 @@ describe('dashboard screen', () => {
     expect(text).toContain('stopped job 3 (victim)');
   });
 
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: s shows stopping… from the keypress until job.updated says how it ended`, async () => {
+      let answer: (j: Job) => void = () => {};
+      const { term, conn } = await start(
+        [makeJob({ id: 3, name: 'victim' })],
+        { 'job.stop': () => new Promise<Job>((r) => (answer = r)) },
+        size,
+      );
+      await waitForText(term, 'victim');
+      term.press('s');
+      await waitForText(term, 'Stop job 3 (victim)?');
+      term.press('y');
+      let text = await waitForText(term, 'stopping…');
+      expect(text.split('\n').find((l) => l.includes('victim') && l.includes('│'))).toContain('stopping…');
+      // A second s on a stopping job offers the kill instead.
+      term.press('s');
+      text = await waitForText(term, 'Kill job 3 (victim)?');
+      term.press('n');
+      conn.emit('job.updated', { job: makeJob({ id: 3, name: 'victim', status: 'exited', reason: 'stopped', exitCode: 143 }) });
+      answer(makeJob({ id: 3, name: 'victim', status: 'running', progress: 'stopping' }));
+      text = await waitForText(term, 'exited (stopped)');
+      // The late reply (still "stopping") does not undo the newer update.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await term.text()).not.toContain('stopping…');
+    });
+
+    it(`${size[0]}x${size[1]}: K kills after a confirmation naming the job`, async () => {
+      const { term, conn } = await start([makeJob({ id: 4, name: 'stubborn' })], {}, size);
+      await waitForText(term, 'stubborn');
+      term.press('K');
+      await waitForText(term, 'Kill job 4 (stubborn)?');
+      expect(conn.calls.some((c) => (c.method as string) === 'job.kill')).toBe(false);
+      term.press('y');
+      // The stub has no job.kill (nor has the protocol yet): the call is made and its error shown.
+      await waitForText(term, 'kill: stub has no job.kill');
+      expect(conn.calls.find((c) => (c.method as string) === 'job.kill')?.params).toEqual({ id: 4 });
+    });
+  }
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: the table has a COMMAND column and the panel the whole spec`, async () => {
+      const job = {
+        ...makeJob({ id: 1234567, name: 'web', cmd: 'python3 -m http.server 8000', image: 'python:3.12-alpine', env: { PORT: '8000', MODE: 'x' } }),
+        ports: [8000],
+        ip: '172.17.0.5',
+        endpoints: [{ port: 8000, path: '/jobs/1234567/ports/8000/' }],
+      };
+      const { term } = await start([job, makeJob({ id: 1234566, name: 'other', status: 'exited', reason: 'completed', exitCode: 0, finishedAt: '2026-01-01T00:00:09.000Z' })], {}, size);
+      const text = await waitForText(term, (t) => panel(t).includes('#1234567 web'));
+      expect(text).toMatch(/ID NAME\s+STATUS\s+COMMAND/);
+      expect(text).toMatch(/1234567 web\s+running\s+python3 -m http/);
+      expect(text).toMatch(/1234566 other\s+exited \(completed\)/);
+      const p = panel(text).replace(/\s+/g, ' ');
+      expect(p).toContain('#1234567 web');
+      expect(p).toContain('$ python3 -m http.server 8000');
+      if (size[1] >= 45) {
+        // Tall enough for all of it: the image, network and IP, ports, endpoints, env names, times.
+        expect(p).toContain('image python:3.12-alpine');
+        expect(p).toContain('network bridge · ip 172.17.0.5');
+        expect(p).toContain('ports 8000');
+        expect(p).toContain('/jobs/1234567/ports/8000/');
+        expect(p).toContain('env PORT MODE');
+        expect(p).toContain('started 2026-01-01 00:00:01Z');
+      }
+    });
+  }
+
+  it('80x24: the header keeps the connection state, the panel its values, the help its border and scrolls', async () => {
+    const { term } = await start(
+      [makeJob({ id: 9, name: 'busy', cpus: 0.5, memoryMb: 256 }), makeJob({ id: 8, name: 'done', status: 'exited', reason: 'failed', exitCode: 137, finishedAt: '2026-01-01T00:00:09.000Z' })],
+      { 'job.stats': () => ({ at: new Date().toISOString(), cpuPercent: 42.5, cpuPercentOfLimit: 85, memoryBytes: 48 * 1024 * 1024, memoryLimitBytes: 256 * 1024 * 1024, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 2048 }) },
+      [80, 24],
+    );
+    let text = await waitForText(term, (t) => panel(t).includes('MEM'));
+    expect(text.split('\n')[0]).toContain('● connected');
+    expect(panel(text)).toContain('MEM 48 MiB / 256 MiB 19%');
+    term.press('j');
+    text = await waitForText(term, (t) => panel(t).includes('#8 done'));
+    expect(panel(text)).toContain('exit code 137');
+
+    term.press('?');
+    text = await waitForText(term, 'Keys');
+    const lines = text.split('\n');
+    const top = lines.findIndex((l) => l.includes('─ Keys '));
+    const col = lines[top]!.indexOf('┌─ Keys');
+    const bottom = lines.findIndex((l, i) => i > top && l[col] === '└');
+    expect(bottom, 'the help box has a bottom border on screen').toBeGreaterThan(top);
+    expect(bottom).toBeLessThan(23);
+    expect(text).toContain('more: j/k, PgDn');
+    for (let i = 0; i < 30; i++) term.press('j');
+    text = await waitForText(term, 'Esc or ? closes this help');
+    expect(text).toContain('previous match');
+  });
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: earlier output that is not held says so at the top of the pane`, async () => {
+      const { term, conn } = await start(
+        [makeJob({ id: 5, name: 'talker' })],
+        // The tail read started 3 MiB into a bigger log.
+        { 'job.logs': ({ id }) => ({ id, text: 'tail line\n', chunks: [{ stream: 'stdout', text: 'tail line\n' }], size: 3 * 1024 * 1024 + 10, truncated: true }) },
+        size,
+      );
+      await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+      let text = await waitForText(term, '── 3.0 MiB of earlier output not shown ──');
+      const data = Array.from({ length: 20_000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
+      const from = 3 * 1024 * 1024 + 10;
+      conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: from, nextOffset: from + Buffer.byteLength(data), at: '2026-01-01T00:00:00.000Z' });
+      await waitForText(term, 'line 20000');
+      term.press('l', 'g');
+      // 20,001 lines arrived, the ring holds 5,000: the first held is "line 15001".
+      text = await waitForText(term, '── 15,001 lines + 3.0 MiB not shown ──');
+      expect(text).toMatch(/not shown ──[^\n]*│?\n[^\n]*line 15001\b/);
+    });
+  }
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: the form marks every bad field of a -32602 at once`, async () => {
+      const { term } = await start(
+        [],
+        {
+          'job.create': () => {
+            throw invalidParamsList([
+              { field: 'name', reason: 'must be 1-63 characters' },
+              { field: 'image', reason: 'must be an image reference' },
+              { field: 'cpus', reason: 'must be at most 2 (host CPUs)' },
+              { field: 'memoryMb', reason: 'must be at least 6' },
+            ]);
+          },
+        },
+        size,
+      );
+      await waitForText(term, 'connected');
+      term.press('n');
+      await waitForText(term, 'New job');
+      term.press(keys.ctrlS);
+      const text = await waitForText(term, '! CPUs: must be at most 2');
+      const lines = text.split('\n');
+      for (const [label, reason] of [['Name', 'must be 1-63 characters'], ['Image', 'must be an image reference'], ['CPUs', 'must be at most 2 (host CPUs)'], ['Memory MB', 'must be at least 6']]) {
+        const at = lines.findIndex((l) => l.includes(`! ${label}: ${reason}`));
+        expect(at, `${label} marked`).toBeGreaterThan(0);
+        expect(lines[at - 1]).toContain(label);
+      }
+      // The whole form is on screen, with its bottom border.
+      expect(text).toMatch(/Network\s+bridge/);
+    });
+
+    it(`${size[0]}x${size[1]}: c opens the form filled from the selected job`, async () => {
+      const { term, conn } = await start(
+        [makeJob({ id: 6, name: 'monitor-time', cmd: 'while true; do date; sleep 5; done', cpus: 0.2, memoryMb: 64, ioWeight: 300 })],
+        { 'job.create': (spec) => makeJob({ id: 7, name: spec.name }) },
+        size,
+      );
+      await waitForText(term, 'monitor-time');
+      term.press('c');
+      const text = await waitForText(term, 'cloned from job 6');
+      expect(text).toMatch(/Name\s+monitor-time-2/);
+      expect(text).toMatch(/Command\s+while true; do date; sleep 5; done/);
+      expect(text).toMatch(/CPUs\s+0\.2/);
+      expect(text).toMatch(/Memory MB\s+64/);
+      expect(text).toMatch(/IO weight\s+300/);
+      term.press(keys.ctrlS);
+      await waitForText(term, 'created job 7 (monitor-time-2)');
+      expect(conn.calls.find((c) => c.method === 'job.create')?.params).toMatchObject({ name: 'monitor-time-2', cmd: 'while true; do date; sleep 5; done', cpus: 0.2, memoryMb: 64, ioWeight: 300 });
+    });
+  }
+
+  it('Esc on a form with typing asks before discarding it', async () => {
+    const { term } = await start([]);
+    await waitForText(term, 'connected');
+    term.press('n');
+    await waitForText(term, 'New job');
+    term.press('x', keys.escape);
+    await waitForText(term, 'Discard this new job?');
+    term.press('n');
+    let text = await waitForText(term, (t) => !t.includes('Discard this new job?'));
+    expect(text).toMatch(/Name\s+x/);
+    term.press(keys.escape);
+    await waitForText(term, 'Discard this new job?');
+    term.press('y');
+    text = await waitForText(term, 'new job discarded');
+    expect(text).not.toContain('New job');
+  });
+
+  it('the table title says where the selection is; o sorts; X removes every finished job after saying how many', async () => {
+    const jobs = [
+      makeJob({ id: 1, name: 'zeta', status: 'exited', reason: 'completed', exitCode: 0 }),
+      makeJob({ id: 2, name: 'alpha', status: 'error', reason: 'image nope: not found' }),
+      makeJob({ id: 3, name: 'mid' }),
+    ];
+    const { term, conn } = await start(jobs, {
+      'job.removeMany': ({ status }) => ({ removed: jobs.filter((j) => j.status === status).map((j) => j.id) }),
+    }, [80, 24]);
+    let text = await waitForText(term, 'Jobs 1/3');
+    term.press('j');
+    await waitForText(term, 'Jobs 2/3');
+    term.press('o');
+    text = await waitForText(term, 'sort name');
+    const names = text.split('\n').filter((l) => /│\s*\d+ \w/.test(l)).map((l) => /│\s*\d+ (\w+)/.exec(l)?.[1]);
+    expect(names).toEqual(['alpha', 'mid', 'zeta']);
+    term.press('X');
+    await waitForText(term, 'Remove 2 finished jobs?');
+    expect(conn.calls.some((c) => c.method === 'job.removeMany')).toBe(false);
+    term.press('y');
+    text = await waitForText(term, 'removed 2 finished jobs');
+    expect(conn.calls.filter((c) => c.method === 'job.removeMany').map((c) => c.params)).toEqual([{ status: 'exited' }, { status: 'error' }]);
+    expect(text).toContain('Jobs 1/1');
+    expect(text).not.toMatch(/zeta|alpha/);
+  });
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: W wraps long lines; SGR colour codes do not show as text`, async () => {
+      const { term, conn } = await start([makeJob({ id: 5, name: 'talker' })], {}, size);
+      await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+      const long = `start ${'x'.repeat(300)} tail-end`;
+      const data = `\x1b[31mred words\x1b[0m plain\n${long}\n`;
+      conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stdout', data, offset: 0, nextOffset: Buffer.byteLength(data), at: '2026-01-01T00:00:00.000Z' });
+      let text = await waitForText(term, 'red words plain');
+      expect(text).not.toContain('[31m');
+      expect(text).toMatch(/start x+…/);
+      expect(text).not.toContain('tail-end');
+      term.press('W');
+      text = await waitForText(term, 'tail-end');
+      expect(text).toContain('long lines wrap');
+      expect(text).toContain('red words plain');
+      term.press('W', 't');
+      text = await waitForText(term, '00:00:00.000 red words plain');
+      expect(text).toMatch(/00:00:00\.000 start x+…/);
+    });
+  }
+
+  it('mouse: a click selects a row, the wheel moves the selection', async () => {
+    const { term } = await start([makeJob({ id: 1, name: 'one' }), makeJob({ id: 2, name: 'two' }), makeJob({ id: 3, name: 'three' })], {}, [80, 24]);
+    let text = await waitForText(term, (t) => panel(t).includes('#3 three'));
+    const row = text.split('\n').findIndex((l) => /│\s*1 one/.test(l));
+    // xterm SGR mouse reports, 1-based: button 0 down, then up, on the row of job 1.
+    term.press(`\x1b[<0;10;${row + 1}M`, `\x1b[<0;10;${row + 1}m`);
+    text = await waitForText(term, (t) => panel(t).includes('#1 one'));
+    expect(text).toContain('Jobs 3/3');
+    term.press(`\x1b[<64;10;${row + 1}M`);
+    await waitForText(term, 'Jobs 1/3');
+  });
+
+  it('a finished job: the end marker goes below the last stderr line (its E| kept), the title says finished', async () => {
+    const { term, conn } = await start([makeJob({ id: 5, name: 'talker' })]);
+    await waitFor('job.follow', async () => conn.calls.some((c) => c.method === 'job.follow'), 3000);
+    const data = 'last words';
+    conn.emit('job.log', { subscription: 'f1', id: 5, stream: 'stderr', data, offset: 0, nextOffset: data.length, at: '2026-01-01T00:00:00.000Z' });
+    await waitForText(term, 'E| last words');
+    conn.emit('job.updated', { job: makeJob({ id: 5, name: 'talker', status: 'exited', reason: 'failed', exitCode: 1, finishedAt: '2026-01-01T00:00:09.000Z' }) });
+    conn.emit('job.logEnd', { subscription: 'f1', id: 5, offset: data.length, reason: 'finished' });
+    const text = await waitForText(term, 'end of output');
+    const lines = text.split('\n');
+    const end = lines.findIndex((l) => l.includes('── end of output ──'));
+    expect(lines[end - 1]).toMatch(/│E\| last words/);
+    expect(text).toContain('Logs: job 5 talker │ finished');
+    expect(text).not.toContain('following');
+  });
+
   it('filter narrows the table as you type', async () => {
     const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
@@ -204,12 +498,22 @@ describe('dashboard screen', () => {
     for (const ch of 'we') term.press(ch);
     // The log pane moves to the job left selected once the selection rests.
     let text = await waitForText(term, (t) => t.includes('filter "we"') && t.includes('Logs: job 1 web'));
-    expect(text).toMatch(/Jobs 1\/2/);
+    expect(text).toMatch(/Jobs 1\/1 of 2/);
     expect(text).not.toContain('batch');
     // Enter keeps the filter and the job table keeps the keys (one Enter is one key, not two).
     term.press(keys.enter);
     text = await waitForText(term, 'n new');
     expect(text).toContain('filter "we"');
+    // Esc in the table clears it, as does Esc in the prompt.
+    term.press(keys.escape);
+    text = await waitForText(term, 'batch');
+    expect(text).not.toContain('filter "');
+    term.press('/', 'b', 'a');
+    text = await waitForText(term, 'filter "ba"');
+    expect(text).not.toMatch(/│\s*1 web/);
+    term.press(keys.escape);
+    text = await waitForText(term, (t) => /│\s*1 web/.test(t) && t.includes('batch'));
+    expect(text).not.toContain('filter "');
   });
 
   it('the job panel shows what the table cuts short: the whole reason, the exit code, unenforced limits', async () => {
@@ -264,7 +568,7 @@ describe('dashboard screen', () => {
     // The table's top border ends at the new right edge and the header row still fits.
     const text = await waitForText(term, (t) => t.split('\n')[1]?.trimEnd().length === 100);
     expect(text.split('\n')[1]?.endsWith('┐')).toBe(true);
-    expect(text).toMatch(/IO TIME\s*│/);
+    expect(text).toMatch(/ID NAME\s+STATUS\s+COMMAND/);
     expect(text).toMatch(/1 alpha/);
   });
 });

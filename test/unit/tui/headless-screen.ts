@@ -16,7 +16,7 @@ export interface HeadlessTerminal {
   dispose(): void;
 }
 
-export const keys = { enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', end: '\x1b[F', backspace: '\x7f', ctrlC: '\x03' } as const;
+export const keys = { enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', end: '\x1b[F', backspace: '\x7f', ctrlC: '\x03', ctrlS: '\x13', ctrlU: '\x15' } as const;
 
 export function createHeadlessTerminal(cols = 120, rows = 40): HeadlessTerminal {
   const output = new PassThrough() as PassThrough & { columns: number; rows: number; isTTY: boolean };

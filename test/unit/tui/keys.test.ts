@@ -39,6 +39,24 @@ describe('keybinding table', () => {
     expect(actionFor('table', 'd')?.dangerous).toBe(true);
     expect(helpLines().join('\n')).toContain('remove the job and its logs (asks first)');
   });
+  it('dangerous bindings carry their confirmation; the new keys are where the issue put them', () => {
+    for (const b of keyBindings.filter((x) => x.dangerous)) expect(b.confirm?.verb, b.action).toBeTruthy();
+    expect(actionFor('table', 'K')).toMatchObject({ action: 'kill', dangerous: true });
+    expect(actionFor('log', 'K')?.action).toBe('kill');
+    expect(actionFor('table', 'X')).toMatchObject({ action: 'removeFinished', dangerous: true });
+    expect(actionFor('table', 'c')?.action).toBe('clone');
+    expect(actionFor('table', 'R')?.action).toBe('rerun');
+    expect(actionFor('table', 'o')?.action).toBe('sort');
+    expect(actionFor('log', 'W')?.action).toBe('wrap');
+    expect(actionFor('log', 't')?.action).toBe('timestamps');
+    expect(actionFor('table', 'escape')?.action).toBe('clearFilter');
+  });
+  it('hints fit the width, keeping ? help and q quit', () => {
+    const h = hints('table', 40);
+    expect(h.length).toBeLessThanOrEqual(40);
+    expect(h).toMatch(/\? help {2}q quit$/);
+    expect(hints('table')).toContain('/ filter');
+  });
   it('the status bar shows only visible keys of the focused pane', () => {
     expect(hints('table')).toContain('n new');
     expect(hints('table')).not.toContain('N prev');

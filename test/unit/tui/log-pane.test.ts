@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogPane } from '../../../tui/log-pane.js';
+import { createLogPane, earlierMarker } from '../../../tui/log-pane.js';
 import { createStubConnection } from './stub-connection.js';
 
 function setup() {
@@ -97,5 +97,14 @@ describe('log pane: an end that beats the follow answer', () => {
     const pane = createLogPane(conn);
     await pane.show(7);
     expect(pane.window(10).map((l) => l.text)).toEqual(['done', '── end of output ──']);
+  });
+});
+
+describe('earlier-output marker', () => {
+  it('counts lines with separators, bytes in binary units', () => {
+    expect(earlierMarker(15004, 0)).toBe('── 15,004 earlier lines not shown ──');
+    expect(earlierMarker(1, 0)).toBe('── 1 earlier line not shown ──');
+    expect(earlierMarker(0, 3 * 1024 * 1024)).toBe('── 3.0 MiB of earlier output not shown ──');
+    expect(earlierMarker(20, 2048)).toBe('── 20 lines + 2.0 KiB not shown ──');
   });
 });
