@@ -45,7 +45,9 @@ export function createStateRetry(deps: StateRetryDeps, options: { intervalMs: nu
       if (outcome) {
         await tracker.queue.run(id, async () => {
           const job = await store.get(id);
-          if (job) await tracker.patch(job, outcome);
+          const updated = job && (await tracker.patch(job, outcome));
+          // The launcher arms a started job's timeout after its patch sticks; here that is now.
+          if (updated?.status === 'running') tracker.timeouts.schedule(updated);
         });
         stored = true;
       }
