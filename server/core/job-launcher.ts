@@ -51,17 +51,18 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       });
       await queue.run(job.id, async () => {
         if (!stillWanted()) return endPendingIfStopped(job);
-        job = await patch(job, { progress: 'creating container' });
-        const containerId = await runtime.create(job);
-        unrecorded = containerId;
-        job = await patch(job, { containerId, progress: 'starting' });
+        // The database writes overlap Docker's work (create -> running is the figure users feel).
+        const creating = runtime.create(job).then((id) => (unrecorded = id));
+        const [, containerId] = await together(patch(job, { progress: 'creating container' }), creating);
+        // Attach before start so not a byte of output is missed; the record names the container
+        // before it starts, so that a restart finds it.
+        const [recorded] = await together(patch(job, { containerId, progress: 'starting' }), logs.capture(job, containerId));
+        job = recorded;
         unrecorded = null;
         if (!stillWanted()) {
           await runtime.remove(containerId);
           return endPendingIfStopped(job);
         }
-        // Attach before start so not a byte of output is missed.
-        await logs.capture(job, containerId);
         const { enforced, state } = await runtime.start(containerId, job);
         started = startedPatch(state.startedAt ?? clock.now(), enforced, state.ip);
         job = await patch(job, started);
@@ -125,6 +126,15 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await Promise.allSettled([...launching.values()]);
     },
   };
+}
+
+/** Runs both to their end (nothing left running behind a failure) and throws the first failure,
+ * Docker's (`work`) before the database's: it is the launch's real outcome. */
+async function together<A, B>(store: Promise<A>, work: Promise<B>): Promise<[A, B]> {
+  const [s, w] = await Promise.allSettled([store, work]);
+  if (w.status === 'rejected') throw w.reason;
+  if (s.status === 'rejected') throw s.reason;
+  return [s.value, w.value];
 }
 
 function launchFailure(e: unknown): string {

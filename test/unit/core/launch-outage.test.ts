@@ -32,14 +32,16 @@ describe('a launch while the database fails (in-memory ports)', () => {
     store.failing = true;
     runtime.holdPull.resolve();
     await settle();
-    expect(runtime.created).toEqual([]);
-    expect(store.peek(job.id)?.status).toBe('pending');
+    // The create ran alongside the refused write: its container, named by no record, is gone again.
+    expect(runtime.containers.size).toBe(0);
+    expect(store.peek(job.id)).toMatchObject({ status: 'pending', containerId: null });
 
     await clock.advance(retryIntervalMs); // still down: tried and refused again
     expect(store.peek(job.id)?.status).toBe('pending');
     store.failing = false;
     await clock.advance(retryIntervalMs);
-    expect(store.peek(job.id)).toMatchObject({ status: 'running', containerId: runtime.created[0] });
+    expect(store.peek(job.id)).toMatchObject({ status: 'running', containerId: runtime.created.at(-1) });
+    expect([...runtime.containers.keys()]).toEqual([runtime.created.at(-1)]);
     await lifecycle.close();
   });
 
