@@ -111,7 +111,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     teardown.push({ name: 'port proxy', run: () => ports.close() });
     const page = getRequestListener(web.fetch);
     // /jobs/<id>/ports/... goes to the job's own server; everything else is the web page and /rpc.
-    const http = createServer((req, res) => (ports.handles(req.url) ? ports.handleRequest(req, res) : page(req, res)));
+    const http = createServer((req, res) => {
+      if (ports.handles(req.url)) return ports.handleRequest(req, res);
+      page(req, res).catch((err: unknown) => {
+        logger.error({ err, url: req.url }, 'the web page handler failed');
+        res.destroy();
+      });
+    });
     http.on('upgrade', (req, socket, head) => (ports.handles(req.url) ? ports.handleUpgrade(req, socket, head) : rpc.handleUpgrade(req, socket, head)));
     await listen(http, config.listen.host, config.listen.port);
     // Runs first: stop accepting, close the rpc sockets and the port tunnels (http.close waits for the

@@ -31,6 +31,15 @@ function config(): Config {
 async function serve(): Promise<void> {
   const cfg = config();
   const logger = createLogger(cfg.logLevel);
+  // A promise someone forgot to handle (lint forbids it; this is the net) ends one piece of work, not
+  // the server: Node 20 would exit, taking every client and running launch with it.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'BUG: unhandled promise rejection; the server keeps serving'));
+  // A synchronous throw that escaped a callback leaves state half-changed where we cannot know: exit,
+  // and let the supervisor restart us (start-up reconciles every job), but say why in our own log.
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(cfg, { logger });

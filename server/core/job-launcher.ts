@@ -1,12 +1,16 @@
 // Takes a pending job to running: pull (with throttled progress), create, capture, start. A stop or a
-// removal that comes during the pull ends the job instead of creating a container.
+// removal that comes during the pull ends the job instead of creating a container. An outcome the
+// database would not take (it went down mid-launch) is handed to the state retry, never thrown.
 import type { Job } from '../protocol/index.js';
-import { ContainerStartError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
+import { ContainerStartError, DatabaseUnavailableError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
 import { endedWithoutContainerPatch, errorPatch, startedPatch } from './job-state.js';
 import type { JobTracker, LifecycleDeps } from './job-tracker.js';
+import type { JobPatch } from './ports.js';
 
 export interface JobLauncherDeps extends LifecycleDeps {
   tracker: JobTracker;
+  /** Settles the job once the database is back, storing `outcome` first when given (state-retry.ts). */
+  retryLater(jobId: number, outcome?: JobPatch): void;
 }
 
 export interface JobLauncher {
@@ -20,13 +24,17 @@ export interface JobLauncher {
 }
 
 export function createJobLauncher(deps: JobLauncherDeps, options: { progressIntervalMs: number }): JobLauncher {
-  const { store, runtime, logs, clock, logger, tracker } = deps;
+  const { store, runtime, logs, clock, logger, tracker, retryLater } = deps;
   const { queue, intents, patch } = tracker;
   const launching = new Map<number, Promise<void>>();
   let closed = false;
 
   async function run(initial: Job): Promise<void> {
     let job = initial;
+    // A container created but not yet named in the record: no one else knows it, so it is ours to remove.
+    let unrecorded = null as string | null;
+    // What start saw, kept until it is stored.
+    let started = null as JobPatch | null;
     const stillWanted = () => !closed && !tracker.isForgotten(job.id) && !intents.has(job.id);
     try {
       let lastProgress = 0;
@@ -34,37 +42,61 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         const now = clock.now().getTime();
         if (now - lastProgress < options.progressIntervalMs || !stillWanted()) return;
         lastProgress = now;
-        void queue.run(job.id, async () => {
-          if (stillWanted()) job = await patch(job, { progress });
-        });
+        queue
+          .run(job.id, async () => {
+            if (stillWanted()) job = await patch(job, { progress });
+          })
+          // Progress is only shown; the next one or the launch's own steps store the truth.
+          .catch((e: unknown) => logger.warn({ jobId: job.id, err: e }, 'pull progress could not be stored'));
       });
       await queue.run(job.id, async () => {
         if (!stillWanted()) return endPendingIfStopped(job);
-        job = await patch(job, { progress: 'creating container' });
-        const containerId = await runtime.create(job);
-        job = await patch(job, { containerId, progress: 'starting' });
+        // The database writes overlap Docker's work (create -> running is the figure users feel).
+        const creating = runtime.create(job).then((id) => (unrecorded = id));
+        const [, containerId] = await together(patch(job, { progress: 'creating container' }), creating);
+        // Attach before start so not a byte of output is missed; the record names the container
+        // before it starts, so that a restart finds it.
+        const [recorded] = await together(patch(job, { containerId, progress: 'starting' }), logs.capture(job, containerId));
+        job = recorded;
+        unrecorded = null;
         if (!stillWanted()) {
           await runtime.remove(containerId);
           return endPendingIfStopped(job);
         }
-        // Attach before start so not a byte of output is missed.
-        await logs.capture(job, containerId);
         const { enforced, state } = await runtime.start(containerId, job);
-        job = await patch(job, startedPatch(state.startedAt ?? clock.now(), enforced, state.ip));
+        started = startedPatch(state.startedAt ?? clock.now(), enforced, state.ip);
+        job = await patch(job, started);
+        started = null;
         if (job.status === 'running') tracker.timeouts.schedule(job);
         // A quick job may already be gone, and its die event lost (the event stream reconnecting;
         // the resync's reconcile skips jobs being launched): judge what start saw.
         if (!state.running) job = await tracker.applyState(job);
       });
     } catch (e) {
-      await queue.run(job.id, async () => {
-        if (tracker.isForgotten(job.id)) return;
-        const message = launchFailure(e);
-        logger.warn({ jobId: job.id, err: e }, `job failed to start: ${message}`);
-        const current = (await store.get(job.id)) ?? job;
-        if (current.containerId) await runtime.remove(current.containerId).catch(() => undefined);
-        job = await patch(current, errorPatch(message, clock.now()));
-      });
+      if (e instanceof DatabaseUnavailableError) return unstored(job.id, e, started ?? undefined);
+      const message = launchFailure(e);
+      logger.warn({ jobId: job.id, err: e }, `job failed to start: ${message}`);
+      const failed = errorPatch(message, clock.now());
+      try {
+        await queue.run(job.id, async () => {
+          if (tracker.isForgotten(job.id)) return;
+          const current = (await store.get(job.id)) ?? job;
+          const containerId = current.containerId ?? unrecorded;
+          if (containerId) await runtime.remove(containerId).catch(() => undefined);
+          unrecorded = null;
+          job = await patch(current, failed);
+        });
+      } catch (storeErr) {
+        await unstored(job.id, storeErr, failed);
+      }
+    }
+
+    /** The launch could not store a step: the job is settled by the retry once the database is back.
+     * With no outcome the retry judges it afresh (launched again, or its container's state applied). */
+    async function unstored(jobId: number, err: unknown, outcome?: JobPatch): Promise<void> {
+      logger.warn({ jobId, err }, 'the launch could not store its outcome (database down?); settling the job once it is back');
+      if (unrecorded) await runtime.remove(unrecorded).catch((e: unknown) => logger.warn({ jobId, err: e }, 'removing an unrecorded container failed'));
+      retryLater(jobId, outcome);
     }
   }
 
@@ -78,7 +110,14 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
   return {
     launch(job) {
       if (launching.has(job.id)) return;
-      launching.set(job.id, run(job).finally(() => launching.delete(job.id)));
+      const launched = run(job)
+        // run settles every failure it knows; anything else is a bug, logged and left to the retry.
+        .catch((e: unknown) => {
+          logger.error({ jobId: job.id, err: e }, 'the launch failed unexpectedly');
+          retryLater(job.id);
+        })
+        .finally(() => launching.delete(job.id));
+      launching.set(job.id, launched);
     },
     isLaunching: (jobId) => launching.has(jobId),
     settled: async (jobId) => launching.get(jobId),
@@ -87,6 +126,15 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await Promise.allSettled([...launching.values()]);
     },
   };
+}
+
+/** Runs both to their end (nothing left running behind a failure) and throws the first failure,
+ * Docker's (`work`) before the database's: it is the launch's real outcome. */
+async function together<A, B>(store: Promise<A>, work: Promise<B>): Promise<[A, B]> {
+  const [s, w] = await Promise.allSettled([store, work]);
+  if (w.status === 'rejected') throw w.reason;
+  if (s.status === 'rejected') throw s.reason;
+  return [s.value, w.value];
 }
 
 function launchFailure(e: unknown): string {

@@ -20,7 +20,7 @@ export interface LifecycleOptions {
   progressIntervalMs?: number;
   /** How long an exit with code 137 waits for Docker's oom event before it counts as a plain kill. */
   oomWaitMs?: number;
-  /** How often a job whose exit could not be stored (database down) is tried again. */
+  /** How often a job whose exit or launch outcome could not be stored (database down) is tried again. */
   retryIntervalMs?: number;
   /** A full reconcile this often catches whatever events and retries missed. */
   reconcileIntervalMs?: number;
@@ -51,9 +51,13 @@ export function createLifecycle(deps: LifecycleDeps, options: LifecycleOptions =
     oomWaitMs: options.oomWaitMs ?? 1000,
   });
   const { queue } = tracker;
-  const launcher = createJobLauncher({ ...deps, tracker }, { progressIntervalMs: options.progressIntervalMs ?? 500 });
+  // The launcher and the retry call parts made after them; the calls come only once jobs run.
+  const launcher = createJobLauncher(
+    { ...deps, tracker, retryLater: (jobId, outcome) => retry.later(jobId, outcome) },
+    { progressIntervalMs: options.progressIntervalMs ?? 500 },
+  );
   const stopper = createJobStopper({ ...deps, tracker, launcher }, { graceSeconds });
-  const retry = createStateRetry({ ...deps, tracker }, { intervalMs: options.retryIntervalMs ?? 2000 });
+  const retry = createStateRetry({ ...deps, tracker, reconcileJob: (job) => reconciler.reconcileJob(job) }, { intervalMs: options.retryIntervalMs ?? 2000 });
   const reconciler = createJobReconciler({ ...deps, tracker, launcher, stopper, retry }, { intervalMs: options.reconcileIntervalMs ?? 60_000 });
 
   return {

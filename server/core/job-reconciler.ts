@@ -20,6 +20,7 @@ export interface JobReconciler {
   handleEvent(event: RuntimeEvent): void;
   /** A full reconcile; the first also arms the periodic one. */
   reconcile(): Promise<void>;
+  reconcileJob(job: Job): Promise<void>;
   close(): void;
 }
 
@@ -77,30 +78,34 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       await runtime.remove(c.containerId);
     }
 
-    for (const job of active) {
-      if (launcher.isLaunching(job.id)) continue;
-      if (job.status === 'pending' && !job.containerId) {
-        launcher.launch(job);
-        continue;
-      }
-      await tracker.queue.run(job.id, async () => {
-        const current = await store.get(job.id);
-        if (!current || isFinal(current.status) || !current.containerId) return;
-        const state = await runtime.inspect(current.containerId);
-        if (state?.status === 'created') {
-          // Interrupted between create and start: start over cleanly.
-          await runtime.remove(current.containerId);
-          const reset = await store.update(current.id, { containerId: null, progress: null }, activeStatuses);
-          if (reset) launcher.launch(reset);
-          return;
-        }
-        const after = await tracker.applyState(current);
-        // Still stopping with no stop under way: the server was restarted mid-stop.
-        if (after.status === 'running' && after.progress === stoppingProgress) stopper.resume(after);
-      });
-    }
+    for (const job of active) await reconcileJob(job);
     finishedResumed = true;
     await runtime.pruneNetworks();
+  }
+
+  /** One active job against its container: launched when it has none, started over when it was
+   * interrupted between create and start, else its container's state applied. */
+  async function reconcileJob(job: Job): Promise<void> {
+    if (launcher.isLaunching(job.id)) return;
+    if (job.status === 'pending' && !job.containerId) {
+      launcher.launch(job);
+      return;
+    }
+    await tracker.queue.run(job.id, async () => {
+      const current = await store.get(job.id);
+      if (!current || isFinal(current.status) || !current.containerId) return;
+      const state = await runtime.inspect(current.containerId);
+      if (state?.status === 'created') {
+        // Interrupted between create and start: start over cleanly.
+        await runtime.remove(current.containerId);
+        const reset = await store.update(current.id, { containerId: null, progress: null }, activeStatuses);
+        if (reset) launcher.launch(reset);
+        return;
+      }
+      const after = await tracker.applyState(current);
+      // Still stopping with no stop under way: the server was restarted mid-stop.
+      if (after.status === 'running' && after.progress === stoppingProgress) stopper.resume(after);
+    });
   }
 
   function handleEvent(event: RuntimeEvent) {
@@ -132,6 +137,7 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
 
   return {
     handleEvent,
+    reconcileJob,
     async reconcile() {
       await reconcile();
       if (!cancelPeriodic) schedulePeriodic();

@@ -17,6 +17,7 @@ export function createKeyedQueue<K = number>(): KeyedQueue<K> {
         () => undefined,
       );
       tails.set(key, settled);
+      // settled never rejects (both outcomes map to undefined above).
       void settled.then(() => {
         if (tails.get(key) === settled) tails.delete(key);
       });

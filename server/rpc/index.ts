@@ -85,7 +85,9 @@ export function createRpcServer(deps: RpcServerDeps, options: RpcServerOptions):
   const recheck = setInterval(() => {
     if (rechecking) return;
     rechecking = true;
-    void recheckTokens().finally(() => (rechecking = false));
+    recheckTokens()
+      .catch((e: unknown) => logger.warn({ err: e }, 'token recheck failed'))
+      .finally(() => (rechecking = false));
   }, options.recheckTokensMs ?? 5000);
   recheck.unref();
 

@@ -104,7 +104,7 @@ export function createWsServer({ dispatcher, auth, logger, newSession }: WsServe
         if (!m?.[1]) return refuse(socket, 401, 'Unauthorized', 'Authorization must be "Bearer <token>"');
         token = m[1];
       }
-      void (async () => {
+      (async () => {
         let identity: Caller | null = null;
         if (token !== null) {
           try {
@@ -119,7 +119,10 @@ export function createWsServer({ dispatcher, auth, logger, newSession }: WsServe
         }
         if (socket.destroyed || closing) return socket.destroy();
         wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, identity, token));
-      })();
+      })().catch((e: unknown) => {
+        logger.error({ err: e }, 'upgrade failed');
+        socket.destroy();
+      });
     },
 
     async close() {

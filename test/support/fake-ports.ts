@@ -176,6 +176,10 @@ export interface FakeRuntime extends JobRuntime {
   stops: string[];
   kills: string[];
   holdPull: Deferred | null;
+  /** Progress reported by the pull before it waits on holdPull. */
+  pullProgress: string[];
+  /** The pull fails with this once holdPull (if any) resolves. */
+  pullError: Error | null;
   holdStart: Deferred | null;
   /** A stop that takes long: the container keeps running (ignoring SIGTERM) until this resolves. */
   holdStop: Deferred | null;
@@ -197,6 +201,8 @@ export function createFakeRuntime(): FakeRuntime {
     stops: [],
     kills: [],
     holdPull: null,
+    pullProgress: [],
+    pullError: null,
     holdStart: null,
     holdStop: null,
     holdList: null,
@@ -212,8 +218,10 @@ export function createFakeRuntime(): FakeRuntime {
       rt.emit({ type: 'die', containerId, jobId: c.jobId, exitCode });
     },
     async ping() {},
-    async ensureImage() {
+    async ensureImage(_image, onProgress) {
+      for (const p of rt.pullProgress) onProgress(p);
       await rt.holdPull?.promise;
+      if (rt.pullError) throw rt.pullError;
     },
     async create(job) {
       const id = `c${++seq}`;

@@ -72,7 +72,7 @@ export function watchEvents(
     backoff = Math.min(backoff * 2, max);
     cancelTimer = deps.clock.setTimer(wait, () => {
       cancelTimer = null;
-      void connect();
+      connect().catch(scheduleReconnect);
     });
   };
 
@@ -118,7 +118,7 @@ export function watchEvents(
     safeHandle({ type: 'resync' });
   };
 
-  void connect();
+  connect().catch(scheduleReconnect);
   return {
     close() {
       closed = true;

@@ -145,7 +145,7 @@ export function createJobLog(
     });
     await inFlight;
     // A fast producer filled the next batch meanwhile: write it now rather than at the timer.
-    if (unwrittenBytes >= options.flushBytes && !inFlight) void flush().catch(report);
+    if (unwrittenBytes >= options.flushBytes && inFlight === null) void flush().catch(report);
   }
 
   return {

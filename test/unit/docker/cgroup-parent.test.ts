@@ -54,6 +54,8 @@ describe('per-job parent cgroup', () => {
     expect(await read(path.join(cgroupRoot, 'memory', name, 'memory.memsw.limit_in_bytes'))).toBe(String(64 * 1048576));
     expect(await read(path.join(cgroupRoot, 'pids', name, 'pids.max'))).toBe('77');
     expect(await read(path.join(cgroupRoot, 'blkio', name, 'blkio.bfq.weight'))).toBe('700');
+    // Made in the hierarchies runc would otherwise make it in at start, too.
+    for (const h of ['cpuset', 'unified']) expect(await readdir(path.join(cgroupRoot, h))).toEqual([name]);
     expect(await parents.list()).toEqual([name]);
   });
 
