@@ -84,7 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       { docker: new Docker(), logger, clock },
       // Docker's own copy is kept at twice cjm's cap, so a resume after a restart can always skip
       // exactly what cjm already stored.
-      { instance: config.instance, logMaxSize: `${Math.ceil((2 * config.logMaxBytes) / (1024 * 1024))}m` },
+      { instance: config.instance, concurrency: config.dockerConcurrency, logMaxSize: `${Math.ceil((2 * config.logMaxBytes) / (1024 * 1024))}m` },
     );
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });

@@ -26,6 +26,8 @@ export interface Config {
   readonly adminUser: string;
   readonly logLevel: LogLevel;
   readonly logMaxBytes: number;
+  /** Docker calls that create, start, stop or remove containers in flight at once; the rest wait. */
+  readonly dockerConcurrency: number;
   /** Passed through for the record; dockerode reads DOCKER_HOST itself. */
   readonly dockerHost: string | undefined;
   /** Requests per second allowed per connection, and the burst; perSecond 0 turns the limit off. */
@@ -118,6 +120,7 @@ const variables = {
   CJM_QUOTA_CPUS: { schema: intSchema(1, 100_000), default: '32' },
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
+  CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 64), default: '6' },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
 } as const;
 
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       memoryMb: required(read(env, 'CJM_QUOTA_MEMORY_MB')),
     }),
     retentionMs: read(env, 'CJM_RETENTION'),
+    dockerConcurrency: required(read(env, 'CJM_DOCKER_CONCURRENCY')),
     dockerHost: read(env, 'DOCKER_HOST'),
   };
   return Object.freeze(config);

@@ -41,7 +41,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await queue.run(job.id, async () => {
         if (!stillWanted()) return endPendingIfStopped(job);
         job = await patch(job, { progress: 'creating container' });
-        const containerId = await runtime.create(job);
+        const containerId = await runtime.create(job, (progress) => patch(job, { progress }));
         job = await patch(job, { containerId, progress: 'starting' });
         if (!stillWanted()) {
           await runtime.remove(containerId);

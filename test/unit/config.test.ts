@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       retentionMs: undefined,
+      dockerConcurrency: 6,
       dockerHost: undefined,
     });
   });
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
       CJM_QUOTA_JOBS: '3',
       CJM_QUOTA_CPUS: '4',
       CJM_QUOTA_MEMORY_MB: '2048',
+      CJM_DOCKER_CONCURRENCY: '2',
       DOCKER_HOST: 'unix:///run/docker.sock',
     });
     expect(c).toMatchObject({
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 0, burst: 5 },
       secureCookies: true,
       quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
+      dockerConcurrency: 2,
       dockerHost: 'unix:///run/docker.sock',
     });
   });
@@ -116,6 +119,8 @@ describe('loadConfig', () => {
     ['CJM_SECURE_COOKIES', 'maybe', /./],
     ['CJM_QUOTA_JOBS', '0', /at least 1/],
     ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
+    ['CJM_DOCKER_CONCURRENCY', '0', /at least 1/],
+    ['CJM_DOCKER_CONCURRENCY', '65', /at most 64/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
     ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
   ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {

@@ -1,7 +1,7 @@
 // JobRuntime over dockerode: the one place cjm talks to Docker.
 import { createKernelOomCheck } from './kernel-oom.js';
 import type Docker from 'dockerode';
-import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
+import { ContainerStartError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
@@ -9,7 +9,8 @@ import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters } from './container-config.js';
 import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
 import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
-import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
+import { createDockerGate } from './call-gate.js';
+import { cleanDockerMessage, mapDockerError, statusCodeOf } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
 import { createJobCgroups } from './job-cgroups.js';
 import { watchEvents, type EventSource } from './events.js';
@@ -30,8 +31,13 @@ export interface DockerRuntimeOptions {
   procRoot?: string;
   /** Docker's json-file max-size: its copy of the output stays bounded (cjm keeps its own). */
   logMaxSize?: string;
-  /** Ceiling for one Docker API call (stop adds its grace period). */
-  callTimeoutMs?: number;
+  /** Create, start, stop, kill and remove calls in flight at once (default 6); the rest wait. */
+  concurrency?: number;
+  /** Docker is unreachable once it has answered no ping for this long (default 60 s); a slower call
+   * is waited for while pings are answered. */
+  unreachableAfterMs?: number;
+  /** While calls are outstanding, Docker is pinged this often (default 2 s). */
+  pingIntervalMs?: number;
   /** A pull silent for this long fails. */
   pullStallTimeoutMs?: number;
   events?: { initialBackoffMs?: number; maxBackoffMs?: number };
@@ -56,7 +62,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const { docker, logger } = deps;
   const clock = deps.clock ?? createSystemClock();
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
-  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const unreachableAfterMs = options.unreachableAfterMs ?? 60_000;
   const logMaxSize = options.logMaxSize ?? '64m';
   /** Per created container: the limits read back from its parent cgroup before start, or why none
    * could be prepared (start() then reads the container's own cgroup). */
@@ -66,7 +72,16 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     if (map.size > max) map.delete(map.keys().next().value as K);
   };
 
-  const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
+  const gate = createDockerGate(
+    { ping: () => docker.ping(), clock },
+    {
+      concurrency: options.concurrency ?? 6,
+      pingIntervalMs: options.pingIntervalMs ?? 2000,
+      pingTimeoutMs: Math.min(unreachableAfterMs, 5000),
+      unreachableAfterMs,
+    },
+  );
+  const { call, slot } = gate;
   const kernelOom = createKernelOomCheck({ ...(options.kmsgPath === undefined ? {} : { kmsgPath: options.kmsgPath }) });
   // A 137 after cjm's own stop or timeout is that kill, never the OOM killer: no kernel log read.
   const stoppedByUs = new Map<string, true>();
@@ -81,7 +96,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
     return answer;
   };
-  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+  const dockerInfo = () => call('info', () => docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
 
   const jobCgroups = createJobCgroups(
     { logger, cgroupDriver: async () => (await dockerInfo()).CgroupDriver },
@@ -100,7 +115,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     containerId: string,
   ): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } }) | null> => {
     try {
-      return (await call('container inspect', docker.getContainer(containerId).inspect())) as never;
+      return (await call('container inspect', () => docker.getContainer(containerId).inspect())) as never;
     } catch (err) {
       if (statusCodeOf(err) === 404) return null;
       throw mapDockerError(err);
@@ -115,10 +130,15 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   // dockerode's createContainer drops Docker's Warnings, which is where a discarded BlkioWeight is
   // reported; dial the endpoint directly to keep them.
-  const createContainer = (job: Job, cgroupParent: string | undefined): Promise<CreateResponse> =>
-    call(
-      'container create',
-      new Promise<CreateResponse>((resolve, reject) => {
+  const createContainer = (job: Job, cgroupParent: string | undefined, report: (progress: string) => Promise<void>): Promise<CreateResponse> => {
+    let waited = false;
+    const onWait = (ahead: number) => {
+      waited = true;
+      void report(`waiting for Docker: ${ahead} calls ahead`);
+    };
+    const dial = async () => {
+      if (waited) await report('creating container');
+      return new Promise<CreateResponse>((resolve, reject) => {
         (docker.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
           {
             path: '/containers/create?',
@@ -135,15 +155,17 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
           },
           (err, data) => (err ? reject(err) : resolve(data as CreateResponse)),
         );
-      }),
-    );
+      });
+    };
+    return slot('container create', dial, { onWait });
+  };
 
   const removeUnstartedLeftover = async (job: Job): Promise<boolean> => {
     const existing = await inspectRaw(containerName(job));
     if (existing === null || existing.Config?.Labels?.[jobIdLabel] !== String(job.id) || existing.State.Status !== 'created') return false;
     logger.warn({ jobId: job.id, containerId: existing.Id }, 'removing a never-started container left from an earlier create');
     try {
-      await call('container remove', docker.getContainer(existing.Id).remove({ force: true, v: true }));
+      await slot('container remove', () => docker.getContainer(existing.Id).remove({ force: true, v: true }), { urgent: true });
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw mapDockerError(err);
     }
@@ -152,7 +174,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
    * meanwhile; remembers what was verified for start(). */
-  const createUnder = async (withParent: boolean, job: Job): Promise<string> => {
+  const createUnder = async (withParent: boolean, job: Job, report: (progress: string) => Promise<void>): Promise<string> => {
     const cgroupParent = withParent ? jobCgroups.parentPath(job.id) : undefined;
     // The parent is made and read back while Docker creates the container: neither waits for the other.
     const parent = jobCgroups.prepare(job);
@@ -163,13 +185,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     };
     let response: CreateResponse;
     try {
-      response = await createContainer(job, cgroupParent);
+      response = await createContainer(job, cgroupParent, report);
     } catch (err) {
       // A container of this very job that was created but never started (the server stopped in
       // between) holds the name: clear it and try once more.
       if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
       try {
-        response = await createContainer(job, cgroupParent);
+        response = await createContainer(job, cgroupParent, report);
       } catch (again) {
         throw await failed(again);
       }
@@ -186,7 +208,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     let list: Docker.ContainerInfo[];
     const mark = jobCgroups.mark();
     try {
-      list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
+      list = await call('container list', () => docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
     } catch (err) {
       throw mapDockerError(err);
     }
@@ -200,35 +222,38 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   };
 
   return {
-    async ping() {
-      try {
-        await withTimeout('ping', Math.min(callTimeoutMs, 5000), docker.ping());
-      } catch (err) {
-        throw mapDockerError(err, (e) => new DockerUnavailableError(e));
-      }
-    },
+    ping: gate.ping,
 
     ensureImage(image, onProgress) {
       return ensureImage(docker, clock, image, onProgress, {
-        callTimeoutMs,
+        call,
         stallTimeoutMs: options.pullStallTimeoutMs ?? 120_000,
         progressIntervalMs: 500,
       });
     },
 
-    async create(job: Job): Promise<string> {
+    async create(job: Job, onProgress?: (progress: string) => unknown): Promise<string> {
+      // One report after the other, so that the job's progress is stored in the order it was made.
+      let reported = Promise.resolve();
+      const report = (progress: string) =>
+        (reported = reported
+          .then(() => onProgress?.(progress))
+          .then(
+            () => undefined,
+            (err: unknown) => logger.warn({ jobId: job.id, err }, 'reporting progress failed'),
+          ));
       let withParent: boolean;
       try {
         withParent = await jobCgroups.enabled();
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      return jobCgroups.creating(job.id, () => createUnder(withParent, job));
+      return jobCgroups.creating(job.id, () => createUnder(withParent, job, report));
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
       try {
-        await call('container start', docker.getContainer(containerId).start());
+        await slot('container start', () => docker.getContainer(containerId).start(), { urgent: true });
       } catch (err) {
         if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
       }
@@ -252,7 +277,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {
       remember(stoppedByUs, containerId, true, 1024);
       try {
-        await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(containerId).stop({ t: timeoutSeconds }));
+        await slot('container stop', () => docker.getContainer(containerId).stop({ t: timeoutSeconds }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         if (code === 304 || code === 404) return;
@@ -263,7 +288,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async kill(containerId: string): Promise<void> {
       remember(stoppedByUs, containerId, true, 1024);
       try {
-        await call('container kill', docker.getContainer(containerId).kill({ signal: 'SIGKILL' }));
+        await slot('container kill', () => docker.getContainer(containerId).kill({ signal: 'SIGKILL' }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: not running (exited already, or never started).
@@ -281,7 +306,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       });
       const inspected = withParents ? await inspectRaw(containerId) : null;
       try {
-        await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
+        await slot('container remove', () => docker.getContainer(containerId).remove({ force: true, v: true }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: a removal is already in progress; the container is going either way.
@@ -302,7 +327,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       let version: Docker.DockerVersion;
       let info: Awaited<ReturnType<typeof dockerInfo>>;
       try {
-        [version, info] = await Promise.all([call('version', docker.version()), dockerInfo()]);
+        [version, info] = await Promise.all([call('version', () => docker.version()), dockerInfo()]);
       } catch (err) {
         throw mapDockerError(err);
       }
@@ -331,7 +356,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async stats(containerId: string, cpusLimit: number) {
       let sample: DockerStatsSample;
       try {
-        sample = (await call('container stats', docker.getContainer(containerId).stats({ stream: false }))) as DockerStatsSample;
+        sample = (await call('container stats', () => docker.getContainer(containerId).stats({ stream: false }))) as DockerStatsSample;
       } catch (err) {
         throw mapDockerError(err);
       }
