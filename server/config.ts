@@ -120,7 +120,7 @@ const variables = {
   CJM_QUOTA_CPUS: { schema: intSchema(1, 100_000), default: '32' },
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
-  CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 64), default: '6' },
+  CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 256), default: '32' },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
 } as const;
 

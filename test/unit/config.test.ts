@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       retentionMs: undefined,
-      dockerConcurrency: 6,
+      dockerConcurrency: 32,
       dockerHost: undefined,
     });
   });
@@ -120,7 +120,7 @@ describe('loadConfig', () => {
     ['CJM_QUOTA_JOBS', '0', /at least 1/],
     ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
     ['CJM_DOCKER_CONCURRENCY', '0', /at least 1/],
-    ['CJM_DOCKER_CONCURRENCY', '65', /at most 64/],
+    ['CJM_DOCKER_CONCURRENCY', '257', /at most 256/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
     ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
   ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {

@@ -1,5 +1,6 @@
-// Every Docker call cjm makes goes through the gate. Launches, stops and removes take one of a few
-// slots: a daemon handed 100 container starts at once answers all of them slowly, none sooner. No call
+// Every Docker call cjm makes goes through the gate. Launches, stops and removes take one of a bounded
+// number of slots, so a burst of 1,000 never lands on the daemon at once, and starts of containers
+// already created go before new creates. No call
 // has a fixed deadline: a busy daemon is not a dead one. While calls are outstanding Docker is pinged,
 // and they fail as unreachable only once pings have gone unanswered for unreachableAfterMs.
 import { DockerUnavailableError } from '../../core/errors.js';

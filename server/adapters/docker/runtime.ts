@@ -31,7 +31,7 @@ export interface DockerRuntimeOptions {
   procRoot?: string;
   /** Docker's json-file max-size: its copy of the output stays bounded (cjm keeps its own). */
   logMaxSize?: string;
-  /** Create, start, stop, kill and remove calls in flight at once (default 6); the rest wait. */
+  /** Create, start, stop, kill and remove calls in flight at once (default 32); the rest wait. */
   concurrency?: number;
   /** Docker is unreachable once it has answered no ping for this long (default 60 s); a slower call
    * is waited for while pings are answered. */
@@ -75,7 +75,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const gate = createDockerGate(
     { ping: () => docker.ping(), clock },
     {
-      concurrency: options.concurrency ?? 6,
+      concurrency: options.concurrency ?? 32,
       pingIntervalMs: options.pingIntervalMs ?? 2000,
       pingTimeoutMs: Math.min(unreachableAfterMs, 5000),
       unreachableAfterMs,
