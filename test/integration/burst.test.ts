@@ -18,7 +18,8 @@ const progress = new Map<number, string[]>();
 const spec = (): JobSpecInput => ({ name: uniqueName('burst'), image: 'busybox:latest', cmd: 'while true; do echo x; sleep 1; done', cpus: 0.01, memoryMb: 16, network: 'none' });
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { CJM_QUOTA_JOBS: String(burst) } });
+  // 8 slots, not the default 32: more jobs than slots for sure, so waiting is exercised.
+  server = await startTestServer({ env: { CJM_QUOTA_JOBS: String(burst), CJM_DOCKER_CONCURRENCY: '8' } });
   api = await createClient(server.url, server.adminToken, { callTimeoutMs: 120_000 });
   api.on('job.updated', ({ job }) => {
     if (job.progress) progress.set(job.id, [...(progress.get(job.id) ?? []), job.progress]);
