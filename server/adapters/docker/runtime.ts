@@ -252,10 +252,23 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
+      const startOnce = async () => {
+        try {
+          await slot('container start', () => docker.getContainer(containerId).start(), { urgent: true });
+        } catch (err) {
+          if (statusCodeOf(err) !== 304) throw err;
+        }
+      };
       try {
-        await slot('container start', () => docker.getContainer(containerId).start(), { urgent: true });
+        await startOnce();
       } catch (err) {
-        if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
+        // dockerd stalled in the middle of the start (frozen, swamped) and containerd gave up waiting
+        // for it: Docker would have started the container, which is still there, created. Once more.
+        if (!/context deadline exceeded/.test(cleanDockerMessage(err))) throw mapDockerError(err, startError);
+        logger.warn({ jobId: job.id, containerId, err: cleanDockerMessage(err) }, 'Docker gave up on a container start while stalled; starting it again');
+        await startOnce().catch((again: unknown) => {
+          throw mapDockerError(again, startError);
+        });
       }
       const before = prepared.get(containerId);
       prepared.delete(containerId);
