@@ -82,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
     const runtime = createDockerRuntime(
       { docker: new Docker(), logger, clock },
-      { instance: config.instance, logMaxBytes: config.logMaxBytes, jobsReachHost: config.jobsReachHost },
+      { instance: config.instance, logMaxBytes: config.logMaxBytes, jobsReachHost: config.jobsReachHost, concurrency: config.dockerConcurrency },
     );
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });

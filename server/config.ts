@@ -26,6 +26,8 @@ export interface Config {
   readonly adminUser: string;
   readonly logLevel: LogLevel;
   readonly logMaxBytes: number;
+  /** Docker calls that create, start, stop or remove containers in flight at once; the rest wait. */
+  readonly dockerConcurrency: number;
   /** Passed through for the record; dockerode reads DOCKER_HOST itself. */
   readonly dockerHost: string | undefined;
   /** Requests per second allowed per connection, and the burst; perSecond 0 turns the limit off. */
@@ -121,6 +123,7 @@ const variables = {
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
   CJM_JOBS_REACH_HOST: { schema: boolSchema, default: 'false' },
+  CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 256), default: '32' },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
 } as const;
 
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }),
     retentionMs: read(env, 'CJM_RETENTION'),
     jobsReachHost: required(read(env, 'CJM_JOBS_REACH_HOST')),
+    dockerConcurrency: required(read(env, 'CJM_DOCKER_CONCURRENCY')),
     dockerHost: read(env, 'DOCKER_HOST'),
   };
   return Object.freeze(config);

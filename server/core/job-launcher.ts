@@ -52,7 +52,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await queue.run(job.id, async () => {
         if (!stillWanted()) return endPendingIfStopped(job);
         // The database writes overlap Docker's work (create -> running is the figure users feel).
-        const creating = runtime.create(job).then((id) => (unrecorded = id));
+        const creating = runtime.create(job, (progress) => patch(job, { progress })).then((id) => (unrecorded = id));
         const [, containerId] = await together(patch(job, { progress: 'creating container' }), creating);
         // Attach before start so not a byte of output is missed; the record names the container
         // before it starts, so that a restart finds it.

@@ -126,8 +126,9 @@ export interface JobRuntime {
   /** Pulls the image if it is not present, reporting progress ("pulling image 45%").
    * Throws ImageUnavailableError naming the image and the cause. */
   ensureImage(image: string, onProgress: (progress: string) => void): Promise<void>;
-  /** Creates (not starts) the container with the job's limits, security defaults and labels. */
-  create(job: Job): Promise<string>;
+  /** Creates (not starts) the container with the job's limits, security defaults and labels. While
+   * the call waits its turn at a busy Docker it reports so through onProgress, which it awaits. */
+  create(job: Job, onProgress?: (progress: string) => unknown): Promise<string>;
   /** Starts it and returns what was verified in effect (cgroup read-back). */
   start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }>;
   /** null when the container does not exist. */

@@ -2,7 +2,11 @@
 // filter, and search for a rare and a common term - as p50/p99, through the JobStore and through a
 // real JSON-RPC client against an in-process server (real dockerd; the seeded jobs are all finished,
 // so the server's start-up reconcile leaves them alone). Baseline in the same run: SELECT 1.
-// Run alone: npm run bench growth   (CJM_GROWTH_ROWS changes the row count)
+// Then, with those rows in the table, the live figures of growth-live.ts (bursts, running jobs,
+// job.updated).
+// Run alone: npm run bench growth   (CJM_GROWTH_ROWS changes the row count, CJM_GROWTH_BURST the
+// burst (default 100), CJM_GROWTH_RUNNING the running jobs (default 200); CJM_GROWTH_RUNNING=0 skips
+// the live part)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +20,12 @@ import { createClient } from '../../server/protocol/client.js';
 import type { ParamsOf } from '../../server/protocol/index.js';
 import { createTestDatabase } from '../support/database.js';
 import { startTestServer } from '../support/server.js';
+import { live } from './growth-live.js';
+import { createReport, type Report } from './report.js';
 
 const rows = Number(process.env.CJM_GROWTH_ROWS ?? 100_000);
+const burst = Number(process.env.CJM_GROWTH_BURST ?? 100);
+const running = Number(process.env.CJM_GROWTH_RUNNING ?? 200);
 const owners = ['alice', 'bob', 'carol', 'dave', 'erin'];
 // Finished jobs only: pending/running rows without containers would be reconciled to lost at start.
 const statuses = ['exited', 'exited', 'exited', 'exited', 'exited', 'error'] as const;
@@ -95,7 +103,7 @@ async function views(list: (q: { status?: 'error'; search?: string; beforeId?: n
   await measure('search "python" + status=error + deep cursor', iterations, () => list({ search: 'python', status: 'error', beforeId: deep }));
 }
 
-export async function run(): Promise<void> {
+export async function run(report: Report): Promise<void> {
   const db = await createTestDatabase({ migrate: true });
   const pool = createMysqlPool(db.url);
   const dataDir = await mkdtemp(join(tmpdir(), 'cjm-growth-'));
@@ -113,8 +121,8 @@ export async function run(): Promise<void> {
     console.log(`JobStore.list as one owner (1 job in ${owners.length}):`);
     await views((q) => storeList({ ...q, owner: 'bob' }), 300);
 
-    server = await startTestServer({ database: db, dataDir });
-    const client = await createClient(server.url, server.adminToken);
+    server = await startTestServer({ database: db, dataDir, env: { CJM_QUOTA_JOBS: String(Math.max(running, burst, 1)) } });
+    const client = await createClient(server.url, server.adminToken, { callTimeoutMs: 300_000 });
     try {
       console.log('job.list over JSON-RPC (in-process server, WebSocket client), admin:');
       await measure('baseline: system.ping', 1000, () => client.call('system.ping', {}));
@@ -122,6 +130,7 @@ export async function run(): Promise<void> {
         const params: ParamsOf<'job.list'> = { limit: 50, ...(status ? { status } : {}), ...(search ? { search } : {}), ...(beforeId ? { cursor: String(beforeId) } : {}) };
         return client.call('job.list', params);
       }, 300);
+      if (running > 0) await live(client, report, { burst, running });
     } finally {
       client.close();
     }
@@ -135,7 +144,7 @@ export async function run(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run().catch((err: unknown) => {
+  run(createReport()).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

@@ -275,6 +275,10 @@ export interface PrivateDockerd {
   /** SIGKILL dockerd alone, as in a crash (with live-restore the containers live on). */
   kill(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT dockerd alone: it keeps its socket and answers nothing, not even /_ping,
+   * while its containerd and containers run on. */
+  freeze(): void;
+  thaw(): void;
   running(): boolean;
   /** Removes every container, stops everything under dir, unmounts, deletes dir. */
   destroy(): Promise<void>;
@@ -362,10 +366,12 @@ export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): 
     docker,
     start,
     async stop() {
+      d.thaw();
       await stopSpawned(proc, 'SIGTERM', 30_000);
       guardDocker0();
     },
     async kill() {
+      d.thaw();
       if (proc?.child.pid && proc.child.exitCode === null) {
         try {
           process.kill(proc.child.pid, 'SIGKILL');
@@ -379,8 +385,21 @@ export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): 
       await d.stop();
       await start();
     },
+    freeze() {
+      if (proc?.child.pid) process.kill(proc.child.pid, 'SIGSTOP');
+    },
+    thaw() {
+      if (proc?.child.pid && proc.child.exitCode === null) {
+        try {
+          process.kill(proc.child.pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+      }
+    },
     running: () => proc !== null && proc.child.exitCode === null && proc.child.signalCode === null,
     async destroy() {
+      d.thaw();
       // Containers outlive a stopped dockerd (live-restore): bring it back to remove them.
       if (!d.running()) await start().catch(() => undefined);
       if (d.running()) {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       retentionMs: undefined,
       jobsReachHost: false,
+      dockerConcurrency: 32,
       dockerHost: undefined,
     });
   });
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
       CJM_QUOTA_CPUS: '4',
       CJM_QUOTA_MEMORY_MB: '2048',
       CJM_JOBS_REACH_HOST: 'true',
+      CJM_DOCKER_CONCURRENCY: '2',
       DOCKER_HOST: 'unix:///run/docker.sock',
     });
     expect(c).toMatchObject({
@@ -87,6 +89,7 @@ describe('loadConfig', () => {
       secureCookies: true,
       quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
       jobsReachHost: true,
+      dockerConcurrency: 2,
       dockerHost: 'unix:///run/docker.sock',
     });
   });
@@ -120,6 +123,8 @@ describe('loadConfig', () => {
     ['CJM_JOBS_REACH_HOST', 'sometimes', /./],
     ['CJM_QUOTA_JOBS', '0', /at least 1/],
     ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
+    ['CJM_DOCKER_CONCURRENCY', '0', /at least 1/],
+    ['CJM_DOCKER_CONCURRENCY', '257', /at most 256/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
     ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
   ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {

@@ -3,11 +3,13 @@ import type Docker from 'dockerode';
 import { ImageUnavailableError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import { cleanDockerMessage, isConnectionError, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
+import type { DockerGate } from './call-gate.js';
 import { createLineSplitter } from './event-map.js';
 import { createPullProgress, pullFailureCause, type PullMessage } from './pull-progress.js';
 
 export interface PullOptions {
-  callTimeoutMs: number;
+  /** How a quick call (image inspect) is made: the runtime's gate. */
+  call: DockerGate['call'];
   /** A pull that reports nothing for this long is given up. */
   stallTimeoutMs: number;
   /** At most one progress report per this many ms. */
@@ -29,7 +31,7 @@ export async function ensureImage(
   options: PullOptions,
 ): Promise<void> {
   try {
-    await withTimeout('image inspect', options.callTimeoutMs, docker.getImage(image).inspect());
+    await options.call('image inspect', () => docker.getImage(image).inspect());
     return;
   } catch (err) {
     if (statusCodeOf(err) !== 404) throw mapDockerError(err, (e) => new ImageUnavailableError(image, cleanDockerMessage(e)));
@@ -94,7 +96,7 @@ export async function ensureImage(
   });
   // A stream can end early without an error line (daemon trouble): trust only the image being there.
   try {
-    await withTimeout('image inspect', options.callTimeoutMs, docker.getImage(image).inspect());
+    await options.call('image inspect', () => docker.getImage(image).inspect());
   } catch (err) {
     throw mapDockerError(err, () => new ImageUnavailableError(image, 'pull ended but the image is not there'));
   }

@@ -1,7 +1,7 @@
 // JobRuntime over dockerode: the one place cjm talks to Docker.
 import { createKernelOomCheck } from './kernel-oom.js';
 import type Docker from 'dockerode';
-import { ContainerStartError, DockerUnavailableError } from '../../core/errors.js';
+import { ContainerStartError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
@@ -9,7 +9,8 @@ import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters, userNetworkLabel } from './container-config.js';
 import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
 import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
-import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from './errors.js';
+import { createDockerGate } from './call-gate.js';
+import { cleanDockerMessage, mapDockerError, statusCodeOf } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
 import { createJobCgroups } from './job-cgroups.js';
 import { watchEvents, type EventSource } from './events.js';
@@ -35,8 +36,13 @@ export interface DockerRuntimeOptions {
   procRoot?: string;
   /** cjm's per-job log cap; Docker's own copy of the output is sized from it (default 64 MiB). */
   logMaxBytes?: number;
-  /** Ceiling for one Docker API call (stop adds its grace period). */
-  callTimeoutMs?: number;
+  /** Create, start, stop, kill and remove calls in flight at once (default 32); the rest wait. */
+  concurrency?: number;
+  /** Docker is unreachable once it has answered no ping for this long (default 60 s); a slower call
+   * is waited for while pings are answered. */
+  unreachableAfterMs?: number;
+  /** While calls are outstanding, Docker is pinged this often (default 2 s). */
+  pingIntervalMs?: number;
   /** A pull silent for this long fails. */
   pullStallTimeoutMs?: number;
   events?: { initialBackoffMs?: number; maxBackoffMs?: number };
@@ -66,7 +72,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const { docker, logger } = deps;
   const clock = deps.clock ?? createSystemClock();
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
-  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const unreachableAfterMs = options.unreachableAfterMs ?? 60_000;
   const logMaxBytes = options.logMaxBytes ?? 64 * 1024 * 1024;
   /** Per created container: the limits read back from its parent cgroup before start, or why none
    * could be prepared (start() then reads the container's own cgroup). */
@@ -76,7 +82,16 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     if (map.size > max) map.delete(map.keys().next().value as K);
   };
 
-  const call = <T>(what: string, work: Promise<T>): Promise<T> => withTimeout(what, callTimeoutMs, work);
+  const gate = createDockerGate(
+    { ping: () => docker.ping(), clock },
+    {
+      concurrency: options.concurrency ?? 32,
+      pingIntervalMs: options.pingIntervalMs ?? 2000,
+      pingTimeoutMs: Math.min(unreachableAfterMs, 5000),
+      unreachableAfterMs,
+    },
+  );
+  const { call, slot } = gate;
   const kernelOom = createKernelOomCheck({ ...(options.kmsgPath === undefined ? {} : { kmsgPath: options.kmsgPath }) });
   // A 137 after cjm's own stop or timeout is that kill, never the OOM killer: no kernel log read.
   const stoppedByUs = new Map<string, true>();
@@ -91,7 +106,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     }
     return answer;
   };
-  const dockerInfo = () => call('info', docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
+  const dockerInfo = () => call('info', () => docker.info() as Promise<{ DockerRootDir?: string; NCPU?: number; MemTotal?: number; DefaultRuntime?: string; CgroupVersion?: string; CgroupDriver?: string; CpuCfsQuota?: boolean; MemoryLimit?: boolean; SwapLimit?: boolean; PidsLimit?: boolean }>);
 
   const jobCgroups = createJobCgroups(
     { logger, cgroupDriver: async () => (await dockerInfo()).CgroupDriver },
@@ -110,7 +125,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     containerId: string,
   ): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } }) | null> => {
     try {
-      return (await call('container inspect', docker.getContainer(containerId).inspect())) as never;
+      return (await call('container inspect', () => docker.getContainer(containerId).inspect())) as never;
     } catch (err) {
       if (statusCodeOf(err) === 404) return null;
       throw mapDockerError(err);
@@ -130,10 +145,20 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     options.instance === undefined ? {} : { instance: options.instance },
   );
 
-  const createContainer = (job: Job, cgroupParent: string | undefined, userNetwork: UserNetwork | undefined): Promise<CreateResponse> =>
-    call(
-      'container create',
-      new Promise<CreateResponse>((resolve, reject) => {
+  const createContainer = (
+    job: Job,
+    cgroupParent: string | undefined,
+    userNetwork: UserNetwork | undefined,
+    report: (progress: string) => Promise<void>,
+  ): Promise<CreateResponse> => {
+    let waited = false;
+    const onWait = (ahead: number) => {
+      waited = true;
+      void report(`waiting for Docker: ${ahead} calls ahead`);
+    };
+    const dial = async () => {
+      if (waited) await report('creating container');
+      return new Promise<CreateResponse>((resolve, reject) => {
         (docker.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
           {
             path: '/containers/create?',
@@ -151,15 +176,17 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
           },
           (err, data) => (err ? reject(err) : resolve(data as CreateResponse)),
         );
-      }),
-    );
+      });
+    };
+    return slot('container create', dial, { onWait });
+  };
 
   const removeUnstartedLeftover = async (job: Job): Promise<boolean> => {
     const existing = await inspectRaw(containerName(job));
     if (existing === null || existing.Config?.Labels?.[jobIdLabel] !== String(job.id) || existing.State.Status !== 'created') return false;
     logger.warn({ jobId: job.id, containerId: existing.Id }, 'removing a never-started container left from an earlier create');
     try {
-      await call('container remove', docker.getContainer(existing.Id).remove({ force: true, v: true }));
+      await slot('container remove', () => docker.getContainer(existing.Id).remove({ force: true, v: true }), { urgent: true });
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw mapDockerError(err);
     }
@@ -168,7 +195,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
   /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
    * meanwhile; remembers what was verified for start(). */
-  const createUnder = async (withParent: boolean, job: Job, userNetwork: UserNetwork | undefined): Promise<string> => {
+  const createUnder = async (withParent: boolean, job: Job, userNetwork: UserNetwork | undefined, report: (progress: string) => Promise<void>): Promise<string> => {
     const cgroupParent = withParent ? jobCgroups.parentPath(job.id) : undefined;
     // The parent is made and read back while Docker creates the container: neither waits for the other.
     const parent = jobCgroups.prepare(job);
@@ -179,13 +206,13 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     };
     let response: CreateResponse;
     try {
-      response = await createContainer(job, cgroupParent, userNetwork);
+      response = await createContainer(job, cgroupParent, userNetwork, report);
     } catch (err) {
       // A container of this very job that was created but never started (the server stopped in
       // between) holds the name: clear it and try once more.
       if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
       try {
-        response = await createContainer(job, cgroupParent, userNetwork);
+        response = await createContainer(job, cgroupParent, userNetwork, report);
       } catch (again) {
         throw await failed(again);
       }
@@ -202,7 +229,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     let list: Docker.ContainerInfo[];
     const mark = jobCgroups.mark();
     try {
-      list = await call('container list', docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
+      list = await call('container list', () => docker.listContainers({ all: true, filters: { label: managedFilters(options.instance) } }));
     } catch (err) {
       throw mapDockerError(err);
     }
@@ -216,23 +243,26 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   };
 
   return {
-    async ping() {
-      try {
-        await withTimeout('ping', Math.min(callTimeoutMs, 5000), docker.ping());
-      } catch (err) {
-        throw mapDockerError(err, (e) => new DockerUnavailableError(e));
-      }
-    },
+    ping: gate.ping,
 
     ensureImage(image, onProgress) {
       return ensureImage(docker, clock, image, onProgress, {
-        callTimeoutMs,
+        call,
         stallTimeoutMs: options.pullStallTimeoutMs ?? 120_000,
         progressIntervalMs: 500,
       });
     },
 
-    async create(job: Job): Promise<string> {
+    async create(job: Job, onProgress?: (progress: string) => unknown): Promise<string> {
+      // One report after the other, so that the job's progress is stored in the order it was made.
+      let reported = Promise.resolve();
+      const report = (progress: string) =>
+        (reported = reported
+          .then(() => onProgress?.(progress))
+          .then(
+            () => undefined,
+            (err: unknown) => logger.warn({ jobId: job.id, err }, 'reporting progress failed'),
+          ));
       let withParent: boolean;
       try {
         withParent = await jobCgroups.enabled();
@@ -241,15 +271,30 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       }
       // Bridge jobs join their owner's own network, never Docker's shared default bridge.
       return jobCgroups.creating(job.id, () =>
-        job.network === 'bridge' ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net)) : createUnder(withParent, job, undefined),
+        job.network === 'bridge'
+          ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net, report))
+          : createUnder(withParent, job, undefined, report),
       );
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
+      const startOnce = async () => {
+        try {
+          await slot('container start', () => docker.getContainer(containerId).start(), { urgent: true });
+        } catch (err) {
+          if (statusCodeOf(err) !== 304) throw err;
+        }
+      };
       try {
-        await call('container start', docker.getContainer(containerId).start());
+        await startOnce();
       } catch (err) {
-        if (statusCodeOf(err) !== 304) throw mapDockerError(err, startError);
+        // dockerd stalled in the middle of the start (frozen, swamped) and containerd gave up waiting
+        // for it: Docker would have started the container, which is still there, created. Once more.
+        if (!/context deadline exceeded/.test(cleanDockerMessage(err))) throw mapDockerError(err, startError);
+        logger.warn({ jobId: job.id, containerId, err: cleanDockerMessage(err) }, 'Docker gave up on a container start while stalled; starting it again');
+        await startOnce().catch((again: unknown) => {
+          throw mapDockerError(again, startError);
+        });
       }
       const before = prepared.get(containerId);
       prepared.delete(containerId);
@@ -271,7 +316,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async stop(containerId: string, timeoutSeconds: number): Promise<void> {
       remember(stoppedByUs, containerId, true, 1024);
       try {
-        await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(containerId).stop({ t: timeoutSeconds }));
+        await slot('container stop', () => docker.getContainer(containerId).stop({ t: timeoutSeconds }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         if (code === 304 || code === 404) return;
@@ -282,7 +327,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async kill(containerId: string): Promise<void> {
       remember(stoppedByUs, containerId, true, 1024);
       try {
-        await call('container kill', docker.getContainer(containerId).kill({ signal: 'SIGKILL' }));
+        await slot('container kill', () => docker.getContainer(containerId).kill({ signal: 'SIGKILL' }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: not running (exited already, or never started).
@@ -301,7 +346,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       const inspected = await inspectRaw(containerId);
       const network = inspected?.Config?.Labels?.[userNetworkLabel];
       try {
-        await call('container remove', docker.getContainer(containerId).remove({ force: true, v: true }));
+        await slot('container remove', () => docker.getContainer(containerId).remove({ force: true, v: true }), { urgent: true });
       } catch (err) {
         const code = statusCodeOf(err);
         // 409: a removal is already in progress; the container is going either way.
@@ -326,7 +371,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       let version: Docker.DockerVersion;
       let info: Awaited<ReturnType<typeof dockerInfo>>;
       try {
-        [version, info] = await Promise.all([call('version', docker.version()), dockerInfo()]);
+        [version, info] = await Promise.all([call('version', () => docker.version()), dockerInfo()]);
       } catch (err) {
         throw mapDockerError(err);
       }
@@ -355,7 +400,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     async stats(containerId: string, cpusLimit: number) {
       let sample: DockerStatsSample;
       try {
-        sample = (await call('container stats', docker.getContainer(containerId).stats({ stream: false }))) as DockerStatsSample;
+        sample = (await call('container stats', () => docker.getContainer(containerId).stats({ stream: false }))) as DockerStatsSample;
       } catch (err) {
         throw mapDockerError(err);
       }

@@ -70,8 +70,8 @@ export interface UserNetworks {
 export interface UserNetworksDeps {
   docker: Docker;
   logger: Logger;
-  /** The runtime's timeout wrapper for one Docker call. */
-  call: <T>(what: string, work: Promise<T>) => Promise<T>;
+  /** The runtime's gate for one Docker call (waits while Docker answers pings). */
+  call: <T>(what: string, work: () => Promise<T>) => Promise<T>;
   /** Runs once before the first network is used (the host firewall); a failure fails that create. */
   beforeFirstUse?: () => Promise<void>;
 }
@@ -87,6 +87,8 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
   const { instance } = options;
   // Per network name: ensure+create and check+remove never interleave within this server.
   const locks = createKeyedQueue<string>();
+  /** Networks with container creates in flight (ensured, not yet released): never removed meanwhile. */
+  const inFlight = new Map<string, { network: { id: string; name: string }; count: number }>();
   let prepared: Promise<void> | null = null;
 
   const prepare = (): Promise<void> => {
@@ -100,7 +102,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
 
   /** Our networks of that exact name (Docker's name filter matches substrings), oldest first. */
   const find = async (name: string): Promise<NetworkRow[]> => {
-    const rows = (await call('network list', docker.listNetworks({ filters: { name: [name], label: managedFilters(instance) } }))) as NetworkRow[];
+    const rows = (await call('network list', () => docker.listNetworks({ filters: { name: [name], label: managedFilters(instance) } }))) as NetworkRow[];
     return rows
       .filter((n) => n.Name === name)
       .sort((a, b) => Date.parse(a.Created ?? '') - Date.parse(b.Created ?? '') || a.Id.localeCompare(b.Id));
@@ -111,13 +113,13 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     // Docker would remove the network under it (its start would then fail with "network not found").
     // By name too: a created, never started container matches only by name (its NetworkID is empty
     // until start); values of one filter are or-ed.
-    const list = await call('container list', docker.listContainers({ all: true, filters: { network: byName ? [row.Name, row.Id] : [row.Id] } }));
+    const list = await call('container list', () => docker.listContainers({ all: true, filters: { network: byName ? [row.Name, row.Id] : [row.Id] } }));
     return list.length > 0;
   };
 
   const removeNetwork = async (id: string): Promise<void> => {
     try {
-      await call('network remove', docker.getNetwork(id).remove());
+      await call('network remove', () => docker.getNetwork(id).remove());
     } catch (err) {
       if (statusCodeOf(err) !== 404) throw err;
     }
@@ -144,7 +146,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     if (existing) return { id: existing.Id, name };
     await prepare();
     try {
-      await call('network create', docker.createNetwork(config));
+      await call('network create', () => docker.createNetwork(config));
     } catch (err) {
       if (isPoolExhausted(cleanDockerMessage(err))) throw new ContainerStartError(poolExhaustedMessage, { cause: err });
       // Another process made it first ("already exists", or its bridge name taken): use theirs.
@@ -164,35 +166,52 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
     return true;
   };
 
-  return {
-    withNetwork(owner, create) {
-      const name = userNetworkName(userHash(owner, instance));
-      return locks.run(name, async () => {
-        const network = await ensure(owner).catch((err: unknown) => {
-          if (err instanceof ContainerStartError) throw err;
-          // Socket trouble stays 5003-shaped; Docker's own refusal becomes the job's reason.
-          throw mapDockerError(err, (e) => new ContainerStartError(`could not set up the user network: ${cleanDockerMessage(e)}`, { cause: e }));
-        });
-        try {
-          return await create(network);
-        } catch (err) {
-          // A first job that fails to be created leaves no empty network behind.
-          await releaseLocked({ Id: network.id, Name: name }).catch(() => false);
-          throw err;
-        }
+  const release = async (name: string): Promise<void> => {
+    try {
+      await locks.run(name, async () => {
+        if (inFlight.has(name)) return; // a create is using it right now
+        for (const row of await find(name)) if (await releaseLocked(row)) logger.info({ network: name }, 'removed user network (its last job is gone)');
       });
-    },
+    } catch (err) {
+      // The reconcile's prune catches it later; a job removal must not fail over its network.
+      logger.warn({ err, network: name }, 'could not remove a user network; the next reconcile will');
+    }
+  };
 
-    async release(name) {
+  return {
+    async withNetwork(owner, create) {
+      const name = userNetworkName(userHash(owner, instance));
+      // Only the ensure runs under the lock: one user's creates then go to Docker side by side (a
+      // burst of one user's jobs is not serialised), and a removal waits until none is in flight.
+      const entry = await locks.run(name, async () => {
+        let e = inFlight.get(name);
+        if (!e) {
+          const network = await ensure(owner).catch((err: unknown) => {
+            if (err instanceof ContainerStartError) throw err;
+            // Socket trouble stays 5003-shaped; Docker's own refusal becomes the job's reason.
+            throw mapDockerError(err, (x) => new ContainerStartError(`could not set up the user network: ${cleanDockerMessage(x)}`, { cause: x }));
+          });
+          e = { network, count: 0 };
+          inFlight.set(name, e);
+        }
+        e.count += 1;
+        return e;
+      });
+      let failed = false;
       try {
-        await locks.run(name, async () => {
-          for (const row of await find(name)) if (await releaseLocked(row)) logger.info({ network: name }, 'removed user network (its last job is gone)');
-        });
+        return await create(entry.network);
       } catch (err) {
-        // The reconcile's prune catches it later; a job removal must not fail over its network.
-        logger.warn({ err, network: name }, 'could not remove a user network; the next reconcile will');
+        failed = true;
+        throw err;
+      } finally {
+        entry.count -= 1;
+        if (entry.count === 0) inFlight.delete(name);
+        // A first job that fails to be created leaves no empty network behind.
+        if (failed && entry.count === 0) await release(name);
       }
     },
+
+    release,
 
     async prune() {
       // The reconcile at start applies the host-access policy too, so a changed CJM_JOBS_REACH_HOST
@@ -200,13 +219,13 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
       await prepare().catch((err: unknown) => logger.warn({ err }, 'host-access rule not applied; bridge jobs will fail until it is'));
       let rows: NetworkRow[];
       try {
-        rows = (await call('network list', docker.listNetworks({ filters: { label: [...managedFilters(instance), userHashLabel] } }))) as NetworkRow[];
+        rows = (await call('network list', () => docker.listNetworks({ filters: { label: [...managedFilters(instance), userHashLabel] } }))) as NetworkRow[];
       } catch (err) {
         throw mapDockerError(err);
       }
       const removed: string[] = [];
       for (const row of rows) {
-        const gone = await locks.run(row.Name, () => releaseLocked(row)).catch((err: unknown) => {
+        const gone = await locks.run(row.Name, async () => (inFlight.has(row.Name) ? false : releaseLocked(row))).catch((err: unknown) => {
           logger.warn({ err, network: row.Name }, 'could not prune a user network');
           return false;
         });
