@@ -50,6 +50,11 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         // Attach before start so not a byte of output is missed.
         await logs.capture(job, containerId);
         const { enforced, state } = await runtime.start(containerId, job);
+        // Accepted but waiting for room (swarm): its start arrives as an event.
+        if (state.status === 'pending') {
+          job = await patch(job, { enforced, progress: state.progress ?? 'waiting for room' });
+          return;
+        }
         job = await patch(job, startedPatch(state.startedAt ?? clock.now(), enforced, state.ip));
         if (job.status === 'running') tracker.timeouts.schedule(job);
         // A quick job may already be gone, and its die event lost (the event stream reconnecting;

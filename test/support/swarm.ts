@@ -52,19 +52,13 @@ export interface TestSwarmOptions {
 const nodeIp = (n: SwarmNodeName) => (n === 'a' ? '10.123.0.1' : '10.123.0.2');
 const nodeBip = (n: SwarmNodeName) => (n === 'a' ? '10.124.1.1/24' : '10.124.2.1/24');
 
-async function loadInto(docker: Docker, tar: Buffer): Promise<void> {
-  const stream = await docker.loadImage(tar);
+async function copyImage(from: Docker, to: Docker, image: string): Promise<void> {
+  const stream = await to.loadImage(await from.getImage(image).get());
   await new Promise<void>((resolve, reject) => {
     stream.on('error', reject);
     stream.on('end', () => resolve());
     stream.resume();
   });
-}
-
-async function bufferOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(typeof part === 'string' ? Buffer.from(part) : part);
-  return Buffer.concat(parts);
 }
 
 /** Starts the swarm (about 6 s). Call destroy() in afterAll even when a test failed. */
@@ -157,8 +151,8 @@ export async function startTestSwarm(options: TestSwarmOptions = {}): Promise<Te
     };
     const [a, b] = await Promise.all([startDaemon('a'), startDaemon('b')]);
 
-    const tar = await bufferOf(await new Docker().getImage(image).get());
-    await Promise.all([loadInto(a, tar), loadInto(b, tar)]);
+    const own = new Docker();
+    await Promise.all([copyImage(own, a, image), copyImage(own, b, image)]);
     const [imageA, imageB] = await Promise.all([a.getImage(image).inspect(), b.getImage(image).inspect()]);
     if (imageA.Id !== imageB.Id) throw new Error(`${image} loaded with different IDs: ${imageA.Id} / ${imageB.Id}`);
 
