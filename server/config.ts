@@ -26,8 +26,10 @@ export interface Config {
   readonly adminUser: string;
   readonly logLevel: LogLevel;
   readonly logMaxBytes: number;
-  /** Passed through for the record; dockerode reads DOCKER_HOST itself. */
+  /** The Docker daemon (or swarm manager) cjm talks to; unset: dockerode's default. */
   readonly dockerHost: string | undefined;
+  /** docker: jobs are containers on DOCKER_HOST; swarm: services on the swarm DOCKER_HOST manages. */
+  readonly runtime: 'docker' | 'swarm';
   /** Requests per second allowed per connection, and the burst; perSecond 0 turns the limit off. */
   readonly rateLimit: Readonly<{ perSecond: number; burst: number }>;
   /** Mark the web page's session cookie Secure (set when served over HTTPS). */
@@ -119,6 +121,7 @@ const variables = {
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
+  CJM_RUNTIME: { schema: z.enum(['docker', 'swarm'], { error: 'must be docker or swarm' }), default: 'docker' },
 } as const;
 
 type Variable = keyof typeof variables;
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }),
     retentionMs: read(env, 'CJM_RETENTION'),
     dockerHost: read(env, 'DOCKER_HOST'),
+    runtime: required(read(env, 'CJM_RUNTIME')),
   };
   return Object.freeze(config);
 }

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       retentionMs: undefined,
       dockerHost: undefined,
+      runtime: 'docker',
     });
   });
 
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       CJM_QUOTA_CPUS: '4',
       CJM_QUOTA_MEMORY_MB: '2048',
       DOCKER_HOST: 'unix:///run/docker.sock',
+      CJM_RUNTIME: 'swarm',
     });
     expect(c).toMatchObject({
       listen: { host: '0.0.0.0', port: 0 },
@@ -85,6 +87,7 @@ describe('loadConfig', () => {
       secureCookies: true,
       quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
       dockerHost: 'unix:///run/docker.sock',
+      runtime: 'swarm',
     });
   });
 
@@ -118,6 +121,7 @@ describe('loadConfig', () => {
     ['CJM_QUOTA_MEMORY_MB', 'lots', /whole number/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
     ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
+    ['CJM_RUNTIME', 'kubernetes', /docker or swarm/],
   ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {
     const e = configError({ [name]: value });
     expect(e.variable).toBe(name);

@@ -5,6 +5,7 @@
 // rotated (the job wrote more than max-size while cjm was down), the counts no longer line up: that
 // is detected (Docker's log starts later than ours) and the resume goes by time, with a notice.
 import type { Clock, JobRuntime, Logger, OutputSource } from '../../core/ports.js';
+import { notStarted } from '../../core/job-state.js';
 import type { JobLog } from './job-log.js';
 import { createChunkShaper } from './chunk-shaper.js';
 
@@ -112,7 +113,7 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
       }
       if (stopped) break;
       state = await runtime.inspect(containerId).catch(() => undefined);
-      if (state === null || (state && !state.running && state.status !== 'created')) break; // output over
+      if (state === null || (state && !state.running && !notStarted(state))) break; // output over
       // Still running (or Docker unreachable): the stream broke, not the output. Resume from Docker.
       markAttached();
       await sleep(delay);
