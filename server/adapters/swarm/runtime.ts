@@ -57,8 +57,15 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   // and not as a vanished (lost) job. Bounded; a restart forgets it (the job then reads lost).
   const stoppedStates = new Map<string, ContainerState>();
 
-  const tasksOf = async (serviceId: string): Promise<SwarmTask[]> =>
-    (await call('task list', docker.listTasks({ filters: { service: [serviceId] } }))) as SwarmTask[];
+  // A removed service's tasks are gone with it (the filter then answers 404).
+  const tasksOf = async (serviceId: string): Promise<SwarmTask[]> => {
+    try {
+      return (await call('task list', docker.listTasks({ filters: { service: [serviceId] } }))) as SwarmTask[];
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return [];
+      throw err;
+    }
+  };
   const nodes = async (): Promise<SwarmNode[]> => (await call('node list', docker.listNodes())) as SwarmNode[];
   const managerNodeId = async (): Promise<string> => ((await call('info', docker.info())) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
 
