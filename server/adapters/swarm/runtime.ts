@@ -217,12 +217,12 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
 
     // Swarm starts the task itself once the service exists; wait a moment for it to run, so a job
     // that fits is seen running, and one that does not is left pending with swarm's reason.
-    async start(serviceId: string): Promise<{ enforced: Enforced; state: ContainerState }> {
+    async start(serviceId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
       const deadline = clock.now().getTime() + (options.startWaitMs ?? 3000);
       for (;;) {
         const state = await inspect(serviceId);
         if (state === null) throw new ContainerStartError('the service vanished right after it was created');
-        if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task: ${state.error ?? 'no reason given'}`);
+        if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task of image ${job.image}: ${state.error ?? 'no reason given'}`);
         const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
         if (state.status !== 'pending' || waitingForRoom || clock.now().getTime() >= deadline) return { enforced: { ...enforcedBySwarm }, state };
         await sleep(100);

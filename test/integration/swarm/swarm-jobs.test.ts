@@ -103,6 +103,31 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
   }, 60_000);
 
+  it('job.stats answers for a job on the manager\'s node, and 4091 for one on the worker', async () => {
+    const here = await api.call('job.create', spec('sleep 30', { constraints: ['node.role==manager'] }));
+    const there = await api.call('job.create', spec('sleep 30', { constraints: onWorker() }));
+    await waitForJob(api, here.id, (j) => j.status === 'running', 20_000);
+    await waitForJob(api, there.id, (j) => j.status === 'running', 20_000);
+    const stats = await api.call('job.stats', { id: here.id });
+    expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
+    expect(stats.pids).toBeGreaterThan(0);
+    const e = await rpcError(api.call('job.stats', { id: there.id }));
+    expect(e.code).toBe(ErrorCode.StatsUnavailable);
+    expect(e.message).toMatch(/another swarm node/);
+    await Promise.all([api.call('job.kill', { id: here.id }), api.call('job.kill', { id: there.id })]);
+  }, 60_000);
+
+  it('a task swarm rejects (image missing on the worker) ends the job error, naming the image', async () => {
+    // An image only the manager holds: the worker rejects the task.
+    const base = await swarm.manager.docker.createContainer({ Image: swarm.imageId, Cmd: ['true'] });
+    await base.commit({ repo: 'cjm-manager-only', tag: 'test' });
+    await base.remove();
+    const job = await api.call('job.create', spec('true', { image: 'cjm-manager-only:test', constraints: onWorker() }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'error' || j.status === 'exited', 20_000);
+    expect(done.status).toBe('error');
+    expect(done.reason).toMatch(/rejected the task of image cjm-manager-only:test: No such image/);
+  }, 60_000);
+
   it('SIGKILL of the worker\'s dockerd marks its running job lost within 5 s', async () => {
     const job = await api.call('job.create', spec('sleep 120', { constraints: onWorker() }));
     await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
