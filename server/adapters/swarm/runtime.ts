@@ -225,7 +225,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
         if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task of image ${job.image}: ${state.error ?? 'no reason given'}`);
         const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
         if (state.status !== 'pending' || waitingForRoom || clock.now().getTime() >= deadline) return { enforced: { ...enforcedBySwarm }, state };
-        await sleep(100);
+        await sleep(50);
       }
     },
 
