@@ -126,6 +126,8 @@ export interface RuntimeEventStream {
 export interface JobRuntime {
   /** Whether jobs may carry placement constraints (JobSpec constraints): the swarm runtime only. */
   readonly placement?: boolean;
+  /** The spec fields this runtime cannot honour, each with why (job.create answers -32602 naming them). */
+  unsupported?(spec: JobSpec): { field: string; reason: string }[];
   /** Cheap reachability check (Docker's /_ping); throws DockerUnavailableError. */
   ping(): Promise<void>;
   /** Pulls the image if it is not present, reporting progress ("pulling image 45%").

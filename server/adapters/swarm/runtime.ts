@@ -188,6 +188,15 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   return {
     placement: true,
 
+    unsupported(spec) {
+      return [
+        // Swarm 20.10 offers no "none" network to services ("could not find the corresponding
+        // predefined swarm network"), and jobs get no address cjm could proxy to.
+        ...(spec.network === 'none' ? [{ field: 'network', reason: 'must be "bridge" under the swarm runtime (swarm offers services no "none" network)' }] : []),
+        ...(spec.ports.length > 0 ? [{ field: 'ports', reason: 'are not proxied under the swarm runtime (a swarm job has no address cjm can reach)' }] : []),
+      ];
+    },
+
     async ping() {
       try {
         await withTimeout('ping', Math.min(callTimeoutMs, 5000), docker.ping());

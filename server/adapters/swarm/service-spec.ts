@@ -48,7 +48,6 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Placement: { Constraints: job.constraints },
-      ...(job.network === 'none' ? { Networks: [{ Target: 'none' }] } : {}),
     },
     Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
   };

@@ -37,8 +37,8 @@ export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined 
 
 const base = { running: false, oomKilled: false, startedAt: null, finishedAt: null, error: null, ip: null, exitCode: null } as const;
 
-/** What the task says of the job. null: lost (its node is down, or swarm orphaned the task). A task
- * that swarm rejected reads as status 'rejected' with its error. */
+/** What the task says of the job. null: lost (its node is down, swarm orphaned the task, or rejected
+ * it after it ran). A task that swarm rejected before it ran reads as status 'rejected' with its error. */
 export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefined): ContainerState | null {
   if (task === undefined) return { ...base, status: 'pending', progress: 'waiting for swarm to schedule the task' };
   const state = task.Status?.State ?? 'unknown';
@@ -54,6 +54,9 @@ export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefin
     if (node !== undefined && node.Status?.State === 'down') return null;
     return { ...base, running: true, status: 'running', startedAt: at };
   }
+  // Rejected after it ran: swarm took the task away from its container, e.g. when its node went down
+  // ("assigned node no longer meets constraints"). What became of the container is unknown.
+  if (state === 'rejected' && task.Status?.ContainerStatus?.ContainerID) return null;
   if (state === 'rejected') return { ...base, status: 'rejected', finishedAt: at, error: task.Status?.Err ?? task.Status?.Message ?? 'rejected by swarm' };
   const exitCode = task.Status?.ContainerStatus?.ExitCode;
   return {

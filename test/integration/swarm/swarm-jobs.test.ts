@@ -81,6 +81,27 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect((await api.call('job.logs', { id: second.id })).text).toBe('second-ran\n');
   }, 60_000);
 
+  it('argv runs in exec form with env', async () => {
+    const job = await api.call('job.create', { name: uniqueName('sw-argv'), image: 'busybox:latest', argv: ['sh', '-c', 'echo "v=$GREETING"'], env: { GREETING: 'hi there' }, cpus: 0.2, memoryMb: 32 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'exited', reason: 'completed' });
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('v=hi there\n');
+  }, 60_000);
+
+  it('network none and ports are refused under swarm, naming the fields', async () => {
+    const e = await rpcError(api.call('job.create', spec('true', { network: 'none' })));
+    expect(e.code).toBe(ErrorCode.InvalidParams);
+    expect(e.data).toMatchObject({ field: 'network' });
+    const p = await rpcError(api.call('job.create', spec('true', { ports: [8000] })));
+    expect(p.data).toMatchObject({ field: 'ports' });
+  });
+
+  it('timeoutSeconds ends a job that runs too long: timed_out', async () => {
+    const job = await api.call('job.create', spec('sleep 60', { timeoutSeconds: 2 }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'timed_out' });
+  }, 60_000);
+
   it('constraints are validated, naming the field', async () => {
     const e = await rpcError(api.call('job.create', spec('true', { constraints: ['node.hostname=w1'] })));
     expect(e.code).toBe(ErrorCode.InvalidParams);

@@ -38,8 +38,6 @@ describe('serviceSpec', () => {
     expect(spec.Labels).toEqual(labels);
     expect(spec.TaskTemplate.ContainerSpec['Labels']).toEqual(labels);
     expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.labels.gpu==yes'] });
-    expect(spec.TaskTemplate.Networks).toBeUndefined();
-    expect((serviceSpec(makeJob({ network: 'none' }), { imageId: 'x', stopGraceSeconds: 1 }) as typeof spec).TaskTemplate.Networks).toEqual([{ Target: 'none' }]);
   });
 });
 
@@ -66,6 +64,8 @@ describe('taskState', () => {
     expect(taskState(task('running'), up)).toMatchObject({ running: true, status: 'running', startedAt: new Date('2026-11-27T10:00:00Z') });
     expect(taskState(task('running'), down)).toBeNull();
     expect(taskState(task('orphaned'), up)).toBeNull();
+    // Seen when a worker's dockerd is SIGKILLed: the constraint enforcer takes the running task away.
+    expect(taskState(task('rejected', { Err: 'assigned node no longer meets constraints', ContainerStatus: { ContainerID: 'c1', ExitCode: 0 } }), down)).toBeNull();
   });
 
   it('complete exits 0; failed exits with the container\'s code; rejected carries swarm\'s error', () => {
