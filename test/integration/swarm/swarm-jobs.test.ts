@@ -102,6 +102,13 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect(done).toMatchObject({ reason: 'timed_out' });
   }, 60_000);
 
+  it('a job past its memory on the worker: exited/failed with 137, its note saying swarm shows an OOM kill only so', async () => {
+    const job = await api.call('job.create', spec("a=$(head -c 200000000 /dev/zero | tr '\\0' x); echo survived", { memoryMb: 16, constraints: onWorker() }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    expect(done).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 137 });
+    expect(done.enforced?.note).toMatch(/OOM kill only as exit 137/);
+  }, 60_000);
+
   it('constraints are validated, naming the field', async () => {
     const e = await rpcError(api.call('job.create', spec('true', { constraints: ['node.hostname=w1'] })));
     expect(e.code).toBe(ErrorCode.InvalidParams);
