@@ -240,8 +240,19 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
 
     inspect,
 
-    // job.stop's timeoutSeconds cannot be applied: the grace is the service's, fixed at create.
-    async stop(serviceId: string): Promise<void> {
+    // On the manager's own node the container is stopped with job.stop's timeout and the service
+    // (with its logs) stays; elsewhere the service goes, with the grace fixed at create.
+    async stop(serviceId: string, timeoutSeconds: number): Promise<void> {
+      const local = await localContainer(serviceId).catch(() => null);
+      if (local !== null) {
+        try {
+          await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(local).stop({ t: timeoutSeconds }));
+          return;
+        } catch (err) {
+          if (statusCodeOf(err) === 304) return;
+          if (statusCodeOf(err) !== 404) throw mapDockerError(err);
+        }
+      }
       await endByRemoval(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 

@@ -131,6 +131,19 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
   }, 60_000);
 
+  it('job.stop of a job on the manager\'s node uses its timeoutSeconds and keeps the log', async () => {
+    const job = await api.call('job.create', spec('trap "" TERM; echo ignoring-term; while true; do sleep 1; done', { constraints: ['node.role==manager'] }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    const t0 = performance.now();
+    await api.call('job.stop', { id: job.id, timeoutSeconds: 1 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 15_000);
+    const ms = performance.now() - t0;
+    console.log(`stop (timeoutSeconds 1) of a TERM-ignoring job on the manager: ${ms.toFixed(0)} ms`);
+    expect(done).toMatchObject({ reason: 'stopped', exitCode: 137 });
+    expect(ms).toBeLessThan(5000);
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('ignoring-term\n');
+  }, 60_000);
+
   it('job.stats answers for a job on the manager\'s node, and 4091 for one on the worker', async () => {
     const here = await api.call('job.create', spec('sleep 30', { constraints: ['node.role==manager'] }));
     const there = await api.call('job.create', spec('sleep 30', { constraints: onWorker() }));
