@@ -9,6 +9,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { Pool } from 'mysql2/promise';
 import { createDockerRuntime } from './adapters/docker/index.js';
 import { createFileLogStore } from './adapters/logs/index.js';
+import { createSwarmRuntime } from './adapters/swarm/index.js';
 import { createJobStore, createMysqlPool, createTokenStore, runMigrations } from './adapters/mysql/index.js';
 import { createAuthService } from './core/auth.js';
 import { createSystemClock } from './core/clock.js';
@@ -79,11 +80,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const store = createJobStore({ pool, logger });
     const tokens = createTokenStore({ pool, logger });
     const clock = createSystemClock();
-    // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
-    const runtime = createDockerRuntime(
-      { docker: new Docker(), logger, clock },
-      { instance: config.instance, logMaxBytes: config.logMaxBytes, jobsReachHost: config.jobsReachHost, concurrency: config.dockerConcurrency },
-    );
+    // A unix socket from the config is used as given (a server started in-process with its own
+    // config); otherwise dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
+    const docker = config.dockerHost?.startsWith('unix://') ? new Docker({ socketPath: config.dockerHost.slice('unix://'.length) }) : new Docker();
+    const runtime =
+      config.runtime === 'swarm'
+        ? createSwarmRuntime({ docker, logger, clock }, { instance: config.instance })
+        : createDockerRuntime(
+            { docker, logger, clock },
+            { instance: config.instance, logMaxBytes: config.logMaxBytes, jobsReachHost: config.jobsReachHost, concurrency: config.dockerConcurrency },
+          );
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });
 

@@ -28,8 +28,10 @@ export interface Config {
   readonly logMaxBytes: number;
   /** Docker calls that create, start, stop or remove containers in flight at once; the rest wait. */
   readonly dockerConcurrency: number;
-  /** Passed through for the record; dockerode reads DOCKER_HOST itself. */
+  /** The Docker daemon (or swarm manager) cjm talks to; unset: dockerode's default. */
   readonly dockerHost: string | undefined;
+  /** docker: jobs are containers on DOCKER_HOST; swarm: services on the swarm DOCKER_HOST manages. */
+  readonly runtime: 'docker' | 'swarm';
   /** Requests per second allowed per connection, and the burst; perSecond 0 turns the limit off. */
   readonly rateLimit: Readonly<{ perSecond: number; burst: number }>;
   /** Mark the web page's session cookie Secure (set when served over HTTPS). */
@@ -125,6 +127,7 @@ const variables = {
   CJM_JOBS_REACH_HOST: { schema: boolSchema, default: 'false' },
   CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 256), default: '32' },
   DOCKER_HOST: { schema: dockerHostSchema, default: undefined },
+  CJM_RUNTIME: { schema: z.enum(['docker', 'swarm'], { error: 'must be docker or swarm' }), default: 'docker' },
 } as const;
 
 type Variable = keyof typeof variables;
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jobsReachHost: required(read(env, 'CJM_JOBS_REACH_HOST')),
     dockerConcurrency: required(read(env, 'CJM_DOCKER_CONCURRENCY')),
     dockerHost: read(env, 'DOCKER_HOST'),
+    runtime: required(read(env, 'CJM_RUNTIME')),
   };
   return Object.freeze(config);
 }

@@ -37,6 +37,14 @@ export class JobNotRunningError extends RpcError {
   }
 }
 
+/** The job runs where its runtime cannot read its stats (swarm: another node than the manager's). */
+export class StatsUnavailableError extends RpcError {
+  constructor(message: string) {
+    super(ErrorCode.StatsUnavailable, message);
+    this.name = 'StatsUnavailableError';
+  }
+}
+
 export class QuotaExceededError extends RpcError {
   constructor(message: string) {
     super(ErrorCode.QuotaExceeded, message);

@@ -64,6 +64,11 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
           return endPendingIfStopped(job);
         }
         const { enforced, state } = await runtime.start(containerId, job);
+        // Accepted but waiting for room (swarm): its start arrives as an event.
+        if (state.status === 'pending') {
+          job = await patch(job, { enforced, progress: state.progress ?? 'waiting for room' });
+          return;
+        }
         started = startedPatch(state.startedAt ?? clock.now(), enforced, state.ip);
         job = await patch(job, started);
         started = null;

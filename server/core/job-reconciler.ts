@@ -121,7 +121,9 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       tracker.oom.seen(event.containerId, jobId);
       return;
     }
-    if (event.type === 'start') return;
+    // The launcher judges the starts it makes; a start it is not waiting for (a job the runtime held
+    // for room) is applied like any other change.
+    if (event.type === 'start' && launcher.isLaunching(jobId)) return;
     void tracker.queue
       .run(jobId, async () => {
         const job = await store.get(jobId);

@@ -73,6 +73,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     const tooBig: InvalidParamsData[] = [];
     if (spec.cpus > capacity.cpus) tooBig.push({ field: 'cpus', reason: `must be at most ${capacity.cpus} (this host's CPUs)` });
     if (spec.memoryMb > capacity.memoryMb) tooBig.push({ field: 'memoryMb', reason: `must be at most ${capacity.memoryMb} (this host's memory in MB)` });
+    tooBig.push(...(runtime.unsupported?.(spec) ?? []));
+    if (spec.constraints.length > 0 && runtime.placement !== true) tooBig.push({ field: 'constraints', reason: 'placement constraints need the swarm runtime (CJM_RUNTIME=swarm)' });
     if (tooBig.length) throw invalidParamsList(tooBig);
     const usage = await store.usage(caller.user);
     const over = (what: string, used: number, asked: number, limit: number) =>

@@ -6,6 +6,11 @@ import type { ContainerState, JobPatch } from './ports.js';
 
 export const activeStatuses: readonly JobStatus[] = ['pending', 'running'];
 
+/** The runtime has not run the job's container yet: created, or accepted and waiting for room. */
+export function notStarted(state: Pick<ContainerState, 'status'>): boolean {
+  return state.status === 'created' || state.status === 'pending';
+}
+
 export function isFinal(status: JobStatus): boolean {
   return status === 'exited' || status === 'error';
 }
@@ -71,5 +76,6 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   }
   // 'created' means it never started: only the launcher may move it on.
   if (state.status === 'created') return null;
+  if (state.status === 'pending') return job.progress === (state.progress ?? null) ? null : { progress: state.progress ?? null };
   return exitedPatch(job, state, now, intent);
 }

@@ -4,7 +4,7 @@
 // its container says).
 import type { Job } from '../protocol/index.js';
 import type { JobBus } from './job-bus.js';
-import { activeStatuses, isFinal, reconcilePatch, stoppingProgress, type StopIntent } from './job-state.js';
+import { activeStatuses, isFinal, notStarted, reconcilePatch, stoppingProgress, type StopIntent } from './job-state.js';
 import { createJobTimeouts, type JobTimeouts } from './job-timeouts.js';
 import { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
 import { createOomWatch, type OomWatch } from './oom-watch.js';
@@ -68,7 +68,7 @@ export function createJobTracker(deps: LifecycleDeps, options: JobTrackerOptions
     // After a restart an event can reach a job before the reconcile does: whoever gets here first
     // resumes its capture (from where the stored log ends), or the job would end with its log cut.
     if (state && state.status !== 'created') await logs.capture(job, containerId);
-    if (state && !state.running && state.status !== 'created') {
+    if (state && !state.running && !notStarted(state)) {
       const waits = [logs.drained(job.id)];
       // A kill (137) may be the kernel's OOM killer: give Docker's oom event a moment to arrive.
       if (state.exitCode === 137 && !state.oomKilled && !intents.has(job.id)) waits.push(oom.wait(containerId, options.oomWaitMs));

@@ -100,6 +100,9 @@ export interface ContainerState {
   error: string | null;
   /** The container's bridge address while it runs; null otherwise (or with network none). */
   ip: string | null;
+  /** With status 'pending': the runtime holds the job but runs it nowhere yet (swarm: no node fits
+   * now), and says why; the job stays pending with this as its progress. */
+  progress?: string;
 }
 
 export interface ManagedContainer {
@@ -121,6 +124,10 @@ export interface RuntimeEventStream {
 }
 
 export interface JobRuntime {
+  /** Whether jobs may carry placement constraints (JobSpec constraints): the swarm runtime only. */
+  readonly placement?: boolean;
+  /** The spec fields this runtime cannot honour, each with why (job.create answers -32602 naming them). */
+  unsupported?(spec: JobSpec): { field: string; reason: string }[];
   /** Cheap reachability check (Docker's /_ping); throws DockerUnavailableError. */
   ping(): Promise<void>;
   /** Pulls the image if it is not present, reporting progress ("pulling image 45%").
@@ -129,7 +136,8 @@ export interface JobRuntime {
   /** Creates (not starts) the container with the job's limits, security defaults and labels. While
    * the call waits its turn at a busy Docker it reports so through onProgress, which it awaits. */
   create(job: Job, onProgress?: (progress: string) => unknown): Promise<string>;
-  /** Starts it and returns what was verified in effect (cgroup read-back). */
+  /** Starts it and returns what was verified in effect (cgroup read-back). A state with status
+   * 'pending' means it is accepted but waits for room; its start shows up later as a `start` event. */
   start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }>;
   /** null when the container does not exist. */
   inspect(containerId: string): Promise<ContainerState | null>;

@@ -38,6 +38,7 @@ export const errorTable = [
   // Also the per-connection rate limit, which any call can meet.
   { code: 4029, name: 'QuotaExceeded', message: 'Quota exceeded', when: 'a per-user quota or the host capacity would be exceeded; the message says which and the numbers', appliesTo: every },
   { code: 4090, name: 'JobNotRunning', message: 'Job is not running', when: '`job.stats` on a job that is not running', appliesTo: (m: MethodTraits) => m.name === 'job.stats' },
+  { code: 4091, name: 'StatsUnavailable', message: 'Stats are not available for this job', when: '`job.stats` under the swarm runtime for a job whose task runs on another node than the manager cjm talks to', appliesTo: (m: MethodTraits) => m.name === 'job.stats' },
   { code: 5003, name: 'DockerUnavailable', message: 'Docker is unreachable', when: 'the Docker daemon does not answer', appliesTo: (m: MethodTraits) => authenticated(m) && m.name !== 'job.unfollow' },
   { code: 5004, name: 'DatabaseUnavailable', message: 'Database is unreachable', when: 'MySQL/MariaDB does not answer', appliesTo: (m: MethodTraits) => (authenticated(m) && m.name !== 'job.unfollow') || m.params.includes('token') },
 ] as const satisfies readonly ErrorInfo[];

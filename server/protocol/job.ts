@@ -24,6 +24,8 @@ export const limits = {
   timeoutSecondsMax: 30 * 24 * 3600,
   olderThanSecondsMax: 10 * 365 * 24 * 3600,
   portsMax: 16,
+  constraintsMax: 16,
+  constraintMax: 256,
 } as const;
 
 export const jobStatuses = ['pending', 'running', 'exited', 'error'] as const;
@@ -57,6 +59,11 @@ export const envSchema = z
   )
   .refine((r) => Object.keys(r).length <= limits.envMax, `at most ${limits.envMax} variables`)
   .describe('Environment variables');
+
+/** What `docker service create --constraint` accepts (swarmkit's constraint parser), kept to the
+ * characters a label key or value has in practice. */
+export const placementConstraint =
+  /^\s*(node\.(id|hostname|role|platform\.os|platform\.arch)|(node|engine)\.labels\.[A-Za-z0-9][A-Za-z0-9_.-]*)\s*(==|!=)\s*[A-Za-z0-9_.@:/-]+\s*$/;
 
 export const jobSpecSchema = z
   .strictObject({
@@ -117,6 +124,16 @@ export const jobSpecSchema = z
       .refine((a) => new Set(a).size === a.length, 'must not repeat a port')
       .default([])
       .describe('Container TCP ports the server proxies at /jobs/<id>/ports/<port>/'),
+    constraints: z
+      .array(
+        z
+          .string()
+          .max(limits.constraintMax, `each at most ${limits.constraintMax} characters`)
+          .regex(placementConstraint, 'must be a swarm placement expression: node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<key> or engine.labels.<key>, then == or !=, then a value (e.g. node.labels.gpu==yes)'),
+      )
+      .max(limits.constraintsMax, `at most ${limits.constraintsMax} constraints`)
+      .default([])
+      .describe('Swarm placement expressions (CJM_RUNTIME=swarm only), e.g. node.hostname==w1'),
   })
   .superRefine((spec, ctx) => {
     if (spec.ports.length > 0 && spec.network === 'none') {
@@ -180,6 +197,7 @@ export const jobSchema = z.object({
   env: z.record(z.string(), z.string()),
   network: z.enum(['bridge', 'none']),
   ports: z.array(z.number().int()),
+  constraints: z.array(z.string()).describe('Swarm placement expressions (swarm runtime only)'),
   status: z.enum(jobStatuses),
   reason: z.string().nullable().describe('exited: completed|failed|oom_killed|timed_out|stopped|lost; error: a message'),
   exitCode: z.number().int().nullable(),

@@ -14,6 +14,20 @@ export const systemInfoResultSchema = z.object({
     pids: z.boolean(),
     note: z.string().optional(),
   }),
+  nodes: z
+    .array(
+      z.object({
+        id: z.string(),
+        hostname: z.string(),
+        role: z.enum(['manager', 'worker']),
+        state: z.string().describe('ready, down, unknown, disconnected'),
+        availability: z.string().describe('active, pause, drain'),
+        cpus: z.number(),
+        memoryMb: z.number(),
+      }),
+    )
+    .optional()
+    .describe('The swarm nodes (CJM_RUNTIME=swarm only); capacity is then their sum'),
 });
 export type SystemInfo = z.infer<typeof systemInfoResultSchema>;
 

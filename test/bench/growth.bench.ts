@@ -63,6 +63,7 @@ function seedJob(i: number, base: number): NewJob {
     env: {},
     network: 'bridge',
     ports: [],
+    constraints: [],
     owner: owners[i % owners.length] ?? 'alice',
     createdAt: new Date(base + i * 1000),
   };

@@ -51,6 +51,7 @@ export async function run(): Promise<void> {
           env: { N: String(i) },
           network: 'bridge',
           ports: [],
+          constraints: [],
           owner: owners[i % owners.length] ?? 'alice',
           createdAt: new Date(base + i * 1000),
         };

@@ -126,7 +126,7 @@ export async function run(report: Report): Promise<void> {
     for (let i = 0; i < ROWS; i += 50) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(50, ROWS - i) }, (_, k) =>
-          store.insert({ name: `${tag}-row-${i + k}`, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, ioWeight: 500, pidsLimit: 512, timeoutSeconds: 0, env: {}, network: 'bridge', ports: [], owner: 'admin', createdAt: new Date() }),
+          store.insert({ name: `${tag}-row-${i + k}`, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, ioWeight: 500, pidsLimit: 512, timeoutSeconds: 0, env: {}, network: 'bridge', ports: [], constraints: [], owner: 'admin', createdAt: new Date() }),
         ),
       );
       // Finished, so the server's reconciler leaves them alone.

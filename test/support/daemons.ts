@@ -40,7 +40,7 @@ export async function isAlive(pid: number): Promise<boolean> {
 
 /** Pids of processes whose command line mentions dir: what our daemons spawned on their own
  * (containerd, shims), which live in process groups of their own. */
-async function processesUnder(dir: string): Promise<number[]> {
+export async function processesUnder(dir: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
@@ -54,7 +54,7 @@ async function processesUnder(dir: string): Promise<number[]> {
   return pids;
 }
 
-async function killAndWait(pids: number[], signal: NodeJS.Signals, timeoutMs: number): Promise<number[]> {
+export async function killAndWait(pids: number[], signal: NodeJS.Signals, timeoutMs: number): Promise<number[]> {
   for (const pid of pids) {
     try {
       process.kill(pid, signal);
@@ -74,7 +74,7 @@ async function killAndWait(pids: number[], signal: NodeJS.Signals, timeoutMs: nu
 }
 
 /** Lazily unmounts everything mounted below dir (overlay layers, netns bind mounts), deepest first. */
-async function unmountUnder(dir: string): Promise<void> {
+export async function unmountUnder(dir: string): Promise<void> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   const points = info
     .split('\n')
@@ -84,14 +84,14 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const p of points) await run('umount', ['-l', p]).catch(() => undefined);
 }
 
-interface Spawned {
+export interface Spawned {
   child: ChildProcess;
   exited: Promise<void>;
 }
 
 // Each daemon gets a process group of its own (detached) so a stop reaches its helpers too; we are
 // its parent, so Node reaps it and it never lingers as a zombie.
-function spawnDaemon(cmd: string, args: string[], logFile: string): Spawned {
+export function spawnDaemon(cmd: string, args: string[], logFile: string): Spawned {
   const child = spawn('sh', ['-c', 'exec "$0" "$@" >>"$CJM_DAEMON_LOG" 2>&1', cmd, ...args], {
     detached: true,
     stdio: 'ignore',
@@ -101,7 +101,7 @@ function spawnDaemon(cmd: string, args: string[], logFile: string): Spawned {
   return { child, exited };
 }
 
-async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+export async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
   if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
   const pid = s.child.pid;
   if (pid === undefined) return;
@@ -121,7 +121,7 @@ async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals, timeoutMs:
   }
 }
 
-async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number, logFile: string): Promise<void> {
+export async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs: number, logFile: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn().catch(() => false)) return;

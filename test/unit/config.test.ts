@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       jobsReachHost: false,
       dockerConcurrency: 32,
       dockerHost: undefined,
+      runtime: 'docker',
     });
   });
 
@@ -76,6 +77,7 @@ describe('loadConfig', () => {
       CJM_JOBS_REACH_HOST: 'true',
       CJM_DOCKER_CONCURRENCY: '2',
       DOCKER_HOST: 'unix:///run/docker.sock',
+      CJM_RUNTIME: 'swarm',
     });
     expect(c).toMatchObject({
       listen: { host: '0.0.0.0', port: 0 },
@@ -91,6 +93,7 @@ describe('loadConfig', () => {
       jobsReachHost: true,
       dockerConcurrency: 2,
       dockerHost: 'unix:///run/docker.sock',
+      runtime: 'swarm',
     });
   });
 
@@ -127,6 +130,7 @@ describe('loadConfig', () => {
     ['CJM_DOCKER_CONCURRENCY', '257', /at most 256/],
     ['DOCKER_HOST', '/var/run/docker.sock', /unix:\/\/\//],
     ['DOCKER_HOST', 'tcp://host', /tcp:\/\/host:port/],
+    ['CJM_RUNTIME', 'kubernetes', /docker or swarm/],
   ])('%s=%j stops start-up with one line naming it', (name, value, reason) => {
     const e = configError({ [name]: value });
     expect(e.variable).toBe(name);

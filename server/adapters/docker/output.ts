@@ -128,7 +128,12 @@ export async function createOutputSource(docker: Docker, containerId: string, op
           timestamps: true,
           since: options.since ? options.since.getTime() / 1000 : 0,
         });
-  const withTimestamps = mode === 'logs';
+  return outputFromStream(raw, mode === 'logs');
+}
+
+/** Chunks from a stream in Docker's multiplexed format (a container's attach or logs, a service's
+ * logs); withTimestamps: each frame starts with Docker's timestamp. */
+export function outputFromStream(raw: NodeJS.ReadableStream, withTimestamps: boolean): OutputSource {
   let closed = false;
 
   async function* chunks(): AsyncGenerator<OutputChunk> {

@@ -7,6 +7,7 @@
 // created with another config) is detected (Docker's log starts later than ours) and the resume goes
 // by time, with a notice.
 import type { Clock, JobRuntime, Logger, OutputSource } from '../../core/ports.js';
+import { notStarted } from '../../core/job-state.js';
 import type { JobLog } from './job-log.js';
 import { createChunkShaper } from './chunk-shaper.js';
 
@@ -119,7 +120,7 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
       if (stopped) break;
       state = await runtime.inspect(containerId).catch(() => undefined);
       if (state === null) break; // container gone: keep what we have
-      if (state && !state.running && state.status !== 'created') {
+      if (state && !state.running && !notStarted(state)) {
         if (followedLive) continue; // read the now complete copy, skipping what is stored
         break; // output over
       }

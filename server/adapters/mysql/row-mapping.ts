@@ -23,6 +23,8 @@ export interface JobRow {
   network: string;
   /** NULL on rows written before migration 003. */
   ports?: unknown;
+  /** NULL on rows written before migration 005. */
+  constraints?: unknown;
   status: string;
   reason: string | null;
   exit_code: number | string | null;
@@ -72,6 +74,7 @@ export function rowToJob(row: JobRow): Job {
     env: (readJson(row.env, 'env') as Record<string, string> | null) ?? {},
     network: row.network === 'none' ? 'none' : 'bridge',
     ports,
+    constraints: (readJson(row.constraints, 'constraints') as string[] | null) ?? [],
     status: toStatus(row.status),
     reason: row.reason,
     exitCode: row.exit_code === null ? null : toInt(row.exit_code, 'exit_code'),
@@ -170,6 +173,7 @@ export function newJobToColumns(job: NewJob): Columns {
     env: JSON.stringify(job.env),
     network: job.network,
     ports: JSON.stringify(job.ports),
+    constraints: JSON.stringify(job.constraints),
     status: 'pending',
     reason: null,
     exit_code: null,

@@ -35,7 +35,7 @@ describe('runMigrations', () => {
   it('applies the repository migrations once; a second run applies nothing', async () => {
     const { logger, lines } = recordingLogger();
     const first = await runMigrations(pool, { dir: migrationsDir, logger });
-    const all = ['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql', '004-create-job-search-trigrams.sql'];
+    const all = ['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql', '004-create-job-search-trigrams.sql', '005-job-constraints.sql'];
     expect(first).toEqual(all);
     expect(await tables()).toEqual(['job_search_trigrams', 'jobs', 'schema_migrations', 'tokens']);
     expect(lines.filter((l) => l.msg === 'migration applied')).toHaveLength(4);

@@ -186,6 +186,12 @@ describe('every JobSpec field wrong in every way -> -32602 naming the field, not
     ['ports: number', { ports: 8000 }, 'ports'],
     ['ports: duplicates', { ports: [8000, 8000] }, 'ports'],
     ['ports: with network none', { ports: [8000], network: 'none' }, 'ports'],
+    // constraints: malformed anywhere; well-formed but on the docker runtime (swarm only)
+    ['constraints: not an expression', { constraints: ['gpu'] }, 'constraints'],
+    ['constraints: single =', { constraints: ['node.hostname=w1'] }, 'constraints'],
+    ['constraints: unknown attribute', { constraints: ['node.cpus==4'] }, 'constraints'],
+    ['constraints: a string', { constraints: 'node.role==worker' }, 'constraints'],
+    ['constraints: on the docker runtime', { constraints: ['node.role==worker'] }, 'constraints'],
     ['unknown field', { privileged: true }, 'privileged'],
     ['unknown field: binds', { binds: ['/:/host'] }, 'binds'],
   ];

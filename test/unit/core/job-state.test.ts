@@ -34,6 +34,13 @@ describe('exit reasons', () => {
 });
 
 describe('reconcilePatch', () => {
+  it('a container the runtime holds for room (swarm) keeps the job pending, with the runtime\'s reason as progress', () => {
+    const pending = job({ status: 'pending', startedAt: null, progress: 'starting' });
+    const held = state({ status: 'pending', exitCode: null, startedAt: null, finishedAt: null, progress: 'no suitable node (insufficient resources on 2 nodes)' });
+    expect(reconcilePatch(pending, held, now)).toEqual({ progress: 'no suitable node (insufficient resources on 2 nodes)' });
+    expect(reconcilePatch({ ...pending, progress: held.progress! }, held, now)).toBeNull();
+    expect(reconcilePatch(pending, { ...held, running: true, status: 'running', startedAt: now }, now)).toMatchObject({ status: 'running', progress: null });
+  });
   it('a running job whose container vanished is lost', () => {
     expect(reconcilePatch(job({}), null, now)).toMatchObject({ status: 'exited', reason: 'lost', finishedAt: now });
   });

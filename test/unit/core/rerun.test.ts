@@ -41,7 +41,7 @@ describe('specOfJob', () => {
     const spec = specOfJob(job);
     expect(spec).toEqual({
       name: 'hello', image: 'busybox', cmd: 'echo hi', cpus: 0.5, memoryMb: 128, ioWeight: 500, pidsLimit: 512,
-      timeoutSeconds: 30, env: { A: '1' }, network: 'none', ports: [],
+      timeoutSeconds: 30, env: { A: '1' }, network: 'none', ports: [], constraints: [],
     });
     expect(jobSpecSchema.parse(spec)).toEqual(spec);
     expect(specOfJob(makeJob({ cmd: null, argv: ['/app', '-x'] }))).toMatchObject({ argv: ['/app', '-x'] });

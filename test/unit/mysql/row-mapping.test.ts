@@ -38,6 +38,7 @@ const mariadbRow: JobRow = {
   enforced: '{"cpus":true,"memory":true,"ioWeight":false,"pids":true,"note":"no blkio.weight"}',
   progress: null,
   ports: '[8000,8001]',
+  constraints: '["node.labels.gpu==yes"]',
   ip: '172.17.0.5',
 };
 
@@ -57,6 +58,7 @@ describe('rowToJob', () => {
       env: { A: '1', B: 'two' },
       network: 'bridge',
       ports: [8000, 8001],
+      constraints: ['node.labels.gpu==yes'],
       status: 'running',
       reason: null,
       exitCode: null,
@@ -79,6 +81,8 @@ describe('rowToJob', () => {
     const { ports: _ports, ip: _ip, ...old } = mariadbRow;
     expect(rowToJob(old)).toMatchObject({ ports: [], ip: null, endpoints: [] });
     expect(rowToJob({ ...mariadbRow, ports: null, ip: null })).toMatchObject({ ports: [], ip: null, endpoints: [] });
+    const { constraints: _constraints, ...before005 } = mariadbRow;
+    expect(rowToJob(before005).constraints).toEqual([]);
   });
 
   it('maps a MySQL 8 row (JSON already parsed, numbers as numbers, BIGINT as string) the same way', () => {
@@ -143,6 +147,7 @@ describe('writing', () => {
     env: { PORT: '8000' },
     network: 'bridge',
     ports: [8000],
+    constraints: [],
     owner: 'bob',
     createdAt: new Date('2024-01-02T03:04:05.006Z'),
   };
@@ -161,6 +166,7 @@ describe('writing', () => {
       env: '{"PORT":"8000"}',
       network: 'bridge',
       ports: '[8000]',
+      constraints: '[]',
       status: 'pending',
       reason: null,
       exit_code: null,

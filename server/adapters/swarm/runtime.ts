@@ -1,0 +1,323 @@
+// JobRuntime over a Docker Swarm manager (CJM_RUNTIME=swarm): each job is a service in
+// replicated-job mode (one completion, no restart), placed by swarm's scheduler. The runtime's
+// "container id" is the service ID. States come from the service's task (task-state.ts) and are
+// watched by polling the task and node lists (watch.ts): Docker 20.10 has no task events.
+import type Docker from 'dockerode';
+import { ContainerStartError, DockerUnavailableError, StatsUnavailableError } from '../../core/errors.js';
+import { createSystemClock } from '../../core/clock.js';
+import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
+import type { Enforced, Job } from '../../protocol/index.js';
+import { jobIdLabel, managedFilters } from '../docker/container-config.js';
+import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from '../docker/errors.js';
+import { jobIdFromLabel } from '../docker/event-map.js';
+import { outputFromStream } from '../docker/output.js';
+import { ensureImage } from '../docker/pull.js';
+import { computeStats, type DockerStatsSample } from '../docker/stats.js';
+import { serviceSpec } from './service-spec.js';
+import { currentTask, taskState, type SwarmNode, type SwarmTask } from './task-state.js';
+import { watchTasks } from './watch.js';
+
+export interface SwarmRuntimeDeps {
+  /** A client of a swarm manager. */
+  docker: Docker;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface SwarmRuntimeOptions {
+  instance?: string;
+  callTimeoutMs?: number;
+  /** How often the task and node lists are read for changes. */
+  pollMs?: number;
+  /** How long start() waits for the task to run before it leaves the job pending. */
+  startWaitMs?: number;
+  /** SIGTERM-to-SIGKILL grace when a job is stopped (fixed at create: see stop()). */
+  stopGraceSeconds?: number;
+}
+
+/** What swarm applies without cjm reading it back; said in every job's `enforced.note`. */
+export const swarmNote =
+  'swarm runtime: cpus, memory and pids limits are set by swarm on the node and not read back; IO weight has no swarm equivalent; no-new-privileges needs a newer Docker API than 20.10 offers for services; swarm reports an OOM kill only as exit 137 (reason failed)';
+
+const enforcedBySwarm: Enforced = { cpus: false, memory: false, pids: false, ioWeight: false, note: swarmNote };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntimeOptions = {}): JobRuntime {
+  const { docker, logger } = deps;
+  const clock = deps.clock ?? createSystemClock();
+  const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+  const pollMs = options.pollMs ?? 500;
+  const stopGraceSeconds = options.stopGraceSeconds ?? 10;
+  const call = <T>(what: string, work: Promise<T>): Promise<T> =>
+    withTimeout(what, callTimeoutMs, work).catch((err: unknown) => {
+      throw mapDockerError(err);
+    });
+  // Services cjm removed to stop their job: what their task said last, so the stop reads as an exit
+  // and not as a vanished (lost) job. Bounded; a restart forgets it (the job then reads lost).
+  const stoppedStates = new Map<string, ContainerState>();
+
+  // A removed service's tasks are gone with it (the filter then answers 404).
+  const tasksOf = async (serviceId: string): Promise<SwarmTask[]> => {
+    try {
+      return (await call('task list', docker.listTasks({ filters: { service: [serviceId] } }))) as SwarmTask[];
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return [];
+      throw err;
+    }
+  };
+  const nodes = async (): Promise<SwarmNode[]> => (await call('node list', docker.listNodes())) as SwarmNode[];
+  const managerNodeId = async (): Promise<string> => ((await call('info', docker.info())) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
+
+  const serviceExists = async (serviceId: string): Promise<boolean> => {
+    try {
+      await call('service inspect', docker.getService(serviceId).inspect());
+      return true;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return false;
+      throw err;
+    }
+  };
+
+  async function inspect(serviceId: string): Promise<ContainerState | null> {
+    const stopped = stoppedStates.get(serviceId);
+    if (stopped !== undefined) return stopped;
+    const [tasks, nodeList] = await Promise.all([tasksOf(serviceId), nodes()]);
+    const task = currentTask(tasks);
+    if (task === undefined && !(await serviceExists(serviceId))) return null;
+    return taskState(task, nodeList.find((n) => n.ID === task?.NodeID));
+  }
+
+  const removeService = async (serviceId: string): Promise<void> => {
+    try {
+      await call('service remove', docker.getService(serviceId).remove());
+    } catch (err) {
+      if (statusCodeOf(err) !== 404) throw err;
+    }
+  };
+
+  /** The task's container, when it is on the manager's own node (the only daemon cjm can ask). */
+  const localContainer = async (serviceId: string): Promise<string | null> => {
+    const [task, self] = await Promise.all([tasksOf(serviceId).then(currentTask), managerNodeId()]);
+    const id = task?.Status?.ContainerStatus?.ContainerID;
+    return task?.NodeID === self && id ? id : null;
+  };
+
+  /** Ends the job's task by removing its service (a replicated job cannot be scaled to zero or
+   * stopped in place): swarm sends SIGTERM, then SIGKILL after the service's stop grace period.
+   * Waits for the task to end and keeps what it said last. */
+  async function endByRemoval(serviceId: string, waitMs: number): Promise<void> {
+    const before = await inspect(serviceId);
+    if (before === null || (!before.running && before.status !== 'pending')) return;
+    await removeService(serviceId);
+    const deadline = clock.now().getTime() + waitMs;
+    let last: SwarmTask | undefined;
+    for (;;) {
+      const task = currentTask(await tasksOf(serviceId));
+      if (task === undefined) break;
+      last = task;
+      if (!['running', 'starting', 'preparing', 'ready', 'accepted', 'assigned'].includes(task.Status?.State ?? '')) break;
+      if (clock.now().getTime() > deadline) break;
+      await sleep(200);
+    }
+    const after = taskState(last, undefined);
+    const finished: ContainerState = {
+      ...(after ?? before),
+      running: false,
+      status: 'exited',
+      finishedAt: clock.now(),
+      exitCode: after?.exitCode ?? null,
+    };
+    stoppedStates.set(serviceId, finished);
+    if (stoppedStates.size > 1024) stoppedStates.delete(stoppedStates.keys().next().value as string);
+  }
+
+  /** The service's logs from its current task, once it has one, until the task is over. Swarm's
+   * follow does not end with a replicated job's task; this source ends once the task is final and
+   * the output has been quiet for a moment. */
+  async function serviceOutput(serviceId: string, since: Date | undefined): Promise<OutputSource> {
+    let closed = false;
+    let inner: OutputSource | null = null;
+    const quietMs = 300;
+    let lastDataAt = clock.now().getTime();
+    async function* chunks() {
+      // No task running yet (waiting for a node): nothing to read, and swarm's follow of a service
+      // without a started task ends at once.
+      for (;;) {
+        if (closed) return;
+        const state = await inspect(serviceId);
+        if (state === null || state.status !== 'pending') break;
+        await sleep(pollMs);
+      }
+      const raw = (await call(
+        'service logs',
+        docker.getService(serviceId).logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(since ? { since: since.getTime() / 1000 } : {}) }),
+      )) as unknown as NodeJS.ReadableStream;
+      inner = outputFromStream(raw, true);
+      const watcher = (async () => {
+        while (!closed) {
+          await sleep(250);
+          const state = await inspect(serviceId).catch(() => undefined);
+          if (state === null || (state && !state.running && state.status !== 'pending' && clock.now().getTime() - lastDataAt >= quietMs)) {
+            inner?.close();
+            return;
+          }
+        }
+      })();
+      try {
+        for await (const chunk of inner) {
+          lastDataAt = clock.now().getTime();
+          yield chunk;
+        }
+      } finally {
+        closed = true;
+        inner.close();
+        await watcher;
+      }
+    }
+    const iterator = chunks();
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      close() {
+        closed = true;
+        inner?.close();
+      },
+    };
+  }
+
+  return {
+    placement: true,
+
+    unsupported(spec) {
+      return [
+        // Swarm 20.10 offers no "none" network to services ("could not find the corresponding
+        // predefined swarm network"), and jobs get no address cjm could proxy to.
+        ...(spec.network === 'none' ? [{ field: 'network', reason: 'must be "bridge" under the swarm runtime (swarm offers services no "none" network)' }] : []),
+        ...(spec.ports.length > 0 ? [{ field: 'ports', reason: 'are not proxied under the swarm runtime (a swarm job has no address cjm can reach)' }] : []),
+      ];
+    },
+
+    async ping() {
+      try {
+        await withTimeout('ping', Math.min(callTimeoutMs, 5000), docker.ping());
+      } catch (err) {
+        throw mapDockerError(err, (e) => new DockerUnavailableError(e));
+      }
+    },
+
+    // The image is made sure of (pulled if need be) on the manager; every node must hold it under
+    // the same ID (README: "Images on a swarm").
+    // Swarm jobs get no per-user network (README, "What differs"), so there is none to prune.
+    pruneNetworks: async () => [],
+
+    ensureImage(image, onProgress) {
+      return ensureImage(docker, clock, image, onProgress, { call: (what, work) => call(what, work()), stallTimeoutMs: 120_000, progressIntervalMs: 500 });
+    },
+
+    async create(job: Job): Promise<string> {
+      try {
+        const image = (await call('image inspect', docker.getImage(job.image).inspect())) as { Id: string };
+        const service = await call(
+          'service create',
+          docker.createService(serviceSpec(job, { imageId: image.Id, stopGraceSeconds, ...(options.instance === undefined ? {} : { instance: options.instance }) }) as never),
+        );
+        return (service as { id: string }).id;
+      } catch (err) {
+        throw mapDockerError(err, (e) => new ContainerStartError(cleanDockerMessage(e), { cause: e }));
+      }
+    },
+
+    // Swarm starts the task itself once the service exists; wait a moment for it to run, so a job
+    // that fits is seen running, and one that does not is left pending with swarm's reason.
+    async start(serviceId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
+      const deadline = clock.now().getTime() + (options.startWaitMs ?? 3000);
+      for (;;) {
+        const state = await inspect(serviceId);
+        if (state === null) throw new ContainerStartError('the service vanished right after it was created');
+        if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task of image ${job.image}: ${state.error ?? 'no reason given'}`);
+        const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
+        if (state.status !== 'pending' || waitingForRoom || clock.now().getTime() >= deadline) return { enforced: { ...enforcedBySwarm }, state };
+        await sleep(50);
+      }
+    },
+
+    inspect,
+
+    // On the manager's own node the container is stopped with job.stop's timeout and the service
+    // (with its logs) stays; elsewhere the service goes, with the grace fixed at create.
+    async stop(serviceId: string, timeoutSeconds: number): Promise<void> {
+      const local = await localContainer(serviceId).catch(() => null);
+      if (local !== null) {
+        try {
+          await withTimeout('container stop', timeoutSeconds * 1000 + callTimeoutMs, docker.getContainer(local).stop({ t: timeoutSeconds }));
+          return;
+        } catch (err) {
+          if (statusCodeOf(err) === 304) return;
+          if (statusCodeOf(err) !== 404) throw mapDockerError(err);
+        }
+      }
+      await endByRemoval(serviceId, (stopGraceSeconds + 5) * 1000);
+    },
+
+    // Immediate where cjm can reach the task's daemon (the manager's node); elsewhere the service is
+    // removed and swarm's grace period applies.
+    async kill(serviceId: string): Promise<void> {
+      const local = await localContainer(serviceId).catch(() => null);
+      if (local !== null) {
+        await call('container kill', docker.getContainer(local).kill({ signal: 'SIGKILL' })).catch((err: unknown) => {
+          if (statusCodeOf(err) !== 404 && statusCodeOf(err) !== 409) throw err;
+        });
+      }
+      await endByRemoval(serviceId, (stopGraceSeconds + 5) * 1000);
+    },
+
+    async remove(serviceId: string): Promise<void> {
+      stoppedStates.delete(serviceId);
+      await removeService(serviceId);
+    },
+
+    async listManaged(): Promise<ManagedContainer[]> {
+      const services = (await call('service list', docker.listServices({ filters: { label: managedFilters(options.instance) } }))) as {
+        ID: string;
+        Spec?: { Labels?: Record<string, string> };
+      }[];
+      return services.map((s) => ({ containerId: s.ID, jobId: jobIdFromLabel(s.Spec?.Labels?.[jobIdLabel]) }));
+    },
+
+    events(handler) {
+      return watchTasks({ docker, logger, clock }, handler, { pollMs, ...(options.instance === undefined ? {} : { instance: options.instance }) });
+    },
+
+    async info() {
+      const [version, nodeList] = await Promise.all([call('version', docker.version()), nodes()]);
+      const listed = nodeList.map((n) => ({
+        id: n.ID,
+        hostname: n.Description?.Hostname ?? '',
+        role: n.Spec?.Role === 'manager' ? ('manager' as const) : ('worker' as const),
+        state: n.Status?.State ?? 'unknown',
+        availability: n.Spec?.Availability ?? 'unknown',
+        cpus: (n.Description?.Resources?.NanoCPUs ?? 0) / 1e9,
+        memoryMb: Math.floor((n.Description?.Resources?.MemoryBytes ?? 0) / (1024 * 1024)),
+      }));
+      const usable = listed.filter((n) => n.state === 'ready' && n.availability === 'active');
+      return {
+        docker: { version: version.Version, apiVersion: version.ApiVersion },
+        runtime: `swarm, ${usable.length} of ${listed.length} nodes ready`,
+        capacity: { cpus: usable.reduce((s, n) => s + n.cpus, 0), memoryMb: usable.reduce((s, n) => s + n.memoryMb, 0) },
+        enforcement: { cpus: true, memory: true, pids: true, ioWeight: false, note: swarmNote },
+        nodes: listed,
+      };
+    },
+
+    async stats(serviceId: string, cpusLimit: number) {
+      const local = await localContainer(serviceId);
+      if (local === null) throw new StatsUnavailableError("the job's task runs on another swarm node than the manager cjm talks to; its stats are only on that node");
+      const sample = (await call('container stats', docker.getContainer(local).stats({ stream: false }))) as DockerStatsSample;
+      return computeStats(sample, cpusLimit, clock.now());
+    },
+
+    attachOutput(serviceId, attachOptions) {
+      return serviceOutput(serviceId, attachOptions.since);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Fault: the cjm server (swarm runtime) is SIGKILLed while a swarm job prints on the worker, then
+// started again: the job's log resumes from the service logs with no gap and no duplicate. A private
+// two-node swarm (test/support/swarm.ts), a throwaway database on the shared MariaDB.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../server/protocol/client.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestSwarm, type TestSwarm } from '../support/swarm.js';
+import { uniqueName, waitFor, waitForJob } from '../support/wait.js';
+import { countLines, lineLoop, newAdminToken, spawnCjm, type ChildCjm } from './harness.js';
+
+let swarm: TestSwarm;
+let db: TestDatabase;
+let dataDir: string;
+let server: ChildCjm | null = null;
+const adminToken = newAdminToken();
+
+beforeAll(async () => {
+  [swarm, db] = await Promise.all([startTestSwarm(), createTestDatabase()]);
+  dataDir = await mkdtemp(join(tmpdir(), 'cjm-fault-swarm-'));
+}, 120_000);
+
+afterAll(async () => {
+  await server?.kill('SIGKILL');
+  await swarm?.destroy();
+  await db?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}, 120_000);
+
+const start = () => spawnCjm({ databaseUrl: db.url, adminToken, dockerHost: swarm.manager.host, dataDir, extra: { CJM_RUNTIME: 'swarm' } });
+const LINES = 60;
+
+describe('SIGKILL of a swarm-runtime server while its job prints', () => {
+  it('the log has every line once, in order, after the restart', async () => {
+    server = await start();
+    let api = await createClient(server.rpcUrl, adminToken);
+    const job = await api.call('job.create', {
+      name: uniqueName('swk'),
+      image: 'busybox:latest',
+      cmd: lineLoop(LINES, 0.1),
+      cpus: 0.2,
+      memoryMb: 32,
+      constraints: [`node.hostname==${swarm.worker.hostname}`],
+    });
+    await waitFor('some output', async () => /line 10\n/.test((await api.call('job.logs', { id: job.id })).text ?? ''), 30_000);
+    api.close();
+    await server.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    server = await start();
+    api = await createClient(server.rpcUrl, adminToken);
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 60_000);
+    expect(done).toMatchObject({ reason: 'completed', exitCode: 0 });
+    const text = (await api.call('job.logs', { id: job.id })).text ?? '';
+    const counted = countLines(text, LINES);
+    console.log(`swarm server-kill: ${JSON.stringify(counted)}`);
+    expect(counted).toEqual({ lost: 0, duplicated: 0, inOrder: true });
+    await api.call('job.remove', { id: job.id });
+    api.close();
+  }, 120_000);
+});

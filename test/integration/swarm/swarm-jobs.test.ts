@@ -1,0 +1,183 @@
+// The swarm runtime through the real server: a private two-node swarm (test/support/swarm.ts), the
+// server in-process with CJM_RUNTIME=swarm pointed at the manager, a real MariaDB, a client over the
+// socket. The last test kills the worker's dockerd, so it runs last.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type CjmClient } from '../../../server/protocol/client.js';
+import { ErrorCode, type Job, type JobSpecInput } from '../../../server/protocol/index.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { startTestSwarm, type TestSwarm } from '../../support/swarm.js';
+import { rpcError, uniqueName, waitFor, waitForJob } from '../../support/wait.js';
+
+let swarm: TestSwarm;
+let server: TestServer;
+let api: CjmClient;
+const updates: Job[] = [];
+
+const spec = (cmd: string, over: Partial<JobSpecInput> = {}): JobSpecInput => ({ name: uniqueName('sw'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 64, ...over });
+const onWorker = () => [`node.hostname==${swarm.worker.hostname}`];
+const nodeOf = async (serviceId: string) => {
+  const tasks = (await swarm.manager.docker.listTasks({ filters: { service: [serviceId] } })) as { NodeID: string }[];
+  return tasks[0]?.NodeID;
+};
+
+beforeAll(async () => {
+  swarm = await startTestSwarm();
+  server = await startTestServer({ env: { CJM_RUNTIME: 'swarm', DOCKER_HOST: swarm.manager.host } });
+  api = await createClient(server.url, server.adminToken);
+  api.on('job.updated', ({ job }) => updates.push(job));
+  await api.call('events.subscribe', {});
+}, 60_000);
+
+afterAll(async () => {
+  api?.close();
+  await server?.close();
+  await swarm?.destroy();
+}, 60_000);
+
+describe('the swarm runtime on a real two-node swarm', () => {
+  it('system.info shows the runtime and both nodes; capacity is their sum', async () => {
+    const info = await api.call('system.info', {});
+    expect(info.runtime).toMatch(/^swarm, 2 of 2 nodes ready/);
+    expect(info.nodes?.map((n) => [n.hostname, n.role, n.state, n.availability]).sort()).toEqual([
+      [swarm.manager.hostname, 'manager', 'ready', 'active'],
+      [swarm.worker.hostname, 'worker', 'ready', 'active'],
+    ]);
+    const cpus = (info.nodes ?? []).reduce((s, n) => s + n.cpus, 0);
+    expect(cpus).toBeGreaterThan(0);
+    expect(info.capacity.cpus).toBe(cpus);
+    expect(info.enforcement).toMatchObject({ ioWeight: false });
+  });
+
+  it('a job constrained to the worker runs there; its output and exit code reach the client', async () => {
+    const t0 = performance.now();
+    const job = await api.call('job.create', spec('echo out-line; echo err-line >&2; exit 3', { constraints: onWorker() }));
+    const running = updates.find((j) => j.id === job.id && j.status === 'running');
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    console.log(`swarm job create -> exited ${(performance.now() - t0).toFixed(0)} ms (saw running: ${running !== undefined || updates.some((j) => j.id === job.id && j.status === 'running')})`);
+    expect(done).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 3, constraints: onWorker() });
+    expect(done.enforced).toMatchObject({ ioWeight: false });
+    expect(done.enforced?.note).toMatch(/IO weight has no swarm equivalent/);
+    expect(await nodeOf(done.containerId!)).toBe(swarm.worker.nodeId);
+    const logs = await api.call('job.logs', { id: job.id });
+    expect(logs.text).toContain('out-line\n');
+    expect(logs.text).toContain('err-line\n');
+    expect((await api.call('job.logs', { id: job.id, stream: 'stderr' })).text).toBe('err-line\n');
+  }, 60_000);
+
+  it('a job whose reservation fits no node is queued with swarm\'s message, then runs once the other ends', async () => {
+    const worker = (await api.call('system.info', {})).nodes!.find((n) => n.hostname === swarm.worker.hostname)!;
+    const first = await api.call('job.create', spec('sleep 4', { cpus: worker.cpus, constraints: onWorker() }));
+    await waitForJob(api, first.id, (j) => j.status === 'running', 20_000);
+    const second = await api.call('job.create', spec('echo second-ran', { cpus: worker.cpus, constraints: onWorker() }));
+    const queued = await waitForJob(api, second.id, (j) => (j.progress ?? '').startsWith('no suitable node'), 10_000);
+    console.log(`queued progress: ${queued.progress}`);
+    expect(queued).toMatchObject({ status: 'pending' });
+    expect(queued.progress).toMatch(/insufficient resources/);
+    const done = await waitForJob(api, second.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'completed', exitCode: 0 });
+    const firstDone = await api.call('job.get', { id: first.id });
+    expect(firstDone).toMatchObject({ status: 'exited', reason: 'completed' });
+    expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(firstDone.finishedAt!));
+    expect((await api.call('job.logs', { id: second.id })).text).toBe('second-ran\n');
+  }, 60_000);
+
+  it('argv runs in exec form with env', async () => {
+    const job = await api.call('job.create', { name: uniqueName('sw-argv'), image: 'busybox:latest', argv: ['sh', '-c', 'echo "v=$GREETING"'], env: { GREETING: 'hi there' }, cpus: 0.2, memoryMb: 32 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'exited', reason: 'completed' });
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('v=hi there\n');
+  }, 60_000);
+
+  it('network none and ports are refused under swarm, naming the fields', async () => {
+    const e = await rpcError(api.call('job.create', spec('true', { network: 'none' })));
+    expect(e.code).toBe(ErrorCode.InvalidParams);
+    expect(e.data).toMatchObject({ field: 'network' });
+    const p = await rpcError(api.call('job.create', spec('true', { ports: [8000] })));
+    expect(p.data).toMatchObject({ field: 'ports' });
+  });
+
+  it('timeoutSeconds ends a job that runs too long: timed_out', async () => {
+    const job = await api.call('job.create', spec('sleep 60', { timeoutSeconds: 2 }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'timed_out' });
+  }, 60_000);
+
+  it('a job past its memory on the worker: exited/failed with 137, its note saying swarm shows an OOM kill only so', async () => {
+    const job = await api.call('job.create', spec("a=$(head -c 200000000 /dev/zero | tr '\\0' x); echo survived", { memoryMb: 16, constraints: onWorker() }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    expect(done).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 137 });
+    expect(done.enforced?.note).toMatch(/OOM kill only as exit 137/);
+  }, 60_000);
+
+  it('constraints are validated, naming the field', async () => {
+    const e = await rpcError(api.call('job.create', spec('true', { constraints: ['node.hostname=w1'] })));
+    expect(e.code).toBe(ErrorCode.InvalidParams);
+    expect(e.data).toMatchObject({ field: 'constraints.0' });
+  });
+
+  it('job.stop ends a running job: exited/stopped, and remove deletes the service and the log', async () => {
+    const job = await api.call('job.create', spec('echo before-stop; sleep 60', { constraints: onWorker() }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    // Swarm's logs reach cjm through the manager a moment late, and a stop removes the service and
+    // its logs with it (README): stop once the output is seen, as a user would.
+    await waitFor('the output', async () => (await api.call('job.logs', { id: job.id })).text?.includes('before-stop'), 10_000);
+    await api.call('job.stop', { id: job.id });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'stopped' });
+    expect((await api.call('job.logs', { id: job.id })).text).toContain('before-stop\n');
+    await api.call('job.remove', { id: job.id });
+    const services = await swarm.manager.docker.listServices({ filters: { id: [done.containerId!] } });
+    expect(services).toEqual([]);
+    expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
+  }, 60_000);
+
+  it('job.stop of a job on the manager\'s node uses its timeoutSeconds and keeps the log', async () => {
+    const job = await api.call('job.create', spec('trap "" TERM; echo ignoring-term; while true; do sleep 1; done', { constraints: ['node.role==manager'] }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    const t0 = performance.now();
+    await api.call('job.stop', { id: job.id, timeoutSeconds: 1 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 15_000);
+    const ms = performance.now() - t0;
+    console.log(`stop (timeoutSeconds 1) of a TERM-ignoring job on the manager: ${ms.toFixed(0)} ms`);
+    expect(done).toMatchObject({ reason: 'stopped', exitCode: 137 });
+    expect(ms).toBeLessThan(5000);
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('ignoring-term\n');
+  }, 60_000);
+
+  it('job.stats answers for a job on the manager\'s node, and 4091 for one on the worker', async () => {
+    const here = await api.call('job.create', spec('sleep 30', { constraints: ['node.role==manager'] }));
+    const there = await api.call('job.create', spec('sleep 30', { constraints: onWorker() }));
+    await waitForJob(api, here.id, (j) => j.status === 'running', 20_000);
+    await waitForJob(api, there.id, (j) => j.status === 'running', 20_000);
+    const stats = await api.call('job.stats', { id: here.id });
+    expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
+    expect(stats.pids).toBeGreaterThan(0);
+    const e = await rpcError(api.call('job.stats', { id: there.id }));
+    expect(e.code).toBe(ErrorCode.StatsUnavailable);
+    expect(e.message).toMatch(/another swarm node/);
+    await Promise.all([api.call('job.kill', { id: here.id }), api.call('job.kill', { id: there.id })]);
+  }, 60_000);
+
+  it('a task swarm rejects (image missing on the worker) ends the job error, naming the image', async () => {
+    // An image only the manager holds: the worker rejects the task.
+    const base = await swarm.manager.docker.createContainer({ Image: swarm.imageId, Cmd: ['true'] });
+    await base.commit({ repo: 'cjm-manager-only', tag: 'test' });
+    await base.remove();
+    const job = await api.call('job.create', spec('true', { image: 'cjm-manager-only:test', constraints: onWorker() }));
+    const done = await waitForJob(api, job.id, (j) => j.status === 'error' || j.status === 'exited', 20_000);
+    expect(done.status).toBe('error');
+    expect(done.reason).toMatch(/rejected the task of image cjm-manager-only:test: No such image/);
+  }, 60_000);
+
+  it('SIGKILL of the worker\'s dockerd marks its running job lost within 5 s', async () => {
+    const job = await api.call('job.create', spec('sleep 120', { constraints: onWorker() }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    const t0 = performance.now();
+    await swarm.worker.kill();
+    const lost = await waitForJob(api, job.id, (j) => j.status === 'exited', 10_000);
+    const ms = performance.now() - t0;
+    console.log(`worker SIGKILL -> job lost in ${ms.toFixed(0)} ms`);
+    expect(lost).toMatchObject({ status: 'exited', reason: 'lost' });
+    expect(ms).toBeLessThan(5000);
+  }, 60_000);
+});
