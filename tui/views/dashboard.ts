@@ -1,7 +1,8 @@
 import blessed from 'blessed';
-import contrib from 'blessed-contrib';
+import type { Widgets as ContribWidgets } from 'blessed-contrib';
+import line from 'blessed-contrib/lib/widget/charts/line.js';
 import type { App } from '../app.js';
-import { chartSeries, confirmText, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
+import { chartSeries, confirmText, type ChartSeries, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
@@ -35,6 +36,9 @@ export function keyName(ch: string | undefined, key: { full?: string; name?: str
   return key?.full ?? key?.name ?? ch ?? '';
 }
 
+const sameSeries = (a: ChartSeries | undefined, b: ChartSeries) =>
+  a !== undefined && a.label === b.label && a.times.join() === b.times.join() && a.cpu.join() === b.cpu.join() && a.memory.join() === b.memory.join();
+
 export function createDashboard(app: App, options: DashboardOptions = {}): Dashboard {
   // @types/blessed has input and output swapped (Writable input); the runtime takes node streams.
   const screenOptions = {
@@ -60,7 +64,7 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
   // (an 80x24 screen) the panel keeps its text sparklines.
   const chartMinRows = 9;
   const chartMaxRows = 14;
-  let chart: { widget: contrib.Widgets.LineElement; size: string } | undefined;
+  let chart: { widget: ContribWidgets.LineElement; size: string; drawn?: ChartSeries } | undefined;
 
   const tableScroll = { offset: 0 };
   let dirty = true;
@@ -97,19 +101,22 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
     const size = `${at.width}x${at.height}`;
     if (chart?.size !== size) {
       chart?.widget.destroy();
-      const widget = contrib.line({ ...at, label: series.label, border: { type: 'line' }, showLegend: false, minY: 0, maxY: 100, numYLabels: 4, wholeNumbersOnly: true, style: { line: 'green', text: 'white', baseline: 'white' } });
+      const widget = line({ ...at, label: series.label, border: { type: 'line' }, showLegend: false, minY: 0, maxY: 100, numYLabels: 4, wholeNumbersOnly: true, style: { line: 'green', text: 'white', baseline: 'white' } });
       screen.append(widget);
       chart = { widget, size };
     }
     const { widget } = chart;
     widget.position.top = at.top;
     widget.position.left = at.left;
-    widget.setLabel(series.label);
-    const x = series.times;
-    widget.setData([
-      { title: 'CPU', x, y: series.cpu, style: { line: 'green' } },
-      { title: 'MEM', x, y: series.memory, style: { line: 'cyan' } },
-    ]);
+    // Plotting is the chart's cost: only when a sample came (a log flood redraws every frame).
+    if (!sameSeries(chart.drawn, series)) {
+      widget.setLabel(series.label);
+      widget.setData([
+        { title: 'CPU', x: series.times, y: series.cpu, style: { line: 'green' } },
+        { title: 'MEM', x: series.times, y: series.memory, style: { line: 'cyan' } },
+      ]);
+      chart.drawn = series;
+    }
     widget.show();
   }
 
