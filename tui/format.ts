@@ -118,3 +118,30 @@ export function limitsLines(job: Pick<Job, 'cpus' | 'memoryMb' | 'ioWeight' | 'p
   if (e.note) lines.push(e.note);
   return lines;
 }
+
+/** What the host has given to jobs, against what it has. */
+export interface HostUse {
+  cpus: number;
+  memoryMb: number;
+  capacity: { cpus: number; memoryMb: number };
+}
+
+/** `system.info` may carry `allocated` (being added to the contract); a server without it leaves the
+ * TUI to sum the limits of the pending and running jobs it knows, which is what the server
+ * reserves for them, but only of the jobs this user may see. */
+export function hostUse(info: { capacity: HostUse['capacity']; allocated?: { cpus: number; memoryMb: number } }, jobs: Iterable<Pick<Job, 'status' | 'cpus' | 'memoryMb'>>): HostUse {
+  if (info.allocated) return { ...info.allocated, capacity: info.capacity };
+  let cpus = 0;
+  let memoryMb = 0;
+  for (const j of jobs) {
+    if (j.status !== 'pending' && j.status !== 'running') continue;
+    cpus += j.cpus;
+    memoryMb += j.memoryMb;
+  }
+  return { cpus, memoryMb, capacity: info.capacity };
+}
+
+/** `CPU 1.5/2 MEM 512 MiB/4.0 GiB` */
+export function hostUseLabel(use: HostUse): string {
+  return `CPU ${formatCpus(use.cpus)}/${formatCpus(use.capacity.cpus)} MEM ${formatMemoryMb(use.memoryMb)}/${formatMemoryMb(use.capacity.memoryMb)}`;
+}

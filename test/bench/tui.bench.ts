@@ -6,31 +6,57 @@
 // - log pane keeping up: lines produced vs the last line drawn, during the flood and 100 ms after it
 //   (target: 0 behind once drawn; the ring holds the last 5,000 lines);
 // - peak RSS (target < 150 MB).
+// Charts (issue 14 item 7): the same flood with 20 running jobs, each sampled in turn so each has
+// its ring, the selected one's line chart redrawn with a sample every 100 ms (15 times the default
+// rate), against the same 20 jobs with job.stats refused (no chart) for the difference.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
-import type { Job } from '../../server/protocol/index.js';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, RpcError, type Job } from '../../server/protocol/index.js';
 import { createClient } from '../../server/protocol/client.js';
 import { createApp } from '../../tui/app.js';
 import { createConnection } from '../../tui/connection.js';
 import { createDashboard } from '../../tui/views/dashboard.js';
 import { makeJob } from '../support/job.js';
 import { createStubConnection } from '../unit/tui/stub-connection.js';
-import { createReport, type Report } from './report.js';
+import { createReport, type Report, type Target } from './report.js';
 
 const JOBS = 1000;
 const LINES_PER_SECOND = 5000;
 const SECONDS = 10;
 const TICK_MS = 10;
+const childFlag = '--child';
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(report: Report): Promise<void> {
   console.log('-- in-process: 1,000 jobs, 5,000 job.log notifications/s (one line each) --');
-  await floodedDashboard(report);
+  await floodedDashboard(report, { label: 'under a log flood', jobs: manyJobs(), statsIntervalMs: 1500 });
+  console.log('-- in-process (own process), charts: 20 running jobs with a ring each, the selected one charted (a sample every 100 ms), 5,000 lines/s --');
+  await inChild(report, 'charts');
+  console.log('-- the same (own process) without charts (job.stats refused), for the difference --');
+  await inChild(report, 'no-charts');
   console.log('-- real server: a busybox job printing ~5,000 lines/s, followed through the real client --');
   await realServerFollow();
 }
+
+/** Each chart run has a process of its own, so its RSS is its own and not what the run before left
+ * behind; the child sends its figures back. */
+async function inChild(report: Report, scenario: keyof typeof childScenarios): Promise<void> {
+  const child = fork(fileURLToPath(import.meta.url), [childFlag, scenario], { execArgv: process.execArgv, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (m: { label: string; value: number; unit: string; target: Target }) => report.figure(m.label, m.value, m.unit, m.target));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the charts bench exited with ${code}`);
+}
+
+const childScenarios = {
+  charts: (report: Report) => floodedDashboard(report, { label: 'with charts, 20 running jobs, under a log flood', jobs: runningJobs(), statsIntervalMs: 100, fillRings: true }),
+  // Printed only: the baseline the charts' cost is read against.
+  'no-charts': () => floodedDashboard(undefined, { label: 'no charts', jobs: runningJobs(), statsIntervalMs: 100, refuseStats: true }),
+};
 
 /** Real server, real container, real client: does the pane keep up with what the server captured? */
 async function realServerFollow(): Promise<void> {
@@ -82,11 +108,26 @@ async function realServerFollow(): Promise<void> {
   }
 }
 
-async function floodedDashboard(report: Report): Promise<void> {
-  const jobs: Job[] = Array.from({ length: JOBS }, (_, i) =>
+const manyJobs = (): Job[] =>
+  Array.from({ length: JOBS }, (_, i) =>
     makeJob({ id: i + 1, name: `job-${i + 1}`, status: i % 3 === 0 ? 'running' : 'exited', reason: i % 3 === 0 ? null : 'completed', exitCode: i % 3 === 0 ? null : 0 }),
   );
-  const floodId = JOBS; // newest first: the selected row
+const runningJobs = (): Job[] => Array.from({ length: 20 }, (_, i) => makeJob({ id: i + 1, name: `job-${i + 1}`, cpus: 0.5, memoryMb: 128 }));
+
+interface Scenario {
+  label: string;
+  jobs: Job[];
+  statsIntervalMs: number;
+  /** Sample every running job once before the flood, so each has a ring. */
+  fillRings?: boolean;
+  refuseStats?: boolean;
+}
+
+/** Figures go to `report` against their targets; without one they are only printed. */
+async function floodedDashboard(report: Report | undefined, scenario: Scenario): Promise<void> {
+  const { jobs } = scenario;
+  const floodId = jobs.length; // newest first: the selected row
+  let samples = 0;
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev' }),
     'system.info': () => ({ version: 'bench', docker: { version: '20.10', apiVersion: '1.41' }, runtime: 'runc', capacity: { cpus: 2, memoryMb: 4096 }, enforcement: { cpus: true, memory: true, ioWeight: true, pids: true } }),
@@ -94,7 +135,12 @@ async function floodedDashboard(report: Report): Promise<void> {
     'job.logs': ({ id }) => ({ id, text: '', chunks: [], size: 0, truncated: false }),
     'job.follow': () => ({ subscription: 'flood' }),
     'job.unfollow': () => ({ ok: true }),
-    'job.stats': () => ({ cpuPercent: 50, cpuPercentOfLimit: 100, memoryBytes: 1e7, memoryLimitBytes: 1.3e8, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 0, at: new Date().toISOString() }),
+    'job.stats': () => {
+      if (scenario.refuseStats) throw new RpcError(ErrorCode.JobNotRunning);
+      samples++;
+      // A moving load, so each sample changes the chart.
+      return { cpuPercent: 25, cpuPercentOfLimit: 50 + 45 * Math.sin(samples / 5), memoryBytes: 6e7 + 1e6 * (samples % 40), memoryLimitBytes: 1.3e8, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 0, at: new Date().toISOString() };
+    },
   });
 
   const output = Object.assign(new PassThrough(), { columns: 160, rows: 45, isTTY: true });
@@ -109,9 +155,16 @@ async function floodedDashboard(report: Report): Promise<void> {
   });
   const rssBefore = process.memoryUsage().rss;
 
-  const app = createApp(conn, { url: 'ws://bench/rpc', onQuit: () => {}, followDelayMs: 0, statsIntervalMs: 1500 });
+  const app = createApp(conn, { url: 'ws://bench/rpc', onQuit: () => {}, followDelayMs: 0, statsIntervalMs: scenario.statsIntervalMs });
   await conn.start();
   const dash = createDashboard(app, { input, output, frameMs: 50 });
+  if (scenario.fillRings) {
+    for (const job of jobs) {
+      app.jobs.select(job.id);
+      while (app.stats?.jobId !== job.id) await sleep(5);
+    }
+    app.jobs.select(floodId);
+  }
   while (app.logs.jobId !== floodId) await sleep(10);
   await sleep(50);
   // The newest line the pane drew: the dashboard asks the pane for its window once per frame.
@@ -140,7 +193,7 @@ async function floodedDashboard(report: Report): Promise<void> {
       produced++;
     }
     // A little status churn in the table too.
-    if (produced % 500 < 50) conn.emit('job.updated', { job: { ...jobs[(produced / 50) % JOBS | 0]!, progress: null } });
+    if (produced % 500 < 50) conn.emit('job.updated', { job: { ...jobs[(produced / 50) % jobs.length | 0]!, progress: null } });
   }, TICK_MS);
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -192,18 +245,31 @@ async function floodedDashboard(report: Report): Promise<void> {
   const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b);
   const lagSorted = [...lags].sort((a, b) => a - b);
   const lost = latencies.length - sorted.length;
+  const charted = app.stats;
+  console.log(charted ? `chart: job ${charted.jobId} with ${charted.cpu.length} samples in its ring; ${samples} job.stats answered` : 'chart: none (no samples)');
   console.log(`jobs in the table: ${app.jobs.size}; log lines produced: ${produced} in ${(floodMs / 1000).toFixed(1)} s (${Math.round(produced / (floodMs / 1000))} lines/s, one notification each)`);
   console.log(`key -> repaint: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, max ${(sorted[sorted.length - 1] ?? NaN).toFixed(1)} ms over ${latencies.length} keys${lost ? `, ${lost} never repainted` : ''} (target median < 50 ms)`);
   console.log(`log pane lag during the flood (lines produced but not yet drawn, sampled every 100 ms): median ${pct(lagSorted, 50)}, p95 ${pct(lagSorted, 95)}, max ${lagSorted[lagSorted.length - 1]}`);
   console.log(`log pane behind 120 ms after the last line: ${behindAfter} lines (target 0); ring holds ${app.logs.buffer.size} of ${app.logs.buffer.capacity} lines`);
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-  report.figure('key -> repaint median under a log flood', pct(sorted, 50), 'ms', { max: 50 });
-  report.figure('log pane lines behind 120 ms after the last line', behindAfter, 'lines', { max: 0 });
-  report.figure('TUI peak RSS under a log flood', peakRss / 1024 / 1024, 'MB', { max: 150 });
-  console.log(`peak RSS: ${mb(peakRss)} (target < 150 MB); at start ${mb(rssBefore)}, with 1,000 jobs drawn ${mb(rssReady)}; terminal output ${outputWrites} writes, ${(outputBytes / 1024 / 1024).toFixed(1)} MB`);
+  report?.figure(`key -> repaint median ${scenario.label}`, pct(sorted, 50), 'ms', { max: 50 });
+  report?.figure(`log pane lines behind 120 ms after the last line (${scenario.label})`, behindAfter, 'lines', { max: 0 });
+  report?.figure(`TUI peak RSS ${scenario.label}`, peakRss / 1024 / 1024, 'MB', { max: 150 });
+  console.log(`peak RSS: ${mb(peakRss)} (target < 150 MB); at start ${mb(rssBefore)}, with ${jobs.length} jobs drawn ${mb(rssReady)}; terminal output ${outputWrites} writes, ${(outputBytes / 1024 / 1024).toFixed(1)} MB`);
 
   dash.destroy();
   app.dispose();
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await run(createReport());
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes(childFlag)) {
+    const scenario = process.argv[process.argv.indexOf(childFlag) + 1] as keyof typeof childScenarios;
+    const send = (m: unknown) => new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
+    const sent: Promise<void>[] = [];
+    await childScenarios[scenario]({ figure: (label, value, unit, target) => void sent.push(send({ label, value, unit, target })), misses: () => [] });
+    await Promise.all(sent);
+    process.disconnect?.();
+  } else {
+    await run(createReport());
+  }
+}

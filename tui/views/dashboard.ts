@@ -1,11 +1,15 @@
 import blessed from 'blessed';
+import type { Widgets as ContribWidgets } from 'blessed-contrib';
+import line from 'blessed-contrib/lib/widget/charts/line.js';
 import type { App } from '../app.js';
-import { confirmText, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
+import { chartSeries, confirmText, type ChartSeries, formText, formTitle, headerText, helpText, logLabel, logRows, jobPanelText, statusText, tableLabel, tableLines } from './text.js';
 
 // The only place that knows blessed: boxes, layout, key input and the redraw timer. Content is
 // replaced wholesale (`setContent`) from the app's state; blessed diffs the cells it writes, so an
 // unchanged row is never rewritten (no flicker). State changes mark the screen dirty and a timer
 // draws at most every `frameMs`; a key draws at once, so typing never waits for the timer.
+// blessed-contrib's chart is created without `parent` and appended after (its canvas is sized on
+// attach), so it is made anew when its box changes size.
 
 export interface DashboardOptions {
   input?: NodeJS.ReadableStream;
@@ -32,6 +36,9 @@ export function keyName(ch: string | undefined, key: { full?: string; name?: str
   return key?.full ?? key?.name ?? ch ?? '';
 }
 
+const sameSeries = (a: ChartSeries | undefined, b: ChartSeries) =>
+  a !== undefined && a.label === b.label && a.times.join() === b.times.join() && a.cpu.join() === b.cpu.join() && a.memory.join() === b.memory.join();
+
 export function createDashboard(app: App, options: DashboardOptions = {}): Dashboard {
   // @types/blessed has input and output swapped (Writable input); the runtime takes node streams.
   const screenOptions = {
@@ -53,6 +60,12 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false, style: { bg: 'black', fg: 'white' } });
   const overlay = blessed.box({ parent: screen, top: 'center', left: 'center', width: '70%', height: 3, tags: true, border: 'line', hidden: true, wrap: false, style: { border: { fg: 'yellow' } } });
 
+  // A braille line chart needs about 9 rows to show anything between its axis labels: below that
+  // (an 80x24 screen) the panel keeps its text sparklines.
+  const chartMinRows = 9;
+  const chartMaxRows = 14;
+  let chart: { widget: ContribWidgets.LineElement; size: string; drawn?: ChartSeries } | undefined;
+
   const tableScroll = { offset: 0 };
   let dirty = true;
   let destroyed = false;
@@ -65,18 +78,52 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
 
   // The job panel keeps a readable width on a narrow screen (28% of 80 columns is too few for
   // `MEM 48 MiB / 256 MiB`): between 30 and 60 columns, the log pane takes the rest.
-  function layout(): void {
+  // With a running job's samples and room for both, the chart takes the bottom of the column.
+  function layout(): { top: number; left: number; width: number; height: number } | undefined {
     const w = screen.width as number;
     const panel = Math.max(Math.min(30, w - 20), Math.min(60, Math.round(w * 0.28)));
     logs.width = w - panel;
     details.left = w - panel;
     details.width = panel;
+    const column = logs.height as number;
+    const height = Math.min(chartMaxRows, Math.floor(column / 2));
+    const room = app.stats?.latest !== undefined && height >= chartMinRows;
+    details.height = room ? column - height : column;
+    return room ? { top: (logs.atop as number) + column - height, left: w - panel, width: panel, height } : undefined;
+  }
+
+  function drawChart(at: ReturnType<typeof layout>): void {
+    const series = chartSeries(app);
+    if (!at || !series) {
+      chart?.widget.hide();
+      return;
+    }
+    const size = `${at.width}x${at.height}`;
+    if (chart?.size !== size) {
+      chart?.widget.destroy();
+      const widget = line({ ...at, label: series.label, border: { type: 'line' }, showLegend: false, minY: 0, maxY: 100, numYLabels: 4, wholeNumbersOnly: true, style: { line: 'green', text: 'white', baseline: 'white' } });
+      screen.append(widget);
+      chart = { widget, size };
+    }
+    const { widget } = chart;
+    widget.position.top = at.top;
+    widget.position.left = at.left;
+    // Plotting is the chart's cost: only when a sample came (a log flood redraws every frame).
+    if (!sameSeries(chart.drawn, series)) {
+      widget.setLabel(series.label);
+      widget.setData([
+        { title: 'CPU', x: series.times, y: series.cpu, style: { line: 'green' } },
+        { title: 'MEM', x: series.times, y: series.memory, style: { line: 'cyan' } },
+      ]);
+      chart.drawn = series;
+    }
+    widget.show();
   }
 
   function draw(): void {
     if (destroyed) return;
     dirty = false;
-    layout();
+    const chartAt = layout();
     const t = inner(table);
     const l = inner(logs);
     const d = inner(details);
@@ -90,7 +137,8 @@ export function createDashboard(app: App, options: DashboardOptions = {}): Dashb
 
     logs.setLabel(logLabel(app));
     logs.setContent(logRows(app, l.width, l.height).join('\n'));
-    details.setContent(jobPanelText(app, d.width));
+    details.setContent(jobPanelText(app, d.width, { sparklines: !chartAt }));
+    drawChart(chartAt);
     status.setContent(statusText(app, screen.width as number));
 
     const focusLog = app.context === 'log';

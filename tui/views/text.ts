@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import { statusTone, type Job, type StatusTone } from '#protocol';
-import { formatBytes, formatCpus, formatMemoryMb, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
+import { formatBytes, formatCpus, hostUse, hostUseLabel, limitsLines, sparkline, specLines, statusLabel, timeLabel, wrap } from '../format.js';
 import { formFields, presets } from '../form.js';
 import { bindingOf, hints, helpLines } from '../keys.js';
 import { escapeTags, renderLogRows } from '../markup.js';
@@ -25,8 +25,8 @@ export function connectionLabel(app: App): string {
   }
 }
 
-/** The header line for `width` columns: parts drop in order of least use (capacity, server version,
- * URL, user) so the connection state is always there. */
+/** The header line for `width` columns: parts drop in order of least use (server version, URL,
+ * user, host use) so the connection state is always there. */
 export function headerText(app: App, width = Infinity): string {
   const connection = connectionLabel(app);
   // [plain text, tagged text, priority: lower is kept longer]
@@ -35,7 +35,7 @@ export function headerText(app: App, width = Infinity): string {
     [escapeTags(app.url), 4],
     [`user ${escapeTags(app.identity ? app.identity.user + (app.identity.admin ? ' (admin)' : '') : '?')}`, 3],
     [`server ${escapeTags(app.info?.version ?? '?')}`, 5],
-    [app.info ? `capacity ${formatCpus(app.info.capacity.cpus)} CPU / ${formatMemoryMb(app.info.capacity.memoryMb)}` : 'capacity ?', 6],
+    [app.info ? hostUseLabel(hostUse(app.info, app.jobs.all())) : 'capacity ?', 2],
     [connection, 0],
   ];
   const join = (ps: readonly [string, number][]) => ' ' + ps.map(([t]) => t).join(' │ ');
@@ -115,7 +115,7 @@ export function logLabel(app: App): string {
 /** The selected job in full, most important first (a short panel cuts from the bottom): what the
  * table cuts short (the whole reason, the exit code), live CPU and memory while it runs, what it
  * runs and with what, its times, and which limits the host does not enforce and why. */
-export function jobPanelText(app: App, width: number): string {
+export function jobPanelText(app: App, width: number, options: { sparklines?: boolean } = {}): string {
   const id = app.jobs.selectedId;
   const job = id === undefined ? undefined : app.jobs.get(id);
   if (!job) return '';
@@ -124,14 +124,15 @@ export function jobPanelText(app: App, width: number): string {
   const para = (text: string) => wrap(text, w).map((l) => ` ${escapeTags(l)}`);
   const lines = [...para(`#${job.id} ${job.name}`), ...wrap(statusLabel(job), w).map((l) => ` {${c}-fg}${escapeTags(l)}{/${c}-fg}`)];
   lines.push(...para([timeLabel(job, app.now()), ...(job.exitCode === null ? [] : [`exit code ${job.exitCode}`])].join(' · ')));
-  if (job.status === 'running') lines.push('', ...statsLines(app, job, w));
+  if (job.status === 'running') lines.push('', ...statsLines(app, job, w, options.sparklines ?? true));
   lines.push('');
   for (const l of specLines(job, app.now())) lines.push(...para(l));
   for (const l of limitsLines(job)) lines.push(...para(l));
   return lines.join('\n');
 }
 
-function statsLines(app: App, job: Job, w: number): string[] {
+/** With `sparklines` off, the dashboard's chart shows the history instead. */
+function statsLines(app: App, job: Job, w: number, sparklines: boolean): string[] {
   const s = app.stats;
   if (!s?.latest) return [' sampling…'];
   const l = s.latest;
@@ -139,11 +140,30 @@ function statsLines(app: App, job: Job, w: number): string[] {
   const para = (text: string) => wrap(text, w).map((x) => ` ${escapeTags(x)}`);
   return [
     ...para(`CPU ${l.cpuPercent.toFixed(1)}% (${l.cpuPercentOfLimit.toFixed(0)}% of ${formatCpus(job.cpus)})`),
-    ` {green-fg}${sparkline(s.cpu, w, Math.max(100 * job.cpus, 1))}{/green-fg}`,
+    ...(sparklines ? [` {green-fg}${sparkline(s.cpu, w, 100)}{/green-fg}`] : []),
     ...para(`MEM ${formatBytes(l.memoryBytes)} / ${formatBytes(l.memoryLimitBytes)} ${memPct.toFixed(0)}%`),
-    ` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`,
+    ...(sparklines ? [` {cyan-fg}${sparkline(s.memory, w, l.memoryLimitBytes || undefined)}{/cyan-fg}`] : []),
     ...para(`PIDS ${l.pids} · IO r ${formatBytes(l.blkioReadBytes)} w ${formatBytes(l.blkioWriteBytes)}`),
   ];
+}
+
+/** The job panel's chart: CPU and memory as percentages of the job's limits, oldest first, and
+ * each sample's time before the latest (`-90s`, `now`). */
+export interface ChartSeries {
+  label: string;
+  cpu: number[];
+  memory: number[];
+  times: string[];
+}
+
+export function chartSeries(app: App): ChartSeries | undefined {
+  const s = app.stats;
+  const limit = s?.latest?.memoryLimitBytes;
+  if (!s?.latest || !limit) return undefined;
+  const memory = s.memory.map((b) => (100 * b) / limit);
+  const pct = (v: number | undefined) => `${(v ?? 0).toFixed(0)}%`;
+  const times = s.ago.map((a) => (a < 0.5 ? 'now' : `-${a.toFixed(0)}s`));
+  return { label: ` % of limits: CPU ${pct(s.cpu.at(-1))} MEM ${pct(memory.at(-1))} `, cpu: s.cpu, memory, times };
 }
 
 export function statusText(app: App, width = Infinity): string {

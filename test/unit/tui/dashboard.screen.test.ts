@@ -34,7 +34,7 @@ afterEach(() => {
   open = undefined;
 });
 
-async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}, size: readonly [number, number] = [140, 40]): Promise<Harness> {
+async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>[0] = {}, size: readonly [number, number] = [140, 40], statsIntervalMs = 60_000): Promise<Harness> {
   const term = createHeadlessTerminal(size[0], size[1]);
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev1' }),
@@ -48,7 +48,7 @@ async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>
     },
     ...extra,
   });
-  const app = createApp(conn, { url: 'ws://test:5000/rpc', onQuit: () => {}, followDelayMs: 0, statsIntervalMs: 60_000 });
+  const app = createApp(conn, { url: 'ws://test:5000/rpc', onQuit: () => {}, followDelayMs: 0, statsIntervalMs });
   await conn.start();
   const dash = createDashboard(app, { input: term.input, output: term.output, frameMs: 10 });
   open = { term, conn, app, dash, jobs };
@@ -87,9 +87,34 @@ describe('dashboard screen', () => {
     expect(header).toContain('ws://test:5000/rpc');
     expect(header).toContain('user alice');
     expect(header).toContain('server 9.9.9');
-    expect(header).toContain('capacity 2 CPU / 4.0 GiB');
+    expect(header).toContain('CPU 0/2 MEM 0 B/4.0 GiB');
     expect(header).toContain('● connected');
     expect(text).toContain('no jobs yet: press n to create one');
+  });
+
+  for (const size of [[80, 24], [160, 45]] as const) {
+    it(`${size[0]}x${size[1]}: the header's host bar sums the pending and running jobs, beside the connection state`, async () => {
+      const jobs = [
+        makeJob({ id: 1, name: 'run', cpus: 0.5, memoryMb: 256 }),
+        makeJob({ id: 2, name: 'wait', status: 'pending', startedAt: null, cpus: 1, memoryMb: 768 }),
+        makeJob({ id: 3, name: 'gone', status: 'exited', reason: 'completed', exitCode: 0, cpus: 2, memoryMb: 2048 }),
+      ];
+      const { term, conn } = await start(jobs, {}, size);
+      let header = (await waitForText(term, 'CPU 1.5/2')).split('\n')[0] ?? '';
+      expect(header).toContain('CPU 1.5/2 MEM 1.0 GiB/4.0 GiB');
+      expect(header).toContain('● connected');
+      // A job finishing gives its share back.
+      conn.emit('job.updated', { job: { ...jobs[0]!, status: 'exited', reason: 'completed', exitCode: 0 } });
+      header = (await waitForText(term, 'CPU 1/2')).split('\n')[0] ?? '';
+      expect(header).toContain('CPU 1/2 MEM 768 MiB/4.0 GiB');
+      expect(header).toContain('● connected');
+    });
+  }
+
+  it('the host bar takes system.info\'s allocated when the server sends it (all users\' jobs)', async () => {
+    const { term } = await start([makeJob({ id: 1, cpus: 0.5, memoryMb: 256 })], { 'system.info': () => ({ ...info, allocated: { cpus: 1.75, memoryMb: 3072 } }) });
+    const header = (await waitForText(term, 'CPU 1.75/2')).split('\n')[0] ?? '';
+    expect(header).toContain('CPU 1.75/2 MEM 3.0 GiB/4.0 GiB');
   });
 
   it('table rows, kept live from job.updated without a re-list', async () => {
@@ -542,6 +567,44 @@ describe('dashboard screen', () => {
     expect(panel(text)).toContain('CPU 42.5% (85% of 0.5)');
     expect(panel(text)).toContain('MEM 48 MiB / 64 MiB 75%');
     expect(panel(text)).toContain('PIDS 3');
+  });
+
+  const busyStats = (n: number) => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), cpuPercent: 42.5, cpuPercentOfLimit: n % 2 ? 40 : 10, memoryBytes: 48 * 1024 * 1024, memoryLimitBytes: 256 * 1024 * 1024, pids: 3, blkioReadBytes: 0, blkioWriteBytes: 2048 });
+
+  it('160x45: a running job with samples gets a line chart of CPU and memory against its limits', async () => {
+    let n = 0;
+    const { term } = await start([makeJob({ id: 9, name: 'busy', cpus: 0.5, memoryMb: 256 })], { 'job.stats': () => busyStats(++n) }, [160, 45], 20);
+    const text = await waitForText(term, (t) => n >= 6 && t.includes('% of limits'));
+    const lines = text.split('\n');
+    const top = lines.findIndex((l) => l.includes('─ % of limits: CPU '));
+    expect(lines[top]).toMatch(/% of limits: CPU (40|10)% MEM 19%/);
+    const left = lines[top]!.lastIndexOf('┌');
+    const chart = lines.slice(top + 1, lines.findIndex((l, i) => i > top && l[left] === '└')).map((l) => l.slice(left));
+    // The y axis in percent up to the limit (not to the samples' 40%), braille lines, and the time
+    // axis ending now.
+    expect(chart.join('\n')).toMatch(/^│\s+75 ⡇/m);
+    expect(chart.join('\n')).toMatch(/^│\s+0\s+⡇/m);
+    expect(chart.filter((l) => /[\u2801-\u28ff]{3}/.test(l.slice(6))).length).toBeGreaterThan(2);
+    expect(chart.join('\n')).toMatch(/-\d+s .*now/);
+    // The panel above keeps the figures and leaves the history to the chart.
+    expect(panel(text)).toContain('CPU 42.5%');
+    expect(panel(text)).toContain('MEM 48 MiB / 256 MiB 19%');
+    expect(panel(text)).not.toMatch(/[▁▂▃▄▅▆▇█]{2}/);
+  });
+
+  it('80x24: no room for the line chart, the panel draws sparklines against the limits', async () => {
+    let n = 0;
+    const { term } = await start([makeJob({ id: 9, name: 'busy', cpus: 0.5, memoryMb: 256 })], { 'job.stats': () => busyStats(++n) }, [80, 24], 20);
+    const text = await waitForText(term, (t) => n >= 6 && /[▁▂▃▄▅▆▇█]{5}/.test(panel(t)));
+    expect(text).not.toContain('% of limits');
+    expect(text.split('\n')[0]).toContain('● connected');
+    const p = panel(text).split('\n');
+    const cpu = p.findIndex((l) => l.includes('CPU 42.5% ('));
+    expect(p[cpu]).toMatch(/\((40|10)% of 0\.5\)/);
+    // 40% and 10% of the limit alternate: mid and low bars; memory at 19% of its limit is low.
+    expect(p[cpu + 1]).toMatch(/(▄▂){2}|(▂▄){2}/);
+    expect(p[cpu + 2]).toContain('MEM 48 MiB / 256 MiB 19%');
+    expect(p[cpu + 3]).toMatch(/^ ▂{5}/);
   });
 
   it('shows the disconnected state with its countdown', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, formatBytes, formatCpus, formatDuration, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../../../tui/format.js';
+import { fit, formatBytes, formatCpus, formatDuration, hostUse, hostUseLabel, limitsLines, sparkline, statusLabel, timeLabel, wrap } from '../../../tui/format.js';
 import { makeJob } from '../../support/job.js';
 
 describe('formatDuration', () => {
@@ -71,5 +71,25 @@ describe('limitsLines', () => {
     ]);
     expect(limitsLines(makeJob({ timeoutSeconds: 0, enforced: { cpus: true, memory: true, pids: true, ioWeight: true } })).slice(1)).toEqual(['all limits enforced']);
     expect(limitsLines(makeJob({ enforced: null }))).toHaveLength(1);
+  });
+});
+
+describe('hostUse', () => {
+  const capacity = { cpus: 2, memoryMb: 4096 };
+  const jobs = [
+    makeJob({ status: 'running', cpus: 0.5, memoryMb: 256 }),
+    makeJob({ status: 'pending', cpus: 1, memoryMb: 512 }),
+    makeJob({ status: 'exited', cpus: 2, memoryMb: 4096 }),
+    makeJob({ status: 'error', cpus: 2, memoryMb: 4096 }),
+  ];
+
+  it('without allocated from the server, sums the pending and running jobs', () => {
+    const use = hostUse({ capacity }, jobs);
+    expect(use).toEqual({ cpus: 1.5, memoryMb: 768, capacity });
+    expect(hostUseLabel(use)).toBe('CPU 1.5/2 MEM 768 MiB/4.0 GiB');
+  });
+
+  it('takes the server\'s allocated when it is there', () => {
+    expect(hostUseLabel(hostUse({ capacity, allocated: { cpus: 2, memoryMb: 1024 } }, jobs))).toBe('CPU 2/2 MEM 1.0 GiB/4.0 GiB');
   });
 });

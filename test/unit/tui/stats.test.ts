@@ -54,4 +54,31 @@ describe('stats sampler', () => {
     idle.dispose();
     expect(calls).toBe(2);
   });
+
+  it('keeps each sampled job\'s ring, CPU as percent of its limit, so the chart is there on return; rings are bounded in number', async () => {
+    let n = 0;
+    const conn = createStubConnection({ 'job.stats': () => sample(++n) });
+    await conn.start();
+    const jobs = [1, 2, 3].map((id) => makeJob({ id }));
+    let target = jobs[0]!;
+    sampler = createStatsSampler(conn, { intervalMs: 60_000, history: 10, jobs: 2, target: () => target, onChange: () => {} });
+    const take = async (job: (typeof jobs)[number]) => {
+      target = job;
+      const before = n;
+      sampler?.restart();
+      await waitFor('a sample', async () => n > before && sampler?.viewFor(job)?.latest?.cpuPercent === n, 2000);
+    };
+    await take(jobs[0]!);
+    await take(jobs[0]!);
+    await take(jobs[1]!);
+    await take(jobs[0]!);
+    // Job 1's three samples (1, 2 and 4), each CPU figure the percent of its limit.
+    expect(sampler.viewFor(jobs[0])?.cpu).toEqual([2, 4, 8]);
+    expect(sampler.viewFor(jobs[0])?.memory).toEqual([1000, 2000, 4000]);
+    expect(sampler.viewFor(jobs[1])?.cpu).toEqual([6]);
+    // A third job pushes out the least recently sampled (job 2).
+    await take(jobs[2]!);
+    expect(sampler.viewFor(jobs[1])).toBeUndefined();
+    expect(sampler.viewFor(jobs[0])?.cpu).toHaveLength(3);
+  });
 });
