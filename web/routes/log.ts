@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
-import { logLimits, type Job } from '#protocol';
+import { followJobLog, logLimits, type Job } from '#protocol';
 import type { LocalApi } from '../types.js';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv } from '../context.js';
 import { statusView } from '../format.js';
-import { followLog } from '../log-follow.js';
+
 import { jobIdParam } from '../paths.js';
 import { logPage } from '../views/log-page.js';
 import { messagePage } from '../views/message-page.js';
@@ -42,7 +42,7 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, (stream) =>
       runStream(web, s, stream, async (api, until) => {
-        const follower = followLog(api, id, { from, highWaterBytes: 256 * 1024 });
+        const follower = followJobLog(api, id, { from, highWaterBytes: 256 * 1024 });
         void until.then(() => follower.close());
         for await (const ev of follower) {
           if (stream.aborted) break;
@@ -76,7 +76,7 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     // The log as it is now: follow from 0 up to the size it has at this moment, at the client's pace.
     return streamBody(c, async (out) => {
       const api = await web.deps.connect(s.token);
-      const follower = followLog(api, id, { from: 0, until: size });
+      const follower = followJobLog(api, id, { from: 0, until: size });
       out.onAbort(() => follower.close());
       try {
         for await (const ev of follower) {

@@ -4,10 +4,27 @@
 (function () {
   'use strict';
   var log = document.getElementById('log');
-  if (!log || !log.dataset.follow || !window.EventSource) return;
+  if (!log) return;
   var state = document.getElementById('follow-state');
   var open = log.dataset.open === 'true';
   var last = open ? log.lastElementChild : null;
+  var newOutput = document.getElementById('new-output');
+
+  // Open at the end, like a terminal; keep following while the reader stays there; once they
+  // scroll up, leave the view alone and offer a way back down instead.
+  var stick = true;
+  function toBottom() {
+    log.scrollTop = log.scrollHeight;
+    stick = true;
+    if (newOutput) newOutput.hidden = true;
+  }
+  toBottom();
+  log.addEventListener('scroll', function () {
+    stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+    if (stick && newOutput) newOutput.hidden = true;
+  });
+  if (newOutput) newOutput.addEventListener('click', function () { toBottom(); log.focus(); });
+  if (!log.dataset.follow || !window.EventSource) return;
 
   function newLine() {
     var empty = document.getElementById('log-empty');
@@ -25,7 +42,6 @@
   }
 
   function append(stream, data) {
-    var atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
     var parts = data.split('\n');
     for (var i = 0; i < parts.length; i++) {
       if (i > 0) last = null;
@@ -43,7 +59,8 @@
         last.firstElementChild.textContent = 'err';
       }
     }
-    if (atBottom) log.scrollTop = log.scrollHeight;
+    if (stick) log.scrollTop = log.scrollHeight;
+    else if (newOutput) newOutput.hidden = false;
   }
 
   var source = new EventSource(log.dataset.follow);

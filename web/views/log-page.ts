@@ -32,9 +32,12 @@ ${warnings.length ? h`<p class="limit-notes"><span class="warn">⚠ ${warnings.m
   <a class="button" href="/jobs/${job.id}/log">Reload</a>
   <span id="follow-state" class="live" ${d.followFrom === null ? 'hidden' : ''}>${d.followFrom === null ? '' : '● following'}</span>
 </p>
+<div class="log-box">
 <div class="log" id="log" role="log" aria-label="Output" tabindex="0" data-open="${open ? 'true' : 'false'}"${
     d.followFrom === null ? '' : h` data-follow="/jobs/${job.id}/log/events?from=${d.followFrom}"`
   }>${lines.length === 0 ? h`<div class="ln empty" id="log-empty"><span class="tag"></span><span class="txt">(no output yet)</span></div>` : ''}${lines.map(lineHtml)}</div>
+<button type="button" class="new-output" id="new-output" hidden>↓ new output</button>
+</div>
 </section>`;
 }
 

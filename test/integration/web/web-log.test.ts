@@ -33,6 +33,7 @@ describe('the log page', () => {
     expect(html).toContain(`href="/jobs/${job.id}/log.txt"`);
     expect(html).not.toContain('data-follow'); // finished: nothing to follow
     expect(html).toContain('<script src="/static/log.js');
+    expect(html).toContain('<button type="button" class="new-output" id="new-output" hidden>↓ new output</button>');
   });
 
   it('shows only the last 20 KB of a long log; the download has all of it', async () => {
