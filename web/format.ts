@@ -59,7 +59,8 @@ export function statusView(job: Pick<Job, 'status' | 'reason' | 'progress' | 'ex
     case 'pending':
       return { label: 'pending', detail: job.progress ?? '', tone };
     case 'running':
-      return { label: 'running', detail: '', tone };
+      // job.stop answers before the job has exited: say so until job.updated brings the end.
+      return job.progress === 'stopping' ? { label: 'stopping', detail: '', tone: 'wait' } : { label: 'running', detail: '', tone };
     case 'error':
       return { label: 'error', detail: job.reason ?? '', tone };
     case 'exited': {

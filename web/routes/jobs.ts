@@ -72,7 +72,7 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     }
   });
 
-  const action = (name: 'refresh' | 'stop', run: (s: WebSession, id: number) => Promise<Job>, done: (j: Job) => string) =>
+  const action = (name: 'refresh' | 'stop' | 'kill', run: (s: WebSession, id: number) => Promise<Job>, done: (j: Job) => string) =>
     app.post(`/jobs/:id/${name}`, async (c) => {
       const s = c.get('session');
       const back = localPath((await c.req.parseBody()).back);
@@ -96,6 +96,12 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     (s, id) => web.withApi(s, (api) => api.call('job.stop', { id })),
     // The answer is the job stopping (its final state comes later) unless it had no container yet.
     (j) => (j.progress === 'stopping' ? `Job ${j.id} “${j.name}” is stopping.` : `Job ${j.id} “${j.name}” stopped: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`),
+  );
+
+  action(
+    'kill',
+    (s, id) => web.withApi(s, (api) => api.call('job.kill', { id })),
+    (j) => `Job ${j.id} “${j.name}” killed: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`,
   );
 
   async function confirmRemove(c: WebCtx, id: number, back: string) {

@@ -16,7 +16,6 @@ export const jobColumns = ['ID', 'Name', 'Image', 'Status', 'Exit code', 'Limits
 export function jobRow(job: Job, ctx: RowContext): Html {
   const st = statusView(job);
   const run = runTimeMs(job, ctx.now);
-  const live = job.status === 'running' || job.status === 'pending';
   const command = job.cmd ?? (job.argv ? job.argv.join(' ') : '');
   return h`<tr id="job-${job.id}" data-id="${job.id}" data-status="${job.status}">
 <td data-label="ID" class="num">${job.id}</td>
@@ -30,13 +29,23 @@ export function jobRow(job: Job, ctx: RowContext): Html {
 <td data-label="Actions" class="actions">
 <a class="button" href="/jobs/${job.id}/log">Log</a>
 ${actionForm(job.id, 'refresh', 'Refresh', ctx)}
-${live ? actionForm(job.id, 'stop', 'Stop', ctx) : ''}
+${jobStopAction(job, ctx)}
 ${actionForm(job.id, 'remove', 'Remove…', ctx, 'danger js-confirm-remove')}
 </td>
 </tr>`;
 }
 
-function actionForm(id: number, action: string, label: string, ctx: RowContext, cls = ''): Html {
+/** Stop on a live job; Kill once it is stopping (a command that ignores SIGTERM waits out the grace). */
+export function jobStopAction(job: Job, ctx: RowContext): Html | '' {
+  if (isStopping(job)) return actionForm(job.id, 'kill', 'Kill', ctx, 'danger');
+  return job.status === 'running' || job.status === 'pending' ? actionForm(job.id, 'stop', 'Stop', ctx) : '';
+}
+
+export function isStopping(job: Pick<Job, 'status' | 'progress'>): boolean {
+  return job.status === 'running' && job.progress === 'stopping';
+}
+
+export function actionForm(id: number, action: string, label: string, ctx: RowContext, cls = ''): Html {
   return h`<form method="post" action="/jobs/${id}/${action}" class="inline">${csrfField(ctx.csrf)}<input type="hidden" name="back" value="${ctx.back}"><button type="submit" class="${cls}">${label}</button></form>`;
 }
 

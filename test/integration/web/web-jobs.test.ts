@@ -161,6 +161,24 @@ describe('actions', () => {
     expect(await (await b.get('/')).text()).toContain(`Job ${job.id} removed`);
   });
 
+  it('a stop that is slow shows the job stopping with Kill, and Kill ends it', async () => {
+    // The shell ignores SIGTERM, so the stop would wait out its 10 s grace period.
+    const job = await createViaApi("trap '' TERM; while true; do sleep 1; done");
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    const stopped = await b.post(`/jobs/${job.id}/stop`, { back: '/' });
+    expect(stopped.status).toBe(303);
+    const html = await (await b.get(stopped.headers.get('location')!)).text();
+    const row = html.slice(html.indexOf(`<tr id="job-${job.id}"`), html.indexOf('</tr>', html.indexOf(`<tr id="job-${job.id}"`)));
+    expect(row).toContain('<span class="status tone-wait">stopping</span>');
+    expect(row).toContain(`action="/jobs/${job.id}/kill"`);
+    expect(row).not.toContain(`action="/jobs/${job.id}/stop"`);
+    const t0 = Date.now();
+    expect((await b.post(`/jobs/${job.id}/kill`, { back: '/' })).status).toBe(303);
+    expect(await waitForJob(stack.api, job.id, (j) => j.status === 'exited', 10_000)).toMatchObject({ exitCode: 137 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await (await b.get('/')).text()).toContain(`Job ${job.id} “${job.name}” killed`);
+  });
+
   it('GET never changes anything', async () => {
     const job = await createViaApi('sleep 300');
     await waitForJob(stack.api, job.id, (j) => j.status === 'running');
