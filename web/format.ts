@@ -1,4 +1,5 @@
 import { formatBytes as sharedBytes, formatDuration as sharedDuration, statusTone, unenforcedLimits, type Job, type StatusTone } from '#protocol';
+import type { LimitKey } from './types.js';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
@@ -75,8 +76,12 @@ export interface LimitWarning {
   note: string;
 }
 
-/** The limits a job asked for that the server could not verify in its cgroup. */
-export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>): LimitWarning[] {
-  const note = job.enforced?.note ?? 'not verified in the container';
-  return unenforcedLimits(job.enforced).map((limit) => ({ limit, note }));
+/** The limits a job asked for that the server could not verify in its cgroup, leaving out those
+ * this host enforces for no job (`hostWide`: the banner says those once). */
+export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>, hostWide: readonly LimitKey[] = []): LimitWarning[] {
+  if (!job.enforced) return [];
+  const note = job.enforced.note ?? 'not verified in the container';
+  const perJob = { ...job.enforced };
+  for (const k of hostWide) perJob[k] = true;
+  return unenforcedLimits(perJob).map((limit) => ({ limit, note }));
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '#protocol';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
-import { emptyJobForm, errorsFromRpc, formValuesFrom, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
+import { emptyJobForm, errorsFromRpc, formValuesFrom, formValuesOfJob, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
 import { jobIdParam, localPath } from '../paths.js';
 import { confirmRemovePage } from '../views/confirm-page.js';
 import { jobsPage, listUrl, type ListQuery } from '../views/jobs-page.js';
@@ -47,12 +47,25 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
       }
     }
     const back = listUrl(query);
-    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError }, { csrf: s.csrf, back, now: new Date() }), {
+    const host = await web.hostUnenforced(s);
+    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError }, { csrf: s.csrf, back, now: new Date(), hostWide: host.limits }), {
       scripts: ['list.js'],
+      banner: host,
     });
   }
 
-  app.get('/', (c) => listPage(c, listQueryOf((n) => c.req.query(n)), emptyJobForm, null, 200));
+  app.get('/', async (c) => {
+    const query = listQueryOf((n) => c.req.query(n));
+    // ?duplicate=<id>: the form filled in with that job's spec (the job page's Duplicate).
+    const from = jobIdParam(c.req.query('duplicate'));
+    if (from === null) return listPage(c, query, emptyJobForm, null, 200);
+    try {
+      const job = await web.withApi(c.get('session'), (api) => api.call('job.get', { id: from }));
+      return listPage(c, query, formValuesOfJob(job), null, 200);
+    } catch (e) {
+      return listPage(c, query, emptyJobForm, { fields: {}, general: describeError(e, `copy job ${from}`) }, 200);
+    }
+  });
 
   app.post('/jobs', async (c) => {
     const s = c.get('session');

@@ -23,8 +23,10 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     try {
       const [job, logs] = await web.withApi(s, (api) => Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: logLimits.tailDefault, chunks: true })]));
       const live = job.status === 'pending' || job.status === 'running';
-      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null }), {
+      const host = await web.hostUnenforced(s);
+      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null, hostWide: host.limits }), {
         scripts: ['log.js'],
+        banner: host,
       });
     } catch (e) {
       return web.render(c, httpStatusOf(e), 'Log', messagePage('Cannot show the log', describeError(e, `read the log of job ${id}`)));

@@ -21,11 +21,13 @@ ${csrfField(csrf)}
 <div class="field${err('cpus') ? ' invalid' : ''}"><label for="f-cpus">CPUs</label><input type="number"${attrs('cpus')} value="${v.cpus}" step="0.01" min="${limits.cpusMin}" inputmode="decimal" required>${message('cpus')}</div>
 <div class="field${err('memoryMb') ? ' invalid' : ''}"><label for="f-memoryMb">Memory (MB)</label><input type="number"${attrs('memoryMb')} value="${v.memoryMb}" step="1" min="${limits.memoryMbMin}" inputmode="numeric" required>${message('memoryMb')}</div>
 <div class="field${err('ioWeight') ? ' invalid' : ''}"><label for="f-ioWeight">IO weight <small>(${limits.ioWeightMin}–${limits.ioWeightMax})</small></label><input type="number"${attrs('ioWeight')} value="${v.ioWeight}" step="1" min="${limits.ioWeightMin}" max="${limits.ioWeightMax}" inputmode="numeric">${message('ioWeight')}</div>
+<div class="field${err('pidsLimit') ? ' invalid' : ''}"><label for="f-pidsLimit">Process limit</label><input type="number"${attrs('pidsLimit')} value="${v.pidsLimit}" step="1" min="1" max="${limits.pidsLimitMax}" inputmode="numeric">${message('pidsLimit')}</div>
 <div class="field${err('timeoutSeconds') ? ' invalid' : ''}"><label for="f-timeoutSeconds">Timeout (s) <small>(optional)</small></label><input type="number"${attrs('timeoutSeconds')} value="${v.timeoutSeconds}" step="1" min="0" inputmode="numeric" placeholder="none">${message('timeoutSeconds')}</div>
 <div class="field${err('network') ? ' invalid' : ''}"><label for="f-network">Network</label><select${attrs('network')}>
   <option value="bridge"${v.network !== 'none' ? ' selected' : ''}>bridge (internet access)</option>
   <option value="none"${v.network === 'none' ? ' selected' : ''}>none (isolated)</option>
 </select>${message('network')}</div>
+<div class="field${err('ports') ? ' invalid' : ''}"><label for="f-ports">Ports <small>(optional, e.g. 8000)</small></label><input type="text"${attrs('ports')} value="${v.ports}" inputmode="numeric" autocomplete="off" placeholder="8000">${message('ports')}</div>
 <div class="field wide${err('env') ? ' invalid' : ''}"><label for="f-env">Environment <small>(optional, KEY=VALUE per line)</small></label><textarea${attrs('env')} rows="2" spellcheck="false" placeholder="GREETING=hello">${v.env}</textarea>${message('env')}</div>
 <div class="submit"><button type="submit" class="primary">Create job</button></div>
 </form>
@@ -39,6 +41,8 @@ const labels: Record<FormField, string> = {
   cpus: 'CPUs',
   memoryMb: 'Memory',
   ioWeight: 'IO weight',
+  pidsLimit: 'Process limit',
+  ports: 'Ports',
   timeoutSeconds: 'Timeout',
   env: 'Environment',
   network: 'Network',

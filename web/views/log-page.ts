@@ -1,4 +1,5 @@
 import type { Job, LogChunk } from '#protocol';
+import type { LimitKey } from '../types.js';
 import { formatBytes, limitWarnings, statusView } from '../format.js';
 import { toLogLines, type LogLine } from '../log-lines.js';
 import { h, type Html } from './html.js';
@@ -10,6 +11,8 @@ export interface LogPageData {
   truncated: boolean;
   /** Follow live from this byte offset (the log's size when the tail was read); null: finished. */
   followFrom: number | null;
+  /** Limits the host enforces for no job (said once, in the banner). */
+  hostWide?: readonly LimitKey[];
 }
 
 export function logPage(d: LogPageData): Html {
@@ -17,9 +20,9 @@ export function logPage(d: LogPageData): Html {
   const st = statusView(job);
   const { lines, open } = toLogLines(d.chunks);
   // The list shows the reason only on hover; here it is spelled out (phones have no hover).
-  const warnings = limitWarnings(job);
+  const warnings = limitWarnings(job, d.hostWide ?? []);
   return h`<section class="log-page" aria-labelledby="log-title">
-<p><a href="/">← Jobs</a></p>
+<p><a href="/">← Jobs</a> · <a href="/jobs/${job.id}">Job ${job.id}</a></p>
 <div class="section-head">
   <h1 id="log-title">Log of job ${job.id} “${job.name}”</h1>
   <span class="status tone-${st.tone}" id="log-status">${st.label}</span><span class="detail" id="log-detail">${st.detail ? ` ${st.detail}` : ''}</span>

@@ -67,7 +67,24 @@ describe('create', () => {
     ['env', { env: '1X=1' }, /Environment names must be letters/],
     ['env', { env: 'no equals sign' }, /Environment line 1: write KEY=VALUE/],
     ['network', { network: 'host' }, /Network must be bridge or none/],
+    ['pidsLimit', { pidsLimit: '0' }, /Process limit must be/],
+    ['ports', { ports: '70000', network: 'bridge' }, /Ports must be TCP ports 1-65535/],
+    ['ports', { ports: '80', network: 'none' }, /Ports needs network &quot;bridge&quot;/],
   ];
+
+  it('marks every bad field at once, each with aria-invalid and its message', async () => {
+    for (const over of <Record<string, string>[]>[
+      { name: 'bad name!', image: 'Not An Image', memoryMb: '3', ioWeight: '5' }, // all the server's
+      { name: 'bad name!', cpus: 'lots', memoryMb: '3', env: 'nope' }, // two form-only, two the server's
+    ]) {
+      const res = await b.post('/jobs', good(over));
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      const marked = [...html.matchAll(/id="f-(\w+)" name="\w+" aria-invalid="true" aria-describedby="e-(\w+)"/g)].map((m) => m[1]);
+      expect(marked.sort()).toEqual(Object.keys(over).sort());
+      for (const f of Object.keys(over)) expect(html).toMatch(new RegExp(`<p class="field-error" id="e-${f}">[^<]+</p>`));
+    }
+  });
 
   it.each(bad)('a bad %s re-renders the form (422) with the message next to it and the values kept', async (field, over, message) => {
     const fields = good(over);
