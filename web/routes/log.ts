@@ -3,6 +3,7 @@ import { stream as streamBody, streamSSE } from 'hono/streaming';
 import { followJobLog, logLimits, type Job } from '#protocol';
 import type { LocalApi } from '../types.js';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv } from '../context.js';
+import { ansiSegments, initialAnsiState } from '../ansi.js';
 import { statusView } from '../format.js';
 
 import { jobIdParam } from '../paths.js';
@@ -45,11 +46,13 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     return streamSSE(c, (stream) =>
       runStream(web, s, stream, async (api, until) => {
         const follower = followJobLog(api, id, { from, highWaterBytes: 256 * 1024 });
+        // Colours are parsed here, once, so the page only sets class names and textContent.
+        const ansi = { stdout: initialAnsiState(), stderr: initialAnsiState() };
         void until.then(() => follower.close());
         for await (const ev of follower) {
           if (stream.aborted) break;
           if (ev.kind === 'chunk') {
-            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, data: ev.chunk.data }) });
+            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, segs: ansiSegments(ev.chunk.data, ansi[ev.chunk.stream]) }) });
           } else {
             // The job's final status for the page's header; retry far in the future: the browser
             // should not reconnect to a finished log.

@@ -41,7 +41,14 @@
     return line;
   }
 
-  function append(stream, data) {
+  // segs: [{text, cls}] with the colours already parsed by the server (web/ansi.ts).
+  function append(stream, segs) {
+    for (var s = 0; s < segs.length; s++) appendText(stream, segs[s].text, segs[s].cls);
+    if (stick) log.scrollTop = log.scrollHeight;
+    else if (newOutput) newOutput.hidden = false;
+  }
+
+  function appendText(stream, data, cls) {
     var parts = data.split('\n');
     for (var i = 0; i < parts.length; i++) {
       if (i > 0) last = null;
@@ -50,7 +57,7 @@
       if (!last) last = newLine();
       if (text !== '') {
         var piece = document.createElement('span');
-        piece.className = stream === 'stderr' ? 'e' : 'o';
+        piece.className = (stream === 'stderr' ? 'e' : 'o') + (cls ? ' ' + cls : '');
         piece.textContent = text;
         last.lastElementChild.appendChild(piece);
       }
@@ -59,8 +66,6 @@
         last.firstElementChild.textContent = 'err';
       }
     }
-    if (stick) log.scrollTop = log.scrollHeight;
-    else if (newOutput) newOutput.hidden = false;
   }
 
   var source = new EventSource(log.dataset.follow);
@@ -75,7 +80,7 @@
 
   source.addEventListener('log', function (ev) {
     var msg = JSON.parse(ev.data);
-    append(msg.stream, msg.data);
+    append(msg.stream, msg.segs);
     // The event id is the byte offset after this chunk: the log's size so far.
     if (size && ev.lastEventId) size.textContent = bytes(Number(ev.lastEventId));
   });

@@ -1,4 +1,5 @@
-import type { Job, LogChunk } from '#protocol';
+import type { Job, LogChunk, LogStream } from '#protocol';
+import { ansiSegments, initialAnsiState, type AnsiState } from '../ansi.js';
 import type { LimitKey } from '../types.js';
 import { formatBytes, limitWarnings, statusView } from '../format.js';
 import { toLogLines, type LogLine } from '../log-lines.js';
@@ -19,6 +20,7 @@ export function logPage(d: LogPageData): Html {
   const { job } = d;
   const st = statusView(job);
   const { lines, open } = toLogLines(d.chunks);
+  const ansi = { stdout: initialAnsiState(), stderr: initialAnsiState() };
   // The list shows the reason only on hover; here it is spelled out (phones have no hover).
   const warnings = limitWarnings(job, d.hostWide ?? []);
   return h`<section class="log-page" aria-labelledby="log-title">
@@ -38,14 +40,16 @@ ${warnings.length ? h`<p class="limit-notes"><span class="warn">⚠ ${warnings.m
 <div class="log-box">
 <div class="log" id="log" role="log" aria-label="Output" tabindex="0" data-open="${open ? 'true' : 'false'}"${
     d.followFrom === null ? '' : h` data-follow="/jobs/${job.id}/log/events?from=${d.followFrom}"`
-  }>${lines.length === 0 ? h`<div class="ln empty" id="log-empty"><span class="tag"></span><span class="txt">(no output yet)</span></div>` : ''}${lines.map(lineHtml)}</div>
+  }>${lines.length === 0 ? h`<div class="ln empty" id="log-empty"><span class="tag"></span><span class="txt">(no output yet)</span></div>` : ''}${lines.map((l) => lineHtml(l, ansi))}</div>
 <button type="button" class="new-output" id="new-output" hidden>↓ new output</button>
 </div>
 </section>`;
 }
 
-export function lineHtml(line: LogLine): Html {
-  return h`<div class="ln${line.stderr ? ' err' : ''}"><span class="tag">${line.stderr ? 'err' : ''}</span><span class="txt">${line.pieces.map(
-    (p) => h`<span class="${p.stream === 'stderr' ? 'e' : 'o'}">${p.text}</span>`,
-  )}</span></div>`;
+/** One line; `ansi` carries each stream's colours from line to line (give one per page). */
+export function lineHtml(line: LogLine, ansi: Record<LogStream, AnsiState> = { stdout: initialAnsiState(), stderr: initialAnsiState() }): Html {
+  return h`<div class="ln${line.stderr ? ' err' : ''}"><span class="tag">${line.stderr ? 'err' : ''}</span><span class="txt">${line.pieces.map((p) => {
+    const base = p.stream === 'stderr' ? 'e' : 'o';
+    return ansiSegments(p.text, ansi[p.stream]).map((seg) => h`<span class="${seg.cls ? `${base} ${seg.cls}` : base}">${seg.text}</span>`);
+  })}</span></div>`;
 }
