@@ -13,6 +13,8 @@ export interface JobLogPiece {
   data: string;
   offset: number;
   nextOffset: number;
+  /** When cjm received the chunk's first byte (ISO 8601). */
+  at: string;
 }
 
 export type JobLogFollowEvent = { kind: 'chunk'; chunk: JobLogPiece } | { kind: 'end'; reason: Exclude<LogEndReason, 'dropped'> | 'reached' | 'error'; offset: number };
@@ -64,7 +66,7 @@ export function followJobLog(api: CjmApi, id: number, options: FollowJobLogOptio
       data = Buffer.from(data).subarray(0, Buffer.byteLength(data) - (next - until)).toString();
       next = until;
     }
-    queue.push({ kind: 'chunk', chunk: { stream: n.stream, data, offset: expected, nextOffset: next } });
+    queue.push({ kind: 'chunk', chunk: { stream: n.stream, data, offset: expected, nextOffset: next, at: n.at } });
     buffered += Buffer.byteLength(data);
     expected = next;
     if (until !== undefined && expected >= until) finish('reached');

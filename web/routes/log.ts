@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
-import { followJobLog, logLimits, type Job } from '#protocol';
+import { followJobLog, type Job } from '#protocol';
 import type { LocalApi } from '../types.js';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv } from '../context.js';
 import { ansiSegments, initialAnsiState } from '../ansi.js';
 import { statusView } from '../format.js';
 
+import { logViewOf } from '../log-view.js';
 import { jobIdParam } from '../paths.js';
 import { logPage } from '../views/log-page.js';
 import { messagePage } from '../views/message-page.js';
@@ -22,10 +23,13 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     const id = jobIdParam(c.req.param('id'));
     if (id === null) return notFound(c);
     try {
-      const [job, logs] = await web.withApi(s, (api) => Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: logLimits.tailDefault, chunks: true })]));
+      const view = logViewOf((n) => c.req.query(n));
+      const [job, logs] = await web.withApi(s, (api) =>
+        Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: view.show.bytes, chunks: true, timestamps: view.timestamps })]),
+      );
       const live = job.status === 'pending' || job.status === 'running';
       const host = await web.hostUnenforced(s);
-      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null, hostWide: host.limits }), {
+      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null, hostWide: host.limits, view }), {
         scripts: ['log.js'],
         banner: host,
       });
@@ -52,7 +56,7 @@ export function logRoutes(web: Web): Hono<WebEnv> {
         for await (const ev of follower) {
           if (stream.aborted) break;
           if (ev.kind === 'chunk') {
-            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, segs: ansiSegments(ev.chunk.data, ansi[ev.chunk.stream]) }) });
+            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, at: ev.chunk.at, segs: ansiSegments(ev.chunk.data, ansi[ev.chunk.stream]) }) });
           } else {
             // The job's final status for the page's header; retry far in the future: the browser
             // should not reconnect to a finished log.

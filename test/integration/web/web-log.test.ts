@@ -103,6 +103,23 @@ describe('the log page', () => {
     expect(page).not.toContain('\u001b');
   });
 
+  it('shows the lines or KB asked for, with times from the server, unwrapped on request', async () => {
+    const job = await createJob('seq 1 3000');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const lines = await (await b.get(`/jobs/${job.id}/log?show=100l&timestamps=1&opts=1`)).text();
+    expect(lines).toContain('Showing the last 100 lines of');
+    expect(lines).toContain('<span class="o">3000</span>');
+    expect(lines).toContain('<span class="o">2901</span>');
+    expect(lines).not.toContain('<span class="o">2900</span>');
+    expect(lines).toMatch(/<time class="ts" datetime="20\d\d-[^"]+Z">\d\d:\d\d:\d\d\.\d{3}<\/time>/);
+    expect(lines).toContain('class="log nowrap"');
+    expect(lines).toContain('<option value="100l" selected>');
+    const kb = await (await b.get(`/jobs/${job.id}/log?show=1m`)).text();
+    expect(kb).toContain('<span class="o">1</span>'); // 13.9 KB: all of it
+    expect(kb).toContain('In all:');
+    expect(kb).not.toContain('class="ts"');
+  });
+
   it('a job that does not exist is a 404 page', async () => {
     expect((await b.get('/jobs/999999/log')).status).toBe(404);
     expect((await b.get('/jobs/999999/log.txt')).status).toBe(404);
