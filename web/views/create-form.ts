@@ -1,16 +1,19 @@
 import type { FormErrors, FormField, JobFormValues } from '../job-form.js';
 import { limits } from '#protocol';
+import { presets } from '../presets.js';
 import { csrfField } from './layout.js';
 import { h, type Html } from './html.js';
 
 /** The create form; with errors, each message sits right under its input and the typed values stay. */
-export function createForm(v: JobFormValues, errors: FormErrors | null, csrf: string): Html {
+export function createForm(v: JobFormValues, errors: FormErrors | null, csrf: string, open = false): Html {
   const err = (f: FormField) => errors?.fields[f];
   const attrs = (f: FormField) =>
     err(f) ? h` id="f-${f}" name="${f}" aria-invalid="true" aria-describedby="e-${f}"` : h` id="f-${f}" name="${f}"`;
   const message = (f: FormField) => (err(f) ? h`<p class="field-error" id="e-${f}">${labels[f]} ${err(f)}</p>` : '');
-  return h`<section class="create" aria-labelledby="create-title">
-<h2 id="create-title">New job</h2>
+  // A <details> opens and closes without JavaScript; it starts open when there is something to see.
+  return h`<details class="create" id="create"${open || errors ? ' open' : ''}>
+<summary class="button primary" id="create-title">New job</summary>
+<p class="presets">Start from an example: ${presets.map((p, i) => h`${i ? ' · ' : ''}<a href="/?preset=${p.id}#create" data-preset="${p.id}">${p.label}</a>`)}</p>
 ${errors?.general ? h`<p class="flash flash-error" role="alert" id="create-error">${errors.general}</p>` : ''}
 ${errors && Object.keys(errors.fields).length > 0 ? h`<p class="flash flash-error" role="alert">The job was not created: fix the marked fields.</p>` : ''}
 <form method="post" action="/jobs" class="create-form" novalidate>
@@ -31,7 +34,7 @@ ${csrfField(csrf)}
 <div class="field wide${err('env') ? ' invalid' : ''}"><label for="f-env">Environment <small>(optional, KEY=VALUE per line)</small></label><textarea${attrs('env')} rows="2" spellcheck="false" placeholder="GREETING=hello">${v.env}</textarea>${message('env')}</div>
 <div class="submit"><button type="submit" class="primary">Create job</button></div>
 </form>
-</section>`;
+</details>`;
 }
 
 const labels: Record<FormField, string> = {

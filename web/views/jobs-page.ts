@@ -18,6 +18,8 @@ export interface JobsPageData {
   errors: FormErrors | null;
   /** Set when the list itself could not be loaded. */
   listError: string | null;
+  /** Show the form open (a preset, a duplicate, ?new=1). */
+  formOpen?: boolean;
 }
 
 /** The list URL for a query, always a local path. */
@@ -39,6 +41,7 @@ export function jobsPage(d: JobsPageData, ctx: RowContext): Html {
   <a class="button" href="${listUrl(query)}" id="reload">Refresh list</a>
   <span class="live" id="live" hidden>● live</span>
 </div>
+${createForm(d.form, d.errors, ctx.csrf, d.formOpen ?? false)}
 <form class="filters" method="get" action="/" role="search">
   <label>Search <input type="search" name="search" value="${query.search}" placeholder="name or image" maxlength="200"></label>
   <label>Status <select name="status">
@@ -52,7 +55,7 @@ ${d.listError ? h`<p class="flash flash-error" role="alert">${d.listError}</p>` 
 <table class="job-table" id="jobs" data-first-page="${query.cursor ? 'false' : 'true'}" data-status="${query.status}" data-search="${query.search}" data-back="${ctx.back}">
 <thead><tr>${jobColumns.map((c) => h`<th scope="col">${c}</th>`)}</tr></thead>
 <tbody>
-${d.jobs.length === 0 ? h`<tr class="empty"><td colspan="${jobColumns.length}">${filtered ? 'No job matches.' : 'No jobs yet: create one below.'}</td></tr>` : ''}
+${d.jobs.length === 0 ? h`<tr class="empty"><td colspan="${jobColumns.length}">${filtered ? 'No job matches.' : 'No jobs yet: create one with New job above.'}</td></tr>` : ''}
 ${d.jobs.map((j) => jobRow(j, ctx))}
 </tbody>
 </table>
@@ -60,6 +63,5 @@ ${d.jobs.map((j) => jobRow(j, ctx))}
   ${query.cursor ? h`<a href="${listUrl({ ...query, cursor: '' })}">← Newest</a>` : ''}
   ${d.nextCursor ? h`<a href="${listUrl({ ...query, cursor: d.nextCursor })}">Older →</a>` : ''}
 </nav>
-</section>
-${createForm(d.form, d.errors, ctx.csrf)}`;
+</section>`;
 }

@@ -110,6 +110,32 @@ describe('create', () => {
   });
 });
 
+describe('the form', () => {
+  it('sits behind a New job button above the list, closed until asked for, with the four README presets', async () => {
+    const html = await (await b.get('/')).text();
+    expect(html).toContain('<details class="create" id="create">');
+    expect(html.indexOf('id="create"')).toBeLessThan(html.indexOf('id="jobs"'));
+    expect(html).toContain('<summary class="button primary" id="create-title">New job</summary>');
+    for (const p of ['hello', 'webserver', 'monitor-time', 'stress']) expect(html).toContain(`href="/?preset=${p}#create"`);
+    // The one default memory of the contract (jobDefaults), the same the TUI offers.
+    expect(html).toContain('id="f-memoryMb" name="memoryMb" value="256"');
+    expect(await (await b.get('/?new=1')).text()).toContain('<details class="create" id="create" open>');
+
+    const web = await (await b.get('/?preset=webserver')).text();
+    expect(web).toContain('<details class="create" id="create" open>');
+    expect(web).toContain('id="f-name" name="name" value="webserver"');
+    expect(web).toContain('id="f-ports" name="ports" value="8000"');
+    expect(web).toMatch(/<textarea id="f-cmd" name="cmd"[^>]*>mkdir -p \/www &amp;&amp; echo hello &gt; \/www\/index.html &amp;&amp; httpd -f -p 8000 -h \/www<\/textarea>/);
+  });
+
+  it('creates a job with pidsLimit and ports from the form', async () => {
+    const fields = good({ network: 'bridge', ports: '8000, 8080', pidsLimit: '77' });
+    expect((await b.post('/jobs', fields)).status).toBe(303);
+    const { jobs } = await stack.api.call('job.list', { search: fields.name });
+    expect(jobs[0]).toMatchObject({ ports: [8000, 8080], pidsLimit: 77 });
+  });
+});
+
 describe('the list', () => {
   it('shows each job with status, limits and actions; filters by search and status', async () => {
     const job = await createViaApi('sleep 300');
