@@ -30,6 +30,9 @@
     if (old) {
       // Highlight only real changes, not the resync sent when the stream (re)connects.
       var changed = old.dataset.status !== row.dataset.status;
+      var wasPicked = old.querySelector('.pick input');
+      var pick = row.querySelector('.pick input');
+      if (wasPicked && pick) pick.checked = wasPicked.checked;
       old.replaceWith(row);
       if (changed) flash(row);
       return;

@@ -13,7 +13,7 @@ export interface RowContext {
   hostWide?: readonly LimitKey[];
 }
 
-export const jobColumns = ['ID', 'Name', 'Image', 'Status', 'Exit code', 'Limits', 'Created', 'Run time', 'Actions'] as const;
+export const jobColumns = ['Select', 'ID', 'Name', 'Image', 'Status', 'Exit code', 'Limits', 'Created', 'Run time', 'Actions'] as const;
 
 /** One job as a table row; the same markup is sent over /events so the live list matches a reload. */
 export function jobRow(job: Job, ctx: RowContext): Html {
@@ -21,6 +21,7 @@ export function jobRow(job: Job, ctx: RowContext): Html {
   const run = runTimeMs(job, ctx.now);
   const command = job.cmd ?? (job.argv ? job.argv.join(' ') : '');
   return h`<tr id="job-${job.id}" data-id="${job.id}" data-status="${job.status}">
+<td data-label="Select" class="pick"><input type="checkbox" name="ids[]" value="${job.id}" form="bulk" aria-label="Select job ${job.id} ${job.name}"></td>
 <td data-label="ID" class="num">${job.id}</td>
 <td data-label="Name" class="name"><a href="/jobs/${job.id}"><strong>${job.name}</strong></a>${command ? h`<code class="cmd" title="${command}">${command}</code>` : ''}</td>
 <td data-label="Image"><code>${job.image}</code></td>

@@ -3,6 +3,7 @@ import type { FormErrors, JobFormValues } from '../job-form.js';
 import { createForm } from './create-form.js';
 import { jobColumns, jobRow, type RowContext } from './job-row.js';
 import { h, type Html } from './html.js';
+import { csrfField } from './layout.js';
 
 export interface ListQuery {
   status: string;
@@ -52,8 +53,15 @@ ${createForm(d.form, d.errors, ctx.csrf, d.formOpen ?? false)}
   ${filtered ? h`<a href="/">Clear</a>` : ''}
 </form>
 ${d.listError ? h`<p class="flash flash-error" role="alert">${d.listError}</p>` : ''}
+<form class="bulk" id="bulk" method="post" action="/jobs/bulk">
+  ${csrfField(ctx.csrf)}<input type="hidden" name="back" value="${ctx.back}">
+  <span class="bulk-label">Selected:</span>
+  <button type="submit" name="action" value="stop">Stop selected</button>
+  <button type="submit" name="action" value="remove" class="danger">Remove selected…</button>
+  <a class="button danger" href="/jobs/remove-finished?back=${encodeURIComponent(ctx.back)}">Remove all finished…</a>
+</form>
 <table class="job-table" id="jobs" data-first-page="${query.cursor ? 'false' : 'true'}" data-status="${query.status}" data-search="${query.search}" data-back="${ctx.back}">
-<thead><tr>${jobColumns.map((c) => h`<th scope="col">${c}</th>`)}</tr></thead>
+<thead><tr>${jobColumns.map((c) => (c === 'Select' ? h`<th scope="col"><span class="visually-hidden">Select</span></th>` : h`<th scope="col">${c}</th>`))}</tr></thead>
 <tbody>
 ${d.jobs.length === 0 ? h`<tr class="empty"><td colspan="${jobColumns.length}">${filtered ? 'No job matches.' : 'No jobs yet: create one with New job above.'}</td></tr>` : ''}
 ${d.jobs.map((j) => jobRow(j, ctx))}
