@@ -9,6 +9,8 @@ import { createWeb, SignedOutError, type WebEnv } from './context.js';
 import { localPath } from './paths.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
+import { bulkRoutes } from './routes/bulk.js';
+import { jobPageRoutes } from './routes/job-page.js';
 import { jobRoutes } from './routes/jobs.js';
 import { logRoutes } from './routes/log.js';
 import { createSessionStore, sameToken } from './session-store.js';
@@ -95,8 +97,10 @@ export function createWebApp(deps: WebDeps, options: WebOptions): WebApp {
   });
 
   app.route('/', authRoutes(web));
+  app.route('/', bulkRoutes(web));
   app.route('/', jobRoutes(web));
   app.route('/', logRoutes(web));
+  app.route('/', jobPageRoutes(web));
   app.route('/', eventRoutes(web));
 
   app.notFound((c) => c.text('Not found', 404));

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { ErrorCode, isRpcError } from '#protocol';
 import type { SessionStore, Session } from './session-store.js';
-import type { LocalApi, WebDeps, WebOptions } from './types.js';
+import type { HostLimits, LimitKey, LocalApi, WebDeps, WebOptions } from './types.js';
 import { page, type PageOptions } from './views/layout.js';
 import type { Html } from './views/html.js';
 
@@ -26,10 +26,16 @@ export interface Web {
   withApi<T>(s: WebSession, fn: (api: LocalApi) => Promise<T>): Promise<T>;
   /** A full page for a signed-in user, taking the session's one-shot flash. */
   render(c: WebCtx, status: 200 | 404 | 409 | 422 | 429 | 500 | 503, title: string, body: Html, extra?: Partial<PageOptions>): Response;
+  /** The limits this host enforces for no job (system.info), for one banner instead of a warning
+   * on every row; re-read at most once a minute. Empty when the server cannot say. */
+  hostUnenforced(s: WebSession): Promise<HostLimits>;
 }
 
+const limitKeys: readonly LimitKey[] = ['cpus', 'memory', 'ioWeight', 'pids'];
+
 export function createWeb(deps: WebDeps, options: Required<WebOptions>, sessions: SessionStore<LocalApi>, cookieName: string): Web {
-  return {
+  let host: { at: number; value: HostLimits } | null = null;
+  const web: Web = {
     deps,
     options,
     sessions,
@@ -63,7 +69,21 @@ export function createWeb(deps: WebDeps, options: Required<WebOptions>, sessions
       c.header('Cache-Control', 'no-store');
       return c.html(page({ title, version: options.version, user: { name: s.user, csrf: s.csrf }, flash, ...extra }, body), status);
     },
+    async hostUnenforced(s) {
+      if (host && Date.now() - host.at < 60_000) return host.value;
+      try {
+        const e = (await web.withApi(s, (api) => api.call('system.info', {}))).enforcement;
+        const value: HostLimits = { limits: limitKeys.filter((k) => !e[k]), ...(e.note ? { note: e.note } : {}) };
+        host = { at: Date.now(), value };
+        return value;
+      } catch (err) {
+        if (err instanceof SignedOutError) throw err;
+        deps.logger.warn({ err }, 'web: system.info failed');
+        return { limits: [] };
+      }
+    },
   };
+  return web;
 }
 
 /** A message for an error from the server that is safe and useful to show. */

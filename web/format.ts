@@ -1,4 +1,5 @@
 import { formatBytes as sharedBytes, formatDuration as sharedDuration, statusTone, unenforcedLimits, type Job, type StatusTone } from '#protocol';
+import type { LimitKey } from './types.js';
 
 // Pure presentation helpers for the web page: data in, strings out (STYLE.md 7).
 
@@ -59,7 +60,8 @@ export function statusView(job: Pick<Job, 'status' | 'reason' | 'progress' | 'ex
     case 'pending':
       return { label: 'pending', detail: job.progress ?? '', tone };
     case 'running':
-      return { label: 'running', detail: '', tone };
+      // job.stop answers before the job has exited: say so until job.updated brings the end.
+      return job.progress === 'stopping' ? { label: 'stopping', detail: '', tone: 'wait' } : { label: 'running', detail: '', tone };
     case 'error':
       return { label: 'error', detail: job.reason ?? '', tone };
     case 'exited': {
@@ -74,8 +76,12 @@ export interface LimitWarning {
   note: string;
 }
 
-/** The limits a job asked for that the server could not verify in its cgroup. */
-export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>): LimitWarning[] {
-  const note = job.enforced?.note ?? 'not verified in the container';
-  return unenforcedLimits(job.enforced).map((limit) => ({ limit, note }));
+/** The limits a job asked for that the server could not verify in its cgroup, leaving out those
+ * this host enforces for no job (`hostWide`: the banner says those once). */
+export function limitWarnings(job: Pick<Job, 'enforced' | 'status'>, hostWide: readonly LimitKey[] = []): LimitWarning[] {
+  if (!job.enforced) return [];
+  const note = job.enforced.note ?? 'not verified in the container';
+  const perJob = { ...job.enforced };
+  for (const k of hostWide) perJob[k] = true;
+  return unenforcedLimits(perJob).map((limit) => ({ limit, note }));
 }

@@ -7,6 +7,8 @@ export interface LogLine {
   pieces: LogChunk[];
   /** Any part of the line came from stderr. */
   stderr: boolean;
+  /** When its first byte arrived, for chunks read with timestamps. */
+  at?: string;
 }
 
 export interface LogLines {
@@ -25,7 +27,7 @@ export function toLogLines(chunks: readonly LogChunk[]): LogLines {
       if (i > 0) current = null; // a newline ended the previous line
       if (text === '' && i === parts.length - 1) continue; // nothing after the last newline yet
       if (!current) {
-        current = { pieces: [], stderr: false };
+        current = chunk.at ? { pieces: [], stderr: false, at: chunk.at } : { pieces: [], stderr: false };
         lines.push(current);
       }
       if (text !== '') current.pieces.push({ stream: chunk.stream, text });

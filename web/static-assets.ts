@@ -8,7 +8,7 @@ const types: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
 };
 
-export const staticNames = ['app.css', 'list.js', 'log.js'] as const;
+export const staticNames = ['app.css', 'list.js', 'log.js', 'job.js'] as const;
 
 export interface StaticAsset {
   body: string;

@@ -29,3 +29,12 @@ export interface WebOptions {
   /** SSE comment interval that keeps proxies from closing quiet streams. Default 15 s. */
   heartbeatMs?: number;
 }
+
+/** A limit of the contract's `enforced`. */
+export type LimitKey = 'cpus' | 'memory' | 'ioWeight' | 'pids';
+
+/** The limits this host enforces for no job, with system.info's note. */
+export interface HostLimits {
+  limits: LimitKey[];
+  note?: string;
+}

@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './openrpc.js';
 export * from './present.js';
 export * from './notification-hub.js';
+export * from './follow-job-log.js';

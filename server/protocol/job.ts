@@ -28,6 +28,10 @@ export const limits = {
   constraintMax: 256,
 } as const;
 
+/** What a new job gets when its creator says nothing else: one default for every client's form
+ * (web, TUI), so the same job is not 256 MB in one place and 128 MB in another. */
+export const jobDefaults = { memoryMb: 256, cpus: 0.5, ioWeight: limits.ioWeightDefault } as const;
+
 export const jobStatuses = ['pending', 'running', 'exited', 'error'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 

@@ -46,6 +46,7 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
           removed.add(id);
           signal.wake();
         });
+        const hostWide = (await web.hostUnenforced(s)).limits;
         await api.call('events.subscribe', {});
         // Whatever changed between the page's render and this subscription: send the current rows.
         const first = await api.call('job.list', {
@@ -62,7 +63,7 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
           }
           for (const job of pending.values()) {
             pending.delete(job.id);
-            const html = jobRow(job, { csrf: s.csrf, back, now: new Date() }).toString();
+            const html = jobRow(job, { csrf: s.csrf, back, now: new Date(), hostWide }).toString();
             await stream.writeSSE({ event: 'job', data: JSON.stringify({ id: job.id, matches: matchesQuery(job, query), html }) });
           }
           if (pending.size === 0 && removed.size === 0) await signal.wait();

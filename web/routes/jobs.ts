@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '#protocol';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
-import { emptyJobForm, errorsFromRpc, formValuesFrom, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
+import { emptyJobForm, errorsFromRpc, formValuesFrom, formValuesOfJob, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
 import { jobIdParam, localPath } from '../paths.js';
+import { presets } from '../presets.js';
 import { confirmRemovePage } from '../views/confirm-page.js';
 import { jobsPage, listUrl, type ListQuery } from '../views/jobs-page.js';
 import { messagePage } from '../views/message-page.js';
@@ -22,7 +23,7 @@ export function listQueryOf(q: (name: string) => string | undefined): ListQuery 
 export function jobRoutes(web: Web): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
-  async function listPage(c: WebCtx, query: ListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503) {
+  async function listPage(c: WebCtx, query: ListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503, formOpen = false) {
     const s = c.get('session');
     let jobs: Job[] = [];
     let nextCursor: string | null = null;
@@ -47,12 +48,27 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
       }
     }
     const back = listUrl(query);
-    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError }, { csrf: s.csrf, back, now: new Date() }), {
+    const host = await web.hostUnenforced(s);
+    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError, formOpen }, { csrf: s.csrf, back, now: new Date(), hostWide: host.limits }), {
       scripts: ['list.js'],
+      banner: host,
     });
   }
 
-  app.get('/', (c) => listPage(c, listQueryOf((n) => c.req.query(n)), emptyJobForm, null, 200));
+  app.get('/', async (c) => {
+    const query = listQueryOf((n) => c.req.query(n));
+    // ?duplicate=<id>: the form filled in with that job's spec (the job page's Duplicate).
+    const from = jobIdParam(c.req.query('duplicate'));
+    const preset = presets.find((p) => p.id === c.req.query('preset'));
+    if (preset) return listPage(c, query, { ...emptyJobForm, ...preset.values }, null, 200, true);
+    if (from === null) return listPage(c, query, emptyJobForm, null, 200, c.req.query('new') === '1');
+    try {
+      const job = await web.withApi(c.get('session'), (api) => api.call('job.get', { id: from }));
+      return listPage(c, query, formValuesOfJob(job), null, 200, true);
+    } catch (e) {
+      return listPage(c, query, emptyJobForm, { fields: {}, general: describeError(e, `copy job ${from}`) }, 200);
+    }
+  });
 
   app.post('/jobs', async (c) => {
     const s = c.get('session');
@@ -72,7 +88,7 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     }
   });
 
-  const action = (name: 'refresh' | 'stop', run: (s: WebSession, id: number) => Promise<Job>, done: (j: Job) => string) =>
+  const action = (name: 'refresh' | 'stop' | 'kill', run: (s: WebSession, id: number) => Promise<Job>, done: (j: Job) => string) =>
     app.post(`/jobs/:id/${name}`, async (c) => {
       const s = c.get('session');
       const back = localPath((await c.req.parseBody()).back);
@@ -96,6 +112,12 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     (s, id) => web.withApi(s, (api) => api.call('job.stop', { id })),
     // The answer is the job stopping (its final state comes later) unless it had no container yet.
     (j) => (j.progress === 'stopping' ? `Job ${j.id} “${j.name}” is stopping.` : `Job ${j.id} “${j.name}” stopped: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`),
+  );
+
+  action(
+    'kill',
+    (s, id) => web.withApi(s, (api) => api.call('job.kill', { id })),
+    (j) => `Job ${j.id} “${j.name}” killed: ${j.status}${j.reason ? ` (${j.reason})` : ''}.`,
   );
 
   async function confirmRemove(c: WebCtx, id: number, back: string) {

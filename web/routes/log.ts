@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
-import { logLimits, type Job } from '#protocol';
+import { followJobLog, type Job } from '#protocol';
 import type { LocalApi } from '../types.js';
 import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv } from '../context.js';
+import { ansiSegments, initialAnsiState } from '../ansi.js';
 import { statusView } from '../format.js';
-import { followLog } from '../log-follow.js';
+
+import { logViewOf } from '../log-view.js';
 import { jobIdParam } from '../paths.js';
 import { logPage } from '../views/log-page.js';
 import { messagePage } from '../views/message-page.js';
@@ -21,10 +23,15 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     const id = jobIdParam(c.req.param('id'));
     if (id === null) return notFound(c);
     try {
-      const [job, logs] = await web.withApi(s, (api) => Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: logLimits.tailDefault, chunks: true })]));
+      const view = logViewOf((n) => c.req.query(n));
+      const [job, logs] = await web.withApi(s, (api) =>
+        Promise.all([api.call('job.get', { id }), api.call('job.logs', { id, tailBytes: view.show.bytes, chunks: true, timestamps: view.timestamps })]),
+      );
       const live = job.status === 'pending' || job.status === 'running';
-      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null }), {
+      const host = await web.hostUnenforced(s);
+      return web.render(c, 200, `Log of ${job.name}`, logPage({ job, chunks: logs.chunks ?? [], size: logs.size, truncated: logs.truncated, followFrom: live ? logs.size : null, hostWide: host.limits, view }), {
         scripts: ['log.js'],
+        banner: host,
       });
     } catch (e) {
       return web.render(c, httpStatusOf(e), 'Log', messagePage('Cannot show the log', describeError(e, `read the log of job ${id}`)));
@@ -42,12 +49,14 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, (stream) =>
       runStream(web, s, stream, async (api, until) => {
-        const follower = followLog(api, id, { from, highWaterBytes: 256 * 1024 });
+        const follower = followJobLog(api, id, { from, highWaterBytes: 256 * 1024 });
+        // Colours are parsed here, once, so the page only sets class names and textContent.
+        const ansi = { stdout: initialAnsiState(), stderr: initialAnsiState() };
         void until.then(() => follower.close());
         for await (const ev of follower) {
           if (stream.aborted) break;
           if (ev.kind === 'chunk') {
-            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, data: ev.chunk.data }) });
+            await stream.writeSSE({ event: 'log', id: String(ev.chunk.nextOffset), data: JSON.stringify({ stream: ev.chunk.stream, at: ev.chunk.at, segs: ansiSegments(ev.chunk.data, ansi[ev.chunk.stream]) }) });
           } else {
             // The job's final status for the page's header; retry far in the future: the browser
             // should not reconnect to a finished log.
@@ -76,7 +85,7 @@ export function logRoutes(web: Web): Hono<WebEnv> {
     // The log as it is now: follow from 0 up to the size it has at this moment, at the client's pace.
     return streamBody(c, async (out) => {
       const api = await web.deps.connect(s.token);
-      const follower = followLog(api, id, { from: 0, until: size });
+      const follower = followJobLog(api, id, { from: 0, until: size });
       out.onAbort(() => follower.close());
       try {
         for await (const ev of follower) {

@@ -3,6 +3,10 @@
 // swaps them in. Without JavaScript the page works the same, just without live updates.
 (function () {
   'use strict';
+  // The status filter applies as soon as it changes.
+  var statusFilter = document.querySelector('form.filters select[name="status"]');
+  if (statusFilter) statusFilter.addEventListener('change', function () { statusFilter.form.submit(); });
+
   var table = document.getElementById('jobs');
   if (!table || !window.EventSource) return;
   var tbody = table.tBodies[0];
@@ -26,6 +30,9 @@
     if (old) {
       // Highlight only real changes, not the resync sent when the stream (re)connects.
       var changed = old.dataset.status !== row.dataset.status;
+      var wasPicked = old.querySelector('.pick input');
+      var pick = row.querySelector('.pick input');
+      if (wasPicked && pick) pick.checked = wasPicked.checked;
       old.replaceWith(row);
       if (changed) flash(row);
       return;

@@ -1,5 +1,7 @@
 import { h, type Html } from './html.js';
 import type { Flash } from '../session-store.js';
+import type { HostLimits } from '../types.js';
+import { hostBanner } from './host-banner.js';
 
 export interface PageOptions {
   title: string;
@@ -9,6 +11,8 @@ export interface PageOptions {
   flash?: Flash | null;
   /** Static script names under /static/, loaded deferred (no inline scripts: CSP 'self'). */
   scripts?: string[];
+  /** Limits the host enforces for no job: one banner at the top. */
+  banner?: HostLimits;
 }
 
 export function page(o: PageOptions, body: Html): Html {
@@ -34,6 +38,7 @@ ${(o.scripts ?? []).map((s) => h`<script src="${asset(s)}" defer></script>`)}
     : ''}
 </header>
 <main>
+${o.banner ? hostBanner(o.banner) : ''}
 ${o.flash ? h`<p class="flash flash-${o.flash.kind}" role="${o.flash.kind === 'error' ? 'alert' : 'status'}">${o.flash.text}</p>` : ''}
 ${body}
 </main>

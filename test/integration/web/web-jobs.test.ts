@@ -67,7 +67,24 @@ describe('create', () => {
     ['env', { env: '1X=1' }, /Environment names must be letters/],
     ['env', { env: 'no equals sign' }, /Environment line 1: write KEY=VALUE/],
     ['network', { network: 'host' }, /Network must be bridge or none/],
+    ['pidsLimit', { pidsLimit: '0' }, /Process limit must be/],
+    ['ports', { ports: '70000', network: 'bridge' }, /Ports must be TCP ports 1-65535/],
+    ['ports', { ports: '80', network: 'none' }, /Ports needs network &quot;bridge&quot;/],
   ];
+
+  it('marks every bad field at once, each with aria-invalid and its message', async () => {
+    for (const over of <Record<string, string>[]>[
+      { name: 'bad name!', image: 'Not An Image', memoryMb: '3', ioWeight: '5' }, // all the server's
+      { name: 'bad name!', cpus: 'lots', memoryMb: '3', env: 'nope' }, // two form-only, two the server's
+    ]) {
+      const res = await b.post('/jobs', good(over));
+      expect(res.status).toBe(422);
+      const html = await res.text();
+      const marked = [...html.matchAll(/id="f-(\w+)" name="\w+" aria-invalid="true" aria-describedby="e-(\w+)"/g)].map((m) => m[1]);
+      expect(marked.sort()).toEqual(Object.keys(over).sort());
+      for (const f of Object.keys(over)) expect(html).toMatch(new RegExp(`<p class="field-error" id="e-${f}">[^<]+</p>`));
+    }
+  });
 
   it.each(bad)('a bad %s re-renders the form (422) with the message next to it and the values kept', async (field, over, message) => {
     const fields = good(over);
@@ -90,6 +107,32 @@ describe('create', () => {
     const res = await b.post('/jobs', good({ name: first.name }));
     expect(res.status).toBe(409);
     expect(await res.text()).toMatch(/<p class="field-error" id="e-name">Name is already taken/);
+  });
+});
+
+describe('the form', () => {
+  it('sits behind a New job button above the list, closed until asked for, with the four README presets', async () => {
+    const html = await (await b.get('/')).text();
+    expect(html).toContain('<details class="create" id="create">');
+    expect(html.indexOf('id="create"')).toBeLessThan(html.indexOf('id="jobs"'));
+    expect(html).toContain('<summary class="button primary" id="create-title">New job</summary>');
+    for (const p of ['hello', 'webserver', 'monitor-time', 'stress']) expect(html).toContain(`href="/?preset=${p}#create"`);
+    // The one default memory of the contract (jobDefaults), the same the TUI offers.
+    expect(html).toContain('id="f-memoryMb" name="memoryMb" value="256"');
+    expect(await (await b.get('/?new=1')).text()).toContain('<details class="create" id="create" open>');
+
+    const web = await (await b.get('/?preset=webserver')).text();
+    expect(web).toContain('<details class="create" id="create" open>');
+    expect(web).toContain('id="f-name" name="name" value="webserver"');
+    expect(web).toContain('id="f-ports" name="ports" value="8000"');
+    expect(web).toMatch(/<textarea id="f-cmd" name="cmd"[^>]*>mkdir -p \/www &amp;&amp; echo hello &gt; \/www\/index.html &amp;&amp; httpd -f -p 8000 -h \/www<\/textarea>/);
+  });
+
+  it('creates a job with pidsLimit and ports from the form', async () => {
+    const fields = good({ network: 'bridge', ports: '8000, 8080', pidsLimit: '77' });
+    expect((await b.post('/jobs', fields)).status).toBe(303);
+    const { jobs } = await stack.api.call('job.list', { search: fields.name });
+    expect(jobs[0]).toMatchObject({ ports: [8000, 8080], pidsLimit: 77 });
   });
 });
 
@@ -159,6 +202,24 @@ describe('actions', () => {
     expect(gone).toBeInstanceOf(RpcError);
     expect((gone as RpcError).code).toBe(ErrorCode.JobNotFound);
     expect(await (await b.get('/')).text()).toContain(`Job ${job.id} removed`);
+  });
+
+  it('a stop that is slow shows the job stopping with Kill, and Kill ends it', async () => {
+    // The shell ignores SIGTERM, so the stop would wait out its 10 s grace period.
+    const job = await createViaApi("trap '' TERM; while true; do sleep 1; done");
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    const stopped = await b.post(`/jobs/${job.id}/stop`, { back: '/' });
+    expect(stopped.status).toBe(303);
+    const html = await (await b.get(stopped.headers.get('location')!)).text();
+    const row = html.slice(html.indexOf(`<tr id="job-${job.id}"`), html.indexOf('</tr>', html.indexOf(`<tr id="job-${job.id}"`)));
+    expect(row).toContain('<span class="status tone-wait">stopping</span>');
+    expect(row).toContain(`action="/jobs/${job.id}/kill"`);
+    expect(row).not.toContain(`action="/jobs/${job.id}/stop"`);
+    const t0 = Date.now();
+    expect((await b.post(`/jobs/${job.id}/kill`, { back: '/' })).status).toBe(303);
+    expect(await waitForJob(stack.api, job.id, (j) => j.status === 'exited', 10_000)).toMatchObject({ exitCode: 137 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await (await b.get('/')).text()).toContain(`Job ${job.id} “${job.name}” killed`);
   });
 
   it('GET never changes anything', async () => {

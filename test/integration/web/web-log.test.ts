@@ -6,6 +6,12 @@ import { browser, readEvents, signIn, startWebStack, type Browser, type WebStack
 let stack: WebStack;
 let b: Browser;
 
+/** A live chunk: its stream, its text and its segments (colours parsed by the server). */
+function logEvent(e: { data: string }) {
+  const m = JSON.parse(e.data) as { stream: string; segs: { text: string; cls: string }[] };
+  return { ...m, data: m.segs.map((s) => s.text).join('') };
+}
+
 async function createJob(cmd: string) {
   return stack.api.call('job.create', { name: uniqueName('weblog'), image: 'busybox:latest', cmd, cpus: 0.5, memoryMb: 32, network: 'none' });
 }
@@ -33,6 +39,7 @@ describe('the log page', () => {
     expect(html).toContain(`href="/jobs/${job.id}/log.txt"`);
     expect(html).not.toContain('data-follow'); // finished: nothing to follow
     expect(html).toContain('<script src="/static/log.js');
+    expect(html).toContain('<button type="button" class="new-output" id="new-output" hidden>↓ new output</button>');
   });
 
   it('shows only the last 20 KB of a long log; the download has all of it', async () => {
@@ -60,7 +67,7 @@ describe('the log page', () => {
     const res = await b.get(follow!);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = await readEvents(res, (ev) => ev.event === 'end');
-    const logs = events.filter((e) => e.event === 'log').map((e) => JSON.parse(e.data) as { stream: string; data: string });
+    const logs = events.filter((e) => e.event === 'log').map(logEvent);
     const text = logs.map((l) => l.data).join('');
     expect(text).toContain('tick 2\n');
     expect(logs.find((l) => l.data.includes('bye'))?.stream).toBe('stderr');
@@ -77,7 +84,40 @@ describe('the log page', () => {
     await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
     const res = await b.get(`/jobs/${job.id}/log/events?from=0`, { headers: { 'Last-Event-ID': '4' } });
     const events = await readEvents(res, (ev) => ev.event === 'end');
-    expect(events.filter((e) => e.event === 'log').map((e) => (JSON.parse(e.data) as { data: string }).data).join('')).toBe('two\n');
+    expect(events.filter((e) => e.event === 'log').map((e) => logEvent(e).data).join('')).toBe('two\n');
+  });
+
+  it('renders SGR colours as classes, live and on the page, and nothing else: <script> stays text', async () => {
+    const job = await createJob(`sleep 1; printf '\\033[1;31mred <script>x</script>\\033[0m \\033]0;title\\007plain\\n'`);
+    await waitForJob(stack.api, job.id, (j) => j.status === 'running');
+    const html = await (await b.get(`/jobs/${job.id}/log`)).text();
+    const follow = /data-follow="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+    const events = await readEvents(await b.get(follow.replace(/from=\d+/, 'from=0')), (ev) => ev.event === 'end');
+    const segs = events.filter((e) => e.event === 'log').flatMap((e) => logEvent(e).segs);
+    expect(segs).toEqual([
+      { text: 'red <script>x</script>', cls: 'a-fg1 a-b' },
+      { text: ' plain\n', cls: '' },
+    ]);
+    const page = await (await b.get(`/jobs/${job.id}/log`)).text();
+    expect(page).toContain('<span class="txt"><span class="o a-fg1 a-b">red &lt;script&gt;x&lt;/script&gt;</span><span class="o"> plain</span></span>');
+    expect(page).not.toContain('\u001b');
+  });
+
+  it('shows the lines or KB asked for, with times from the server, unwrapped on request', async () => {
+    const job = await createJob('seq 1 3000');
+    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
+    const lines = await (await b.get(`/jobs/${job.id}/log?show=100l&timestamps=1&opts=1`)).text();
+    expect(lines).toContain('Showing the last 100 lines of');
+    expect(lines).toContain('<span class="o">3000</span>');
+    expect(lines).toContain('<span class="o">2901</span>');
+    expect(lines).not.toContain('<span class="o">2900</span>');
+    expect(lines).toMatch(/<time class="ts" datetime="20\d\d-[^"]+Z">\d\d:\d\d:\d\d\.\d{3}<\/time>/);
+    expect(lines).toContain('class="log nowrap"');
+    expect(lines).toContain('<option value="100l" selected>');
+    const kb = await (await b.get(`/jobs/${job.id}/log?show=1m`)).text();
+    expect(kb).toContain('<span class="o">1</span>'); // 13.9 KB: all of it
+    expect(kb).toContain('In all:');
+    expect(kb).not.toContain('class="ts"');
   });
 
   it('a job that does not exist is a 404 page', async () => {

@@ -55,8 +55,9 @@ export async function startWebStack(options: { heartbeatMs?: number } = {}): Pro
 export interface Browser {
   cookies: Map<string, string>;
   get(path: string, init?: RequestInit): Promise<Response>;
-  /** A form POST as a browser sends it from this site (Origin set, the session's token added). */
-  post(path: string, fields: Record<string, string>, o?: { origin?: string | null; csrf?: string | null }): Promise<Response>;
+  /** A form POST as a browser sends it from this site (Origin set, the session's token added); pairs
+   * for a field sent more than once (`ids[]`). */
+  post(path: string, fields: Record<string, string> | [string, string][], o?: { origin?: string | null; csrf?: string | null }): Promise<Response>;
   /** The session's CSRF token, read from a page. */
   csrf: string;
 }
@@ -84,7 +85,7 @@ export function browser(app: Hono): Browser {
     async post(path, fields, o = {}) {
       const body = new URLSearchParams(fields);
       const csrf = o.csrf === undefined ? b.csrf : o.csrf;
-      if (csrf !== null && !('csrf' in fields)) body.set('csrf', csrf);
+      if (csrf !== null && !body.has('csrf')) body.set('csrf', csrf);
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader() };
       const from = o.origin === undefined ? origin : o.origin;
       if (from !== null) headers.origin = from;

@@ -40,6 +40,7 @@ describe('web format', () => {
   it('status labels always carry text, with the reason in words', () => {
     expect(statusView(sampleJob())).toEqual({ label: 'running', detail: '', tone: 'run' });
     expect(statusView(sampleJob({ status: 'pending', progress: 'pulling image 45%' }))).toEqual({ label: 'pending', detail: 'pulling image 45%', tone: 'wait' });
+    expect(statusView(sampleJob({ status: 'running', progress: 'stopping' }))).toEqual({ label: 'stopping', detail: '', tone: 'wait' });
     expect(statusView(sampleJob({ status: 'exited', reason: 'completed', exitCode: 0 }))).toMatchObject({ label: 'exited', detail: 'completed', tone: 'ok' });
     expect(statusView(sampleJob({ status: 'exited', reason: 'oom_killed', exitCode: 137 }))).toMatchObject({ detail: 'out of memory', tone: 'bad' });
     expect(statusView(sampleJob({ status: 'exited', reason: 'stopped' }))).toMatchObject({ tone: 'warn' });

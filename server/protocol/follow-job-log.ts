@@ -1,34 +1,39 @@
-import { ErrorCode, isRpcError, type JobLogEndNotification, type LogEndReason, type LogStream } from '#protocol';
-import type { LocalApi } from './types.js';
+import { ErrorCode, isRpcError } from './errors.js';
+import type { JobLogEndNotification, LogEndReason, LogStream } from './logs.js';
+import type { CjmApi } from './methods.js';
 
-// job.follow as a pull-based stream of chunks: the consumer's pace decides. When more than
-// highWaterBytes wait unread, the follow is cancelled and resumed later from the last byte taken,
-// so a slow browser never makes this process hold a whole log in memory.
+// job.follow as a pull-based stream of chunks, shared by every client (web, TUI): the consumer's
+// pace decides. It handles what each client used to redo by hand: a logEnd that beats the answer
+// naming its subscription, a `dropped` follow resumed from the last byte taken, and the overlap a
+// resume can repeat, trimmed. When more than highWaterBytes wait unread, the follow is cancelled
+// and resumed later, so a slow consumer never makes its process hold a whole log in memory.
 
-export interface LogPiece {
+export interface JobLogPiece {
   stream: LogStream;
   data: string;
   offset: number;
   nextOffset: number;
+  /** When cjm received the chunk's first byte (ISO 8601). */
+  at: string;
 }
 
-export type FollowEvent = { kind: 'chunk'; chunk: LogPiece } | { kind: 'end'; reason: Exclude<LogEndReason, 'dropped'> | 'reached' | 'error'; offset: number };
+export type JobLogFollowEvent = { kind: 'chunk'; chunk: JobLogPiece } | { kind: 'end'; reason: Exclude<LogEndReason, 'dropped'> | 'reached' | 'error'; offset: number };
 
-export interface FollowOptions {
+export interface FollowJobLogOptions {
   from: number;
   /** Stop at this offset (a download of the log as it was when asked for). */
   until?: number;
   highWaterBytes?: number;
 }
 
-export interface LogFollower extends AsyncIterable<FollowEvent> {
+export interface JobLogFollower extends AsyncIterable<JobLogFollowEvent> {
   close(): void;
 }
 
-export function followLog(api: LocalApi, id: number, options: FollowOptions): LogFollower {
+export function followJobLog(api: CjmApi, id: number, options: FollowJobLogOptions): JobLogFollower {
   const highWater = options.highWaterBytes ?? 1024 * 1024;
   const until = options.until;
-  const queue: FollowEvent[] = [];
+  const queue: JobLogFollowEvent[] = [];
   let buffered = 0;
   /** The next byte we want: chunks are accepted only when they continue exactly from here. */
   let expected = options.from;
@@ -44,7 +49,7 @@ export function followLog(api: LocalApi, id: number, options: FollowOptions): Lo
     w?.();
   };
 
-  const finish = (reason: Extract<FollowEvent, { kind: 'end' }>['reason']) => {
+  const finish = (reason: Extract<JobLogFollowEvent, { kind: 'end' }>['reason']) => {
     if (ended) return;
     ended = true;
     queue.push({ kind: 'end', reason, offset: expected });
@@ -61,7 +66,7 @@ export function followLog(api: LocalApi, id: number, options: FollowOptions): Lo
       data = Buffer.from(data).subarray(0, Buffer.byteLength(data) - (next - until)).toString();
       next = until;
     }
-    queue.push({ kind: 'chunk', chunk: { stream: n.stream, data, offset: expected, nextOffset: next } });
+    queue.push({ kind: 'chunk', chunk: { stream: n.stream, data, offset: expected, nextOffset: next, at: n.at } });
     buffered += Buffer.byteLength(data);
     expected = next;
     if (until !== undefined && expected >= until) finish('reached');
