@@ -1,4 +1,4 @@
-import { limits, type InvalidParamsData, type Job, type JobSpecInput } from '#protocol';
+import { jobDefaults, limits, type InvalidParamsData, type Job, type JobSpecInput } from '#protocol';
 import { commandLine } from './format.js';
 
 // The create form as a pure model: typed values, the focused field and errors per field. Errors come
@@ -9,9 +9,9 @@ export const formFields = [
   { key: 'name', label: 'Name', initial: '' },
   { key: 'image', label: 'Image', initial: 'busybox' },
   { key: 'command', label: 'Command', initial: '' },
-  { key: 'cpus', label: 'CPUs', initial: '0.5' },
-  { key: 'memoryMb', label: 'Memory MB', initial: String(limits.memoryMbDefault) },
-  { key: 'ioWeight', label: 'IO weight', initial: String(limits.ioWeightDefault) },
+  { key: 'cpus', label: 'CPUs', initial: String(jobDefaults.cpus) },
+  { key: 'memoryMb', label: 'Memory MB', initial: String(jobDefaults.memoryMb) },
+  { key: 'ioWeight', label: 'IO weight', initial: String(jobDefaults.ioWeight) },
   { key: 'pidsLimit', label: 'Max PIDs', initial: String(limits.pidsLimitDefault) },
   { key: 'timeout', label: 'Timeout s', initial: '0' },
   { key: 'env', label: 'Env', initial: '' },

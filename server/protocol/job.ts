@@ -14,8 +14,6 @@ export const limits = {
   cpusMax: 1024,
   memoryMbMin: 6,
   memoryMbMax: 4 * 1024 * 1024,
-  /** What clients put in their create forms: memoryMb itself is required in a JobSpec. */
-  memoryMbDefault: 256,
   ioWeightMin: 10,
   ioWeightMax: 1000,
   ioWeightDefault: 500,

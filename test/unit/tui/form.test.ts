@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limits } from '../../../server/protocol/index.js';
+import { jobDefaults } from '../../../server/protocol/index.js';
 import { createFormState, fieldForServerPath, formFields, formKey, presets, serverErrors, toSpec, withError, withErrors } from '../../../tui/form.js';
 
 function type(text: string, state = createFormState()) {
@@ -39,7 +39,7 @@ describe('create form', () => {
     expect(r.ok ? [] : r.errors.map((e) => e.field)).toEqual(['cpus', 'memoryMb', 'env', 'ports']);
   });
   it('one default memory, from the contract', () => {
-    expect(createFormState().values.memoryMb).toBe(String(limits.memoryMbDefault));
+    expect(createFormState().values.memoryMb).toBe(String(jobDefaults.memoryMb));
   });
   it('Ctrl-P cycles the README examples', () => {
     let s = formKey(createFormState(), 'C-p', undefined).state;
