@@ -1,5 +1,6 @@
 // Takes a pending job to running: pull (with throttled progress), create, capture, start. A stop or a
-// removal that comes during the pull ends the job instead of creating a container.
+// removal that comes during the pull ends the job instead of creating a container. Only the queue
+// (job-queue.ts) launches, once admission has made room for the job.
 import type { Job } from '../protocol/index.js';
 import { ContainerStartError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
 import { endedWithoutContainerPatch, errorPatch, startedPatch } from './job-state.js';
@@ -13,6 +14,8 @@ export interface JobLauncher {
   /** Starts launching the job unless it already is; returns at once. */
   launch(job: Job): void;
   isLaunching(jobId: number): boolean;
+  /** The jobs being launched now: they hold their room though the database shows no container yet. */
+  launchingIds(): number[];
   /** Resolves once the job's launch (if any) has settled. */
   settled(jobId: number): Promise<void>;
   /** Lets launches in flight finish without creating anything new. */
@@ -41,6 +44,8 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await queue.run(job.id, async () => {
         if (!stillWanted()) return endPendingIfStopped(job);
         job = await patch(job, { progress: 'creating container' });
+        // Ended meanwhile (a kill of the queued job that raced its admission): make nothing.
+        if (job.status !== 'pending') return;
         const containerId = await runtime.create(job);
         job = await patch(job, { containerId, progress: 'starting' });
         if (!stillWanted()) {
@@ -81,6 +86,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       launching.set(job.id, run(job).finally(() => launching.delete(job.id)));
     },
     isLaunching: (jobId) => launching.has(jobId),
+    launchingIds: () => [...launching.keys()],
     settled: async (jobId) => launching.get(jobId),
     async close() {
       closed = true;

@@ -1,11 +1,12 @@
 // The job service: the implementation of api.ts's JobService, what every JSON-RPC method does, behind
 // access checks. Lifecycle work (Docker, timers, events) is in job-lifecycle.ts.
-import { finishedStatuses, invalidParamsList, type InvalidParamsData, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
+import { finishedStatuses, type Job, type JobSpec, type ResultOf } from '../protocol/index.js';
+import type { Resources } from './admission.js';
 import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import type { Clock, FinishedQuery, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
+import type { Clock, FinishedQuery, HostInfo, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
 import { rerunNames, specOfJob } from './rerun.js';
 import { createRetentionSweep } from './retention.js';
 import { mayAccess, type Caller, type JobService } from './api.js';
@@ -32,6 +33,8 @@ export interface JobServiceOptions extends LifecycleOptions {
   quotas?: Partial<Quotas>;
   /** How long host capacity (CPUs, memory) read from Docker is reused. */
   infoTtlMs?: number;
+  /** What admission shares out (CJM_CAPACITY_*); a part left out is the host's (Docker's info). */
+  capacity?: Partial<Resources>;
   /** CJM_RETENTION: finished jobs older than this are removed by a periodic sweep; unset keeps them. */
   retentionMs?: number;
   /** Time between retention sweeps (default: see createRetentionSweep). */
@@ -51,13 +54,20 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   const quotas: Quotas = { ...defaultQuotas, ...options.quotas };
   const infoTtlMs = options.infoTtlMs ?? 60_000;
   const bus = createJobBus((err) => logger.warn({ err }, 'a job listener threw'));
-  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus }, options);
+  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus, capacity }, options);
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
-  let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
+  let info: { value: HostInfo; at: number } | null = null;
   async function hostInfo() {
     if (!info || clock.now().getTime() - info.at > infoTtlMs) info = { value: await runtime.info(), at: clock.now().getTime() };
     return info.value;
+  }
+
+  async function capacity(): Promise<Resources> {
+    const { cpus, memoryMb } = options.capacity ?? {};
+    if (cpus !== undefined && memoryMb !== undefined) return { cpus, memoryMb };
+    const host = (await hostInfo()).capacity;
+    return { cpus: cpus ?? host.cpus, memoryMb: memoryMb ?? host.memoryMb };
   }
 
   /** The job, if the caller may see it; 4004 otherwise (also for other users' jobs: no oracle). */
@@ -69,11 +79,13 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
 
   async function checkCapacity(caller: Caller, spec: JobSpec) {
     await runtime.ping();
-    const { capacity } = await hostInfo();
-    const tooBig: InvalidParamsData[] = [];
-    if (spec.cpus > capacity.cpus) tooBig.push({ field: 'cpus', reason: `must be at most ${capacity.cpus} (this host's CPUs)` });
-    if (spec.memoryMb > capacity.memoryMb) tooBig.push({ field: 'memoryMb', reason: `must be at most ${capacity.memoryMb} (this host's memory in MB)` });
-    if (tooBig.length) throw invalidParamsList(tooBig);
+    // A job larger than everything admission shares out could only wait forever: refuse it now.
+    const whole = await capacity();
+    const tooBig: string[] = [];
+    const source = (part: keyof Resources, variable: string, host: string) => (options.capacity?.[part] === undefined ? host : variable);
+    if (spec.cpus > whole.cpus) tooBig.push(`cpus ${spec.cpus} > ${whole.cpus} (${source('cpus', 'CJM_CAPACITY_CPUS', "the host's CPUs")})`);
+    if (spec.memoryMb > whole.memoryMb) tooBig.push(`memoryMb ${spec.memoryMb} > ${whole.memoryMb} (${source('memoryMb', 'CJM_CAPACITY_MEMORY_MB', "the host's memory")})`);
+    if (tooBig.length) throw new QuotaExceededError(`Job larger than the whole capacity, it could never start: ${tooBig.join(', ')}`);
     const usage = await store.usage(caller.user);
     const over = (what: string, used: number, asked: number, limit: number) =>
       new QuotaExceededError(`Quota exceeded: ${what}: ${caller.user} uses ${round(used)}, asks ${round(asked)} more, limit ${limit}`);
@@ -88,9 +100,9 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       await checkCapacity(caller, spec);
       return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
     });
-    bus.updated(job);
-    lifecycle.launch(job);
-    return job;
+    // Admission announces the job (job.updated), queued with its position or on its way to start.
+    await lifecycle.schedule();
+    return lifecycle.present(job);
   }
 
   /** The one way a job goes: container, record and log data (job.remove, removeMany, retention). */
@@ -141,15 +153,15 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
         limit: params.limit + 1,
         beforeId,
       });
-      const jobs = rows.slice(0, params.limit);
+      const jobs = rows.slice(0, params.limit).map(lifecycle.present);
       const last = jobs[jobs.length - 1];
       return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null };
     },
 
-    get: (caller, id) => visible(caller, id),
+    get: async (caller, id) => lifecycle.present(await visible(caller, id)),
 
     async refresh(caller, id) {
-      return lifecycle.refresh(await visible(caller, id));
+      return lifecycle.present(await lifecycle.refresh(await visible(caller, id)));
     },
 
     async stop(caller, id, timeoutSeconds) {
@@ -218,7 +230,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     subscribe: (caller, listener) => bus.subscribe(caller, listener),
 
     async systemInfo() {
-      return { version: options.version, ...(await hostInfo()) };
+      const { allocated, queued } = lifecycle.queueState();
+      return { version: options.version, ...(await hostInfo()), capacity: await capacity(), allocated, queued };
     },
 
     async start() {

@@ -120,6 +120,9 @@ export interface RuntimeEventStream {
   close(): void;
 }
 
+/** What Docker says about the host; the service adds its version and the queue's figures. */
+export type HostInfo = Omit<SystemInfo, 'version' | 'allocated' | 'queued'>;
+
 export interface JobRuntime {
   /** Cheap reachability check (Docker's /_ping); throws DockerUnavailableError. */
   ping(): Promise<void>;
@@ -142,7 +145,7 @@ export interface JobRuntime {
   /** Docker's event stream for managed containers, reconnecting when dockerd restarts (emits
    * `resync` on every (re)connect). `oom` may repeat; the consumer de-duplicates. */
   events(handler: (event: RuntimeEvent) => void): RuntimeEventStream;
-  info(): Promise<Omit<SystemInfo, 'version'>>;
+  info(): Promise<HostInfo>;
   stats(containerId: string, cpusLimit: number): Promise<JobStats>;
   /** Output of the container as chunks. mode 'attach' (default without since): live, from before
    * start; 'logs' (default with since): Docker's stored log with timestamps, to resume a capture. */

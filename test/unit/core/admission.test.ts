@@ -139,7 +139,7 @@ describe('admission', () => {
 
   it('lets a small job past a large one that does not fit, until the large one has waited its window', () => {
     const capacity = { cpus: 2, memoryMb: 4096 };
-    const reserved = [{ cpus: 1, memoryMb: 512 }];
+    const reserved = [{ owner: 'b', cpus: 1, memoryMb: 512 }];
     const large = { id: 1, owner: 'a', cpus: 2, memoryMb: 512, createdAt: now - 1000 };
     const small = { id: 2, owner: 'a', cpus: 0.5, memoryMb: 512, createdAt: now - 1000 };
     expect(admit({ capacity, reserved, queued: [large, small], now, backfillWaitMs }).admit.map((j) => j.id)).toEqual([2]);
