@@ -8,6 +8,7 @@ import type { Resources } from './admission.js';
 import { createJobLauncher } from './job-launcher.js';
 import { createJobQueue, type QueueState } from './job-queue.js';
 import { createJobReconciler } from './job-reconciler.js';
+import { isFinal } from './job-state.js';
 import { createJobStopper } from './job-stopper.js';
 import { createJobTracker, type LifecycleDeps } from './job-tracker.js';
 import type { RuntimeEvent } from './ports.js';
@@ -75,19 +76,23 @@ export function createLifecycle(deps: LifecycleDeps & AdmissionDeps, options: Li
   const jobQueue = createJobQueue({ ...deps, tracker, launcher }, { backfillWaitMs: options.backfillWaitMs ?? 60_000, retryIntervalMs });
   const reconciler = createJobReconciler({ ...deps, tracker, launcher, stopper, retry, jobQueue }, { intervalMs: options.reconcileIntervalMs ?? 60_000 });
 
+  /** A queued job that was stopped answers once the positions behind it have moved up. */
+  async function leftQueue(job: Job): Promise<Job> {
+    if (isFinal(job.status) && !job.containerId) await jobQueue.schedule();
+    return job;
+  }
+
   return {
     schedule: jobQueue.schedule,
     present: jobQueue.present,
     queueState: jobQueue.state,
-    stop: stopper.stop,
-    kill: stopper.kill,
+    stop: async (job, timeoutSeconds) => leftQueue(await stopper.stop(job, timeoutSeconds)),
+    kill: async (job) => leftQueue(await stopper.kill(job)),
     refresh: (job) => queue.run(job.id, async () => tracker.applyState((await store.get(job.id)) ?? job)),
     async forget(job) {
       tracker.forget(job.id);
       await launcher.settled(job.id);
       await queue.run(job.id, async () => undefined);
-      // Its room, or its place in the queue, is free.
-      void jobQueue.schedule();
     },
     handleEvent: reconciler.handleEvent,
     reconcile: reconciler.reconcile,

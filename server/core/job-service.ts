@@ -4,6 +4,7 @@ import { finishedStatuses, type Job, type JobSpec, type ResultOf } from '../prot
 import type { Resources } from './admission.js';
 import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError, QuotaExceededError } from './errors.js';
 import { createJobBus } from './job-bus.js';
+import { isFinal } from './job-state.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, FinishedQuery, HostInfo, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
@@ -115,6 +116,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     await logs.remove(job.id);
     // Removed meanwhile by another call: that one told the listeners.
     if (await store.delete(job.id)) bus.removed(job);
+    // An active job's room, or its place in the queue, is free.
+    if (!isFinal(job.status)) await lifecycle.schedule();
   }
 
   /** Removes every finished job matching, newest first, a page at a time; answers their ids. */
