@@ -9,6 +9,7 @@ import type { Job } from '../protocol/index.js';
 import { admit, type QueuedJob, type Reservation, type Resources } from './admission.js';
 import type { JobLauncher } from './job-launcher.js';
 import type { JobTracker, LifecycleDeps } from './job-tracker.js';
+import type { ActiveJob } from './ports.js';
 
 export interface JobQueueDeps extends LifecycleDeps {
   tracker: JobTracker;
@@ -55,7 +56,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
   async function pass(): Promise<void> {
     // Taken before the read: a launch that ends meanwhile has already stored what it did.
     const launching = new Set(launcher.launchingIds());
-    const [capacity, active] = await Promise.all([deps.capacity(), store.listActive()]);
+    const [capacity, active] = await Promise.all([deps.capacity(), store.listActiveBrief()]);
     const reserved: Reservation[] = [];
     const queued: QueuedJob[] = [];
     for (const job of active) {
@@ -94,7 +95,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
     ]);
   }
 
-  function isQueued(job: Job, launching: ReadonlySet<number>): boolean {
+  function isQueued(job: ActiveJob, launching: ReadonlySet<number>): boolean {
     return job.status === 'pending' && !job.containerId && !launching.has(job.id);
   }
 

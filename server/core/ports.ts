@@ -29,6 +29,9 @@ export type JobPatch = Partial<
   }
 >;
 
+/** An active job as admission sees it. */
+export type ActiveJob = Pick<Job, 'id' | 'owner' | 'status' | 'containerId' | 'cpus' | 'memoryMb' | 'createdAt'>;
+
 export interface JobQuery {
   /** null = every owner (admin). */
   owner: string | null;
@@ -58,6 +61,8 @@ export interface JobStore {
   list(query: JobQuery): Promise<Job[]>;
   /** Jobs the reconciler must look at: pending or running. */
   listActive(): Promise<Job[]>;
+  /** The same jobs, oldest first, with only what admission needs (it reads them after every change). */
+  listActiveBrief(): Promise<ActiveJob[]>;
   /** Applies the patch only while the job's status is one of `whenStatus` (if given); returns the job
    * after the update, or null if no row matched (gone, or status moved on). */
   update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]): Promise<Job | null>;

@@ -1,7 +1,7 @@
 // The queue's drain (issue 16), against a baseline measured in the same run: N `true` jobs submitted
 // at once to a server with capacity for 8 at a time (CJM_CAPACITY_CPUS=0.8, jobs of 0.1 CPU), timed
 // until every one has exited, against a raw dockerode loop keeping 8 in flight over N containers
-// (create, start, wait). While the drain runs: job.list p99 over the socket, and the server's RSS.
+// (create, start, wait; no network, as the jobs). While the drain runs: job.list p99 over the socket, and the server's RSS.
 // N is 1,000, or BENCH_QUEUE_JOBS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,7 +42,7 @@ async function rawDrain(n: number, tag: string): Promise<number> {
         Entrypoint: ['/bin/sh', '-c'],
         Cmd: ['true'],
         Labels: { 'cjm.bench': tag },
-        HostConfig: { Init: true, NanoCpus: 100_000_000, Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
+        HostConfig: { Init: true, NetworkMode: 'none', NanoCpus: 100_000_000, Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
       });
       await c.start();
       await c.wait();
