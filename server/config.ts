@@ -38,6 +38,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Per user, over pending + running jobs; exceeding one answers 4029. */
   readonly quotas: Readonly<{ jobs: number; cpus: number; memoryMb: number }>;
+  /** What the queue shares out (CJM_CAPACITY_CPUS, CJM_CAPACITY_MEMORY_MB); unset parts are the host's. */
+  readonly capacity: Readonly<{ cpus?: number; memoryMb?: number }>;
   /** CJM_RETENTION in ms: finished jobs older than this are removed; undefined keeps them forever. */
   readonly retentionMs: number | undefined;
   /** Jobs may open connections to the host's own addresses (cjm, MariaDB, Apache...); default no. */
@@ -84,6 +86,13 @@ const intSchema = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+// CPUs with decimals (1.5), as a job's cpus.
+const cpusSchema = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?$/, 'must be a number of CPUs, decimals allowed (e.g. 2 or 1.5)')
+  .transform(Number)
+  .pipe(z.number().min(0.01, 'must be at least 0.01').max(1024, 'must be at most 1024'));
+
 const durationUnitsMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const durationMaxMs = 3650 * durationUnitsMs.d;
 
@@ -123,6 +132,8 @@ const variables = {
   CJM_QUOTA_JOBS: { schema: intSchema(1, 100_000), default: '50' },
   CJM_QUOTA_CPUS: { schema: intSchema(1, 100_000), default: '32' },
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
+  CJM_CAPACITY_CPUS: { schema: cpusSchema, default: undefined },
+  CJM_CAPACITY_MEMORY_MB: { schema: intSchema(6, 4 * 1024 * 1024), default: undefined },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
   CJM_JOBS_REACH_HOST: { schema: boolSchema, default: 'false' },
   CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 256), default: '32' },
@@ -167,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       cpus: required(read(env, 'CJM_QUOTA_CPUS')),
       memoryMb: required(read(env, 'CJM_QUOTA_MEMORY_MB')),
     }),
+    capacity: Object.freeze({ cpus: read(env, 'CJM_CAPACITY_CPUS'), memoryMb: read(env, 'CJM_CAPACITY_MEMORY_MB') }),
     retentionMs: read(env, 'CJM_RETENTION'),
     jobsReachHost: required(read(env, 'CJM_JOBS_REACH_HOST')),
     dockerConcurrency: required(read(env, 'CJM_DOCKER_CONCURRENCY')),

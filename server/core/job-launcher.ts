@@ -1,6 +1,7 @@
 // Takes a pending job to running: pull (with throttled progress), create, capture, start. A stop or a
-// removal that comes during the pull ends the job instead of creating a container. An outcome the
-// database would not take (it went down mid-launch) is handed to the state retry, never thrown.
+// removal that comes during the pull ends the job instead of creating a container. Only the queue
+// (job-queue.ts) launches, once admission has made room for the job. An outcome the database would
+// not take (it went down mid-launch) is handed to the state retry, never thrown.
 import type { Job } from '../protocol/index.js';
 import { ContainerStartError, DatabaseUnavailableError, DockerUnavailableError, ImageUnavailableError } from './errors.js';
 import { endedWithoutContainerPatch, errorPatch, startedPatch } from './job-state.js';
@@ -17,6 +18,8 @@ export interface JobLauncher {
   /** Starts launching the job unless it already is; returns at once. */
   launch(job: Job): void;
   isLaunching(jobId: number): boolean;
+  /** The jobs being launched now: they hold their room though the database shows no container yet. */
+  launchingIds(): number[];
   /** Resolves once the job's launch (if any) has settled. */
   settled(jobId: number): Promise<void>;
   /** Lets launches in flight finish without creating anything new. */
@@ -53,10 +56,17 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         if (!stillWanted()) return endPendingIfStopped(job);
         // The database writes overlap Docker's work (create -> running is the figure users feel).
         const creating = runtime.create(job, (progress) => patch(job, { progress })).then((id) => (unrecorded = id));
-        const [, containerId] = await together(patch(job, { progress: 'creating container' }), creating);
+        const [creatingJob, containerId] = await together(patch(job, { progress: 'creating container' }), creating);
+        // Ended meanwhile (a kill of the queued job that raced its admission): keep nothing.
+        if (creatingJob.status !== 'pending') {
+          await runtime.remove(containerId);
+          unrecorded = null;
+          job = creatingJob;
+          return;
+        }
         // Attach before start so not a byte of output is missed; the record names the container
         // before it starts, so that a restart finds it.
-        const [recorded] = await together(patch(job, { containerId, progress: 'starting' }), logs.capture(job, containerId));
+        const [recorded] = await together(patch(creatingJob, { containerId, progress: 'starting' }), logs.capture(creatingJob, containerId));
         job = recorded;
         unrecorded = null;
         if (!stillWanted()) {
@@ -125,6 +135,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       launching.set(job.id, launched);
     },
     isLaunching: (jobId) => launching.has(jobId),
+    launchingIds: () => [...launching.keys()],
     settled: async (jobId) => launching.get(jobId),
     async close() {
       closed = true;

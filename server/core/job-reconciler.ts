@@ -3,6 +3,7 @@
 // missed (vanished containers, strays without a record, jobs interrupted mid-launch).
 import type { Job } from '../protocol/index.js';
 import type { JobLauncher } from './job-launcher.js';
+import type { JobQueue } from './job-queue.js';
 import { activeStatuses, isFinal, stoppingProgress } from './job-state.js';
 import type { JobStopper } from './job-stopper.js';
 import type { JobTracker, LifecycleDeps } from './job-tracker.js';
@@ -14,6 +15,7 @@ export interface JobReconcilerDeps extends LifecycleDeps {
   launcher: JobLauncher;
   stopper: JobStopper;
   retry: StateRetry;
+  jobQueue: JobQueue;
 }
 
 export interface JobReconciler {
@@ -25,7 +27,7 @@ export interface JobReconciler {
 }
 
 export function createJobReconciler(deps: JobReconcilerDeps, options: { intervalMs: number }): JobReconciler {
-  const { store, runtime, logs, clock, logger, tracker, launcher, stopper, retry } = deps;
+  const { store, runtime, logs, clock, logger, tracker, launcher, stopper, retry, jobQueue } = deps;
   let closed = false;
   let cancelPeriodic: (() => void) | null = null;
   // One reconcile at a time; a request during one runs once more after it (events may have been missed).
@@ -81,25 +83,21 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
     for (const job of active) await reconcileJob(job);
     finishedResumed = true;
     await runtime.pruneNetworks();
+    await jobQueue.schedule();
   }
 
-  /** One active job against its container: launched when it has none, started over when it was
-   * interrupted between create and start, else its container's state applied. */
+  /** One active job against its container: left to admission when it has none (queued), started
+   * over when it was interrupted between create and start, else its container's state applied. */
   async function reconcileJob(job: Job): Promise<void> {
-    if (launcher.isLaunching(job.id)) return;
-    if (job.status === 'pending' && !job.containerId) {
-      launcher.launch(job);
-      return;
-    }
+    if (launcher.isLaunching(job.id) || (job.status === 'pending' && !job.containerId)) return;
     await tracker.queue.run(job.id, async () => {
       const current = await store.get(job.id);
       if (!current || isFinal(current.status) || !current.containerId) return;
       const state = await runtime.inspect(current.containerId);
       if (state?.status === 'created') {
-        // Interrupted between create and start: start over cleanly.
+        // Interrupted between create and start: start over cleanly, queued again in its place.
         await runtime.remove(current.containerId);
-        const reset = await store.update(current.id, { containerId: null, progress: null }, activeStatuses);
-        if (reset) launcher.launch(reset);
+        await store.update(current.id, { containerId: null, progress: null }, activeStatuses);
         return;
       }
       const after = await tracker.applyState(current);

@@ -1,11 +1,14 @@
 // The job service: the implementation of api.ts's JobService, what every JSON-RPC method does, behind
 // access checks. Lifecycle work (Docker, timers, events) is in job-lifecycle.ts.
-import { finishedStatuses, invalidParamsList, type InvalidParamsData, type Job, type JobSpec, type ResultOf, type SystemInfo } from '../protocol/index.js';
-import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError, QuotaExceededError } from './errors.js';
+import { finishedStatuses, type Job, type JobSpec, type ResultOf } from '../protocol/index.js';
+import type { Resources } from './admission.js';
+import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError } from './errors.js';
+import { createCreateChecks, type Quotas } from './create-checks.js';
 import { createJobBus } from './job-bus.js';
+import { isFinal } from './job-state.js';
 import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import type { Clock, FinishedQuery, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
+import type { Clock, FinishedQuery, HostInfo, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
 import { rerunNames, specOfJob } from './rerun.js';
 import { createRetentionSweep } from './retention.js';
 import { mayAccess, type Caller, type JobService } from './api.js';
@@ -18,20 +21,13 @@ export interface JobServiceDeps {
   logger: Logger;
 }
 
-export interface Quotas {
-  /** Pending + running jobs per user. */
-  jobs: number;
-  /** Sum of cpus over a user's pending + running jobs. */
-  cpus: number;
-  /** Sum of memoryMb over a user's pending + running jobs. */
-  memoryMb: number;
-}
-
 export interface JobServiceOptions extends LifecycleOptions {
   version: string;
   quotas?: Partial<Quotas>;
   /** How long host capacity (CPUs, memory) read from Docker is reused. */
   infoTtlMs?: number;
+  /** What admission shares out (CJM_CAPACITY_*); a part left out is the host's (Docker's info). */
+  capacity?: Partial<Resources>;
   /** CJM_RETENTION: finished jobs older than this are removed by a periodic sweep; unset keeps them. */
   retentionMs?: number;
   /** Time between retention sweeps (default: see createRetentionSweep). */
@@ -44,20 +40,27 @@ const removePage = 200;
 const rerunNameBatch = 20;
 const rerunNameAttempts = 200;
 
-export const defaultQuotas: Quotas = { jobs: 50, cpus: 32, memoryMb: 65536 };
-
 export function createJobService(deps: JobServiceDeps, options: JobServiceOptions): JobService {
   const { store, runtime, logs, clock, logger } = deps;
-  const quotas: Quotas = { ...defaultQuotas, ...options.quotas };
   const infoTtlMs = options.infoTtlMs ?? 60_000;
   const bus = createJobBus((err) => logger.warn({ err }, 'a job listener threw'));
-  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus }, options);
+  // Under swarm its scheduler places and holds jobs (one queue, not two): admission lets all through.
+  const admissionCapacity = async (): Promise<Resources> => (runtime.placement === true ? { cpus: Infinity, memoryMb: Infinity } : capacity());
+  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus, capacity: admissionCapacity }, options);
+  const checkCreate = createCreateChecks({ store, runtime, capacity }, { ...(options.quotas ? { quotas: options.quotas } : {}), ...(options.capacity ? { configured: options.capacity } : {}) });
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
-  let info: { value: Omit<SystemInfo, 'version'>; at: number } | null = null;
+  let info: { value: HostInfo; at: number } | null = null;
   async function hostInfo() {
     if (!info || clock.now().getTime() - info.at > infoTtlMs) info = { value: await runtime.info(), at: clock.now().getTime() };
     return info.value;
+  }
+
+  async function capacity(): Promise<Resources> {
+    const { cpus, memoryMb } = options.capacity ?? {};
+    if (cpus !== undefined && memoryMb !== undefined) return { cpus, memoryMb };
+    const host = (await hostInfo()).capacity;
+    return { cpus: cpus ?? host.cpus, memoryMb: memoryMb ?? host.memoryMb };
   }
 
   /** The job, if the caller may see it; 4004 otherwise (also for other users' jobs: no oracle). */
@@ -67,32 +70,15 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     return job;
   }
 
-  async function checkCapacity(caller: Caller, spec: JobSpec) {
-    await runtime.ping();
-    const { capacity } = await hostInfo();
-    const tooBig: InvalidParamsData[] = [];
-    if (spec.cpus > capacity.cpus) tooBig.push({ field: 'cpus', reason: `must be at most ${capacity.cpus} (this host's CPUs)` });
-    if (spec.memoryMb > capacity.memoryMb) tooBig.push({ field: 'memoryMb', reason: `must be at most ${capacity.memoryMb} (this host's memory in MB)` });
-    tooBig.push(...(runtime.unsupported?.(spec) ?? []));
-    if (spec.constraints.length > 0 && runtime.placement !== true) tooBig.push({ field: 'constraints', reason: 'placement constraints need the swarm runtime (CJM_RUNTIME=swarm)' });
-    if (tooBig.length) throw invalidParamsList(tooBig);
-    const usage = await store.usage(caller.user);
-    const over = (what: string, used: number, asked: number, limit: number) =>
-      new QuotaExceededError(`Quota exceeded: ${what}: ${caller.user} uses ${round(used)}, asks ${round(asked)} more, limit ${limit}`);
-    if (usage.jobs + 1 > quotas.jobs) throw over('active jobs', usage.jobs, 1, quotas.jobs);
-    if (usage.cpus + spec.cpus > quotas.cpus) throw over('cpus', usage.cpus, spec.cpus, quotas.cpus);
-    if (usage.memoryMb + spec.memoryMb > quotas.memoryMb) throw over('memoryMb', usage.memoryMb, spec.memoryMb, quotas.memoryMb);
-  }
-
   async function create(caller: Caller, spec: JobSpec): Promise<Job> {
     // One create at a time per user, so two concurrent creates cannot both pass the quota check.
     const job = await perUser.run(caller.user, async () => {
-      await checkCapacity(caller, spec);
+      await checkCreate(caller, spec);
       return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
     });
-    bus.updated(job);
-    lifecycle.launch(job);
-    return job;
+    // Admission announces the job (job.updated), queued with its position or on its way to start.
+    await lifecycle.schedule();
+    return lifecycle.present(job);
   }
 
   /** The one way a job goes: container, record and log data (job.remove, removeMany, retention). */
@@ -105,6 +91,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     await logs.remove(job.id);
     // Removed meanwhile by another call: that one told the listeners.
     if (await store.delete(job.id)) bus.removed(job);
+    // An active job's room, or its place in the queue, is free.
+    if (!isFinal(job.status)) await lifecycle.schedule();
   }
 
   /** Removes every finished job matching, newest first, a page at a time; answers their ids. */
@@ -143,15 +131,15 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
         limit: params.limit + 1,
         beforeId,
       });
-      const jobs = rows.slice(0, params.limit);
+      const jobs = rows.slice(0, params.limit).map(lifecycle.present);
       const last = jobs[jobs.length - 1];
       return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null };
     },
 
-    get: (caller, id) => visible(caller, id),
+    get: async (caller, id) => lifecycle.present(await visible(caller, id)),
 
     async refresh(caller, id) {
-      return lifecycle.refresh(await visible(caller, id));
+      return lifecycle.present(await lifecycle.refresh(await visible(caller, id)));
     },
 
     async stop(caller, id, timeoutSeconds) {
@@ -220,7 +208,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     subscribe: (caller, listener) => bus.subscribe(caller, listener),
 
     async systemInfo() {
-      return { version: options.version, ...(await hostInfo()) };
+      const { allocated, queued } = lifecycle.queueState();
+      return { version: options.version, ...(await hostInfo()), capacity: await capacity(), allocated, queued };
     },
 
     async start() {
@@ -245,8 +234,4 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
       await lifecycle.close();
     },
   };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

@@ -1,7 +1,7 @@
 // Stop and kill. A stop answers at once: the job is stored as stopping (`progress: "stopping"`, which
 // is also the stop's durable intent, see job-tracker.ts) and Docker's stop runs in the background;
 // the final state follows as job.updated. A kill sends SIGKILL now and is the way out of a slow stop.
-// A job with no container yet (pulling) ends exited/stopped at once either way.
+// A job with no container yet (queued or pulling) ends exited/stopped at once either way.
 import type { Job } from '../protocol/index.js';
 import type { JobLauncher } from './job-launcher.js';
 import { endedWithoutContainerPatch, isFinal, stoppingProgress } from './job-state.js';

@@ -20,6 +20,11 @@ export interface LifecycleDeps {
   bus: JobBus;
 }
 
+export interface JobTrackerDeps extends LifecycleDeps {
+  /** A job ended: its room is free for the queue. */
+  released(): void;
+}
+
 export interface JobTrackerOptions {
   graceSeconds: number;
   drainWaitMs: number;
@@ -42,7 +47,7 @@ export interface JobTracker {
   applyState(job: Job): Promise<Job>;
 }
 
-export function createJobTracker(deps: LifecycleDeps, options: JobTrackerOptions): JobTracker {
+export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOptions): JobTracker {
   const { store, runtime, logs, clock, bus } = deps;
   const queue = createKeyedQueue();
   const intents = new Map<number, StopIntent>();
@@ -55,7 +60,10 @@ export function createJobTracker(deps: LifecycleDeps, options: JobTrackerOptions
     const updated = await store.update(job.id, p, activeStatuses);
     if (!updated) return (await store.get(job.id)) ?? job;
     bus.updated(updated);
-    if (isFinal(updated.status)) timeouts.clear(updated.id);
+    if (isFinal(updated.status)) {
+      timeouts.clear(updated.id);
+      deps.released();
+    }
     return updated;
   }
 

@@ -29,6 +29,9 @@ export type JobPatch = Partial<
   }
 >;
 
+/** An active job as admission sees it. */
+export type ActiveJob = Pick<Job, 'id' | 'owner' | 'status' | 'containerId' | 'cpus' | 'memoryMb' | 'createdAt'>;
+
 export interface JobQuery {
   /** null = every owner (admin). */
   owner: string | null;
@@ -58,6 +61,8 @@ export interface JobStore {
   list(query: JobQuery): Promise<Job[]>;
   /** Jobs the reconciler must look at: pending or running. */
   listActive(): Promise<Job[]>;
+  /** The same jobs, oldest first, with only what admission needs (it reads them after every change). */
+  listActiveBrief(): Promise<ActiveJob[]>;
   /** Applies the patch only while the job's status is one of `whenStatus` (if given); returns the job
    * after the update, or null if no row matched (gone, or status moved on). */
   update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]): Promise<Job | null>;
@@ -123,6 +128,9 @@ export interface RuntimeEventStream {
   close(): void;
 }
 
+/** What Docker says about the host; the service adds its version and the queue's figures. */
+export type HostInfo = Omit<SystemInfo, 'version' | 'allocated' | 'queued'>;
+
 export interface JobRuntime {
   /** Whether jobs may carry placement constraints (JobSpec constraints): the swarm runtime only. */
   readonly placement?: boolean;
@@ -154,7 +162,7 @@ export interface JobRuntime {
   /** Docker's event stream for managed containers, reconnecting when dockerd restarts (emits
    * `resync` on every (re)connect). `oom` may repeat; the consumer de-duplicates. */
   events(handler: (event: RuntimeEvent) => void): RuntimeEventStream;
-  info(): Promise<Omit<SystemInfo, 'version'>>;
+  info(): Promise<HostInfo>;
   stats(containerId: string, cpusLimit: number): Promise<JobStats>;
   /** Output of the container as chunks. mode 'attach' (default without since): live, from before
    * start; 'logs' (default with since): Docker's stored log with timestamps, to resume a capture. */

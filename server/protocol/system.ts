@@ -6,7 +6,9 @@ export const systemInfoResultSchema = z.object({
   version: z.string(),
   docker: z.object({ version: z.string(), apiVersion: z.string() }),
   runtime: z.string().describe('OCI runtime and cgroup version, e.g. "runc, cgroup v1"'),
-  capacity: z.object({ cpus: z.number(), memoryMb: z.number() }),
+  capacity: z.object({ cpus: z.number(), memoryMb: z.number() }).describe('What the queue shares out: CJM_CAPACITY_CPUS / CJM_CAPACITY_MEMORY_MB, else the host\'s size'),
+  allocated: z.object({ cpus: z.number(), memoryMb: z.number() }).describe('Reserved by running and starting jobs'),
+  queued: z.number().int().describe('Jobs waiting for room'),
   enforcement: z.object({
     cpus: z.boolean(),
     memory: z.boolean(),

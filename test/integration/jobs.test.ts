@@ -179,10 +179,13 @@ describe('limits and defaults', () => {
     expect(done.reason).toContain('127.0.0.1:5999/nope/missing:1');
   });
 
-  it('refuses limits beyond the host with the field named', async () => {
+  it('refuses a job larger than the host with 4029 naming the numbers, a malformed limit with -32602 naming the field', async () => {
     const e = await rpcError(api.call('job.create', spec({ cpus: 999 })));
-    expect(e.code).toBe(ErrorCode.InvalidParams);
-    expect(e.data).toMatchObject({ field: 'cpus' });
+    expect(e.code).toBe(ErrorCode.QuotaExceeded);
+    expect(e.message).toMatch(/cpus 999 > \d+ \(the host's CPUs\)/);
+    const malformed = await rpcError(api.call('job.create', spec({ cpus: 5000 })));
+    expect(malformed.code).toBe(ErrorCode.InvalidParams);
+    expect(malformed.data).toMatchObject({ field: 'cpus' });
   });
 });
 

@@ -116,6 +116,9 @@ export function createFakeJobStore(trace: string[] = []): FakeJobStore {
         .slice(0, query.limit)
         .map((r) => ({ ...r }));
     },
+    async listActiveBrief() {
+      return (await store.listActive()).sort((a, b) => a.id - b.id).map(({ id, owner, status, containerId, cpus, memoryMb, createdAt }) => ({ id, owner, status, containerId, cpus, memoryMb, createdAt }));
+    },
     async listActive() {
       up();
       return [...rows.values()].filter((r) => r.status === 'pending' || r.status === 'running').map((r) => ({ ...r }));

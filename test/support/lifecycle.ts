@@ -1,4 +1,5 @@
 // A lifecycle over the in-memory ports, for unit tests that force its races in order.
+import type { Resources } from '../../server/core/admission.js';
 import { createJobBus } from '../../server/core/job-bus.js';
 import { createLifecycle, type LifecycleOptions } from '../../server/core/job-lifecycle.js';
 import type { JobPatch, NewJob } from '../../server/core/ports.js';
@@ -8,7 +9,10 @@ import { newJob } from './job.js';
 
 export const retryIntervalMs = 2000;
 
-export function setupLifecycle(options: LifecycleOptions = {}) {
+/** Room for this much at once unless a test says otherwise. */
+export const defaultCapacity: Resources = { cpus: 64, memoryMb: 1024 * 1024 };
+
+export function setupLifecycle(options: LifecycleOptions = {}, capacity: Resources = defaultCapacity) {
   const trace: string[] = [];
   const clock = createFakeClock();
   const store = createFakeJobStore(trace);
@@ -20,7 +24,7 @@ export function setupLifecycle(options: LifecycleOptions = {}) {
   /** Every job.updated, in order. */
   const seen: Job[] = [];
   bus.subscribe({ user: 'admin', admin: true }, { updated: (job) => seen.push(job), removed: () => undefined });
-  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger: quietLogger, bus }, { retryIntervalMs, ...options });
+  const lifecycle = createLifecycle({ store, runtime, logs, clock, logger: quietLogger, bus, capacity: async () => capacity }, { retryIntervalMs, ...options });
   const spec = (over: Partial<NewJob> = {}) => newJob({ createdAt: clock.now(), ...over });
   /** A job that was running before a restart, its container still there (running). */
   async function runningJob(over: JobPatch = {}): Promise<{ job: Job; containerId: string }> {

@@ -32,12 +32,28 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 1000, burst: 2000 },
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
+      capacity: { cpus: undefined, memoryMb: undefined },
       retentionMs: undefined,
       jobsReachHost: false,
       dockerConcurrency: 32,
       dockerHost: undefined,
       runtime: 'docker',
     });
+  });
+
+  it('reads CJM_CAPACITY_CPUS (decimals) and CJM_CAPACITY_MEMORY_MB, unset meaning the host`s; a bad one stops start naming it', () => {
+    expect(loadConfig({}).capacity).toEqual({ cpus: undefined, memoryMb: undefined });
+    expect(loadConfig({ CJM_CAPACITY_CPUS: '1.5', CJM_CAPACITY_MEMORY_MB: '2048' }).capacity).toEqual({ cpus: 1.5, memoryMb: 2048 });
+    for (const bad of ['0', '-1', 'two', '1,5', '2000']) {
+      const e = configError({ CJM_CAPACITY_CPUS: bad });
+      expect(e.variable, bad).toBe('CJM_CAPACITY_CPUS');
+      expect(e.message).toMatch(/^CJM_CAPACITY_CPUS: must be/);
+    }
+    for (const bad of ['5', '1.5', 'lots', '99999999']) {
+      const e = configError({ CJM_CAPACITY_MEMORY_MB: bad });
+      expect(e.variable, bad).toBe('CJM_CAPACITY_MEMORY_MB');
+      expect(e.message).toMatch(/^CJM_CAPACITY_MEMORY_MB: must be/);
+    }
   });
 
   it('reads CJM_RETENTION as a duration, and stops on a bad one naming it', () => {

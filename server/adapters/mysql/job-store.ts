@@ -6,7 +6,7 @@ import { NameTakenError } from '../../core/errors.js';
 import type { FinishedQuery, JobPatch, JobQuery, JobStore, Logger } from '../../core/ports.js';
 import { createDb, type DbOptions, type SqlValue } from './db.js';
 import { isDuplicateKey } from './errors.js';
-import { newJobToColumns, patchToColumns, rowToJob, toSqlDateTime, type JobRow } from './row-mapping.js';
+import { newJobToColumns, patchToColumns, rowToActiveJob, rowToJob, toSqlDateTime, type ActiveJobRow, type JobRow } from './row-mapping.js';
 import { jobTrigrams, probeCap, probeTrigrams, shortTermWindow } from './trigrams.js';
 
 export interface JobStoreDeps {
@@ -129,6 +129,11 @@ export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}
     async listActive() {
       const rows = await db.rows<JobRow>('SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY id', [...activeStatuses]);
       return rows.map(rowToJob);
+    },
+
+    async listActiveBrief() {
+      const rows = await db.rows<ActiveJobRow>('SELECT id, owner, status, container_id, cpus, memory_mb, created_at FROM jobs WHERE status IN (?, ?) ORDER BY id', [...activeStatuses]);
+      return rows.map(rowToActiveJob);
     },
 
     async update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]) {

@@ -5,7 +5,7 @@
 // BIGINT as a number (or a string past 2^53), DATETIME as a string (the pool sets dateStrings) that
 // holds UTC. Readers below accept every one of those shapes.
 import { endpointsOf, jobStatuses, type Enforced, type Job, type JobStatus } from '../../protocol/index.js';
-import type { JobPatch, NewJob, TokenRecord } from '../../core/ports.js';
+import type { ActiveJob, JobPatch, NewJob, TokenRecord } from '../../core/ports.js';
 
 /** A `jobs` row as mysql2 returns it (shapes differ between MySQL 8 and MariaDB, see above). */
 export interface JobRow {
@@ -87,6 +87,20 @@ export function rowToJob(row: JobRow): Job {
     progress: row.progress,
     ip: row.ip ?? null,
     endpoints: endpointsOf(id, ports),
+  };
+}
+
+export type ActiveJobRow = Pick<JobRow, 'id' | 'owner' | 'status' | 'container_id' | 'cpus' | 'memory_mb' | 'created_at'>;
+
+export function rowToActiveJob(row: ActiveJobRow): ActiveJob {
+  return {
+    id: toInt(row.id, 'id'),
+    owner: row.owner,
+    status: toStatus(row.status),
+    containerId: row.container_id,
+    cpus: toNumber(row.cpus, 'cpus'),
+    memoryMb: toInt(row.memory_mb, 'memory_mb'),
+    createdAt: fromSqlDateTime(row.created_at),
   };
 }
 

@@ -33,7 +33,7 @@ let dataDir: string;
 function serverParts(): { logs: LogStore; lifecycle: Lifecycle } {
   const logs = createFileLogStore({ runtime, clock, logger: silentLogger }, { dataDir, maxBytes: 1024 * 1024 });
   const bus = createJobBus(() => {});
-  return { logs, lifecycle: createLifecycle({ store, runtime, logs, clock, logger: silentLogger, bus }) };
+  return { logs, lifecycle: createLifecycle({ store, runtime, logs, clock, logger: silentLogger, bus, capacity: async () => (await runtime.info()).capacity }) };
 }
 
 beforeAll(async () => {
@@ -59,7 +59,7 @@ const counter = 'i=1; while [ $i -le 12 ]; do echo "line $i"; i=$((i+1)); sleep 
 async function cutShort() {
   const first = serverParts();
   const job = await store.insert(newJob({ cmd: counter, network: 'none', memoryMb: 16 }));
-  first.lifecycle.launch(job);
+  void first.lifecycle.schedule();
   await waitFor('line 3 in the log', async () => (await first.logs.tail(job.id, 4096, 'all')).text.includes('line 3'), 30_000);
   await first.lifecycle.close();
   await first.logs.close();

@@ -223,6 +223,9 @@ describe('delete, listActive, usage', () => {
     await store.update(b.id, { status: 'running' });
     await store.update(c.id, { status: 'error', reason: 'image x: not found' });
     expect((await store.listActive()).map((j) => j.id)).toEqual([a.id, b.id]);
+    // The brief form admission reads: the same jobs, with what it needs.
+    const brief = await store.listActiveBrief();
+    expect(brief).toEqual([a, { ...b, status: 'running' }].map((j) => ({ id: j.id, owner: j.owner, status: j.status, containerId: j.containerId, cpus: j.cpus, memoryMb: j.memoryMb, createdAt: j.createdAt })));
   });
 
   it('sums a user’s pending and running jobs only', async () => {

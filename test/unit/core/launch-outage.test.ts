@@ -11,8 +11,13 @@ describe('a launch while the database fails (in-memory ports)', () => {
     runtime.pullProgress = ['pulling 10%'];
     runtime.holdPull = deferred();
     const job = await store.insert(spec());
-    store.failing = true;
-    lifecycle.launch(job);
+    // Down from the moment the pull starts (after admission read the queue): its progress is refused.
+    const ensure = runtime.ensureImage.bind(runtime);
+    runtime.ensureImage = async (image, onProgress) => {
+      store.failing = true;
+      return ensure(image, onProgress);
+    };
+    void lifecycle.schedule();
     await settle();
     expect(store.refused).toBe(1);
 
@@ -27,7 +32,7 @@ describe('a launch while the database fails (in-memory ports)', () => {
     const { clock, store, runtime, lifecycle, spec } = setup();
     runtime.holdPull = deferred();
     const job = await store.insert(spec());
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
     store.failing = true;
     runtime.holdPull.resolve();
@@ -55,7 +60,7 @@ describe('a launch while the database fails (in-memory ports)', () => {
       return id;
     };
     const job = await store.insert(spec());
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
     expect(runtime.created).toHaveLength(1);
     expect(runtime.containers.has(runtime.created[0]!)).toBe(false); // no stray left behind
@@ -73,7 +78,7 @@ describe('a launch while the database fails (in-memory ports)', () => {
     const { clock, store, runtime, lifecycle, spec } = setup();
     runtime.holdStart = deferred();
     const job = await store.insert(spec({ timeoutSeconds: 60 }));
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
     expect(store.peek(job.id)).toMatchObject({ status: 'pending', progress: 'starting' });
     store.failing = true;
@@ -101,7 +106,7 @@ describe('a launch while the database fails (in-memory ports)', () => {
     runtime.holdPull = deferred();
     runtime.pullError = new ImageUnavailableError('nosuch:1', 'not found');
     const jobs = await Promise.all([1, 2, 3, 4].map((n) => store.insert(spec({ name: `j${n}` }))));
-    for (const j of jobs) lifecycle.launch(j);
+    void lifecycle.schedule();
     await settle();
     store.failing = true; // frozen while all four pulls fail
     runtime.holdPull.resolve();

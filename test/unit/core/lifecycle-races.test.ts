@@ -9,7 +9,7 @@ describe('lifecycle races (in-memory ports)', () => {
     const { store, runtime, lifecycle, spec } = setup();
     runtime.holdPull = deferred();
     const job = await store.insert(spec());
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
 
     // It ends at once, without waiting for the pull.
@@ -73,7 +73,7 @@ describe('lifecycle races (in-memory ports)', () => {
     const { clock, store, runtime, lifecycle, spec } = setup();
     runtime.events((e) => lifecycle.handleEvent(e));
     const job = await store.insert(spec({ timeoutSeconds: 5 }));
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
     expect(store.peek(job.id)?.status).toBe('running');
 
@@ -110,7 +110,7 @@ describe('lifecycle races (in-memory ports)', () => {
       runtime.events((e) => lifecycle.handleEvent(e));
       runtime.holdStart = deferred();
       const job = await store.insert(spec());
-      lifecycle.launch(job);
+      void lifecycle.schedule();
       await settle();
       const [containerId] = runtime.created;
       runtime.exit(containerId!, 0);
@@ -137,7 +137,7 @@ describe('lifecycle races (in-memory ports)', () => {
         return {};
       };
       const job = await store.insert(spec());
-      lifecycle.launch(job);
+      void lifecycle.schedule();
       await settle();
 
       expect(store.peek(job.id)).toMatchObject({ status: 'exited', reason: 'completed', exitCode: 0 });

@@ -102,7 +102,7 @@ describe('stop and kill (in-memory ports)', () => {
     const { store, runtime, lifecycle, spec } = setup();
     runtime.holdPull = deferred();
     const job = await store.insert(spec());
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
 
     expect(await lifecycle.kill(job)).toMatchObject({ status: 'exited', reason: 'stopped', containerId: null });
@@ -126,7 +126,7 @@ describe('stop and kill (in-memory ports)', () => {
       return create(j);
     };
     const job = await store.insert(spec());
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
 
     const answer = lifecycle.stop(job, 10);
@@ -183,7 +183,7 @@ describe('stop and kill (in-memory ports)', () => {
     const { clock, store, runtime, lifecycle, spec } = setup();
     runtime.events((e) => lifecycle.handleEvent(e));
     const job = await store.insert(spec({ timeoutSeconds: 5 }));
-    lifecycle.launch(job);
+    void lifecycle.schedule();
     await settle();
     runtime.holdStop = deferred(); // the command ignores SIGTERM
     await clock.advance(5000);

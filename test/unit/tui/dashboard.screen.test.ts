@@ -15,6 +15,8 @@ const info: SystemInfo = {
   docker: { version: '20.10', apiVersion: '1.41' },
   runtime: 'runc, cgroup v1',
   capacity: { cpus: 2, memoryMb: 4096 },
+  allocated: { cpus: 0, memoryMb: 0 },
+  queued: 0,
   enforcement: { cpus: true, memory: true, ioWeight: false, pids: true },
 };
 

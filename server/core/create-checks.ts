@@ -1,0 +1,59 @@
+// What job.create (and job.rerun) check before a job is stored: what the runtime cannot run (-32602),
+// a job larger than the whole capacity (4029: it could only wait forever), and the per-user quotas
+// (4029, policy). Reads the store and the runtime; changes nothing.
+import { invalidParamsList, type InvalidParamsData, type JobSpec } from '../protocol/index.js';
+import type { Resources } from './admission.js';
+import type { Caller } from './api.js';
+import { QuotaExceededError } from './errors.js';
+import type { JobRuntime, JobStore } from './ports.js';
+
+export interface Quotas {
+  /** Pending + running jobs per user. */
+  jobs: number;
+  /** Sum of cpus over a user's pending + running jobs. */
+  cpus: number;
+  /** Sum of memoryMb over a user's pending + running jobs. */
+  memoryMb: number;
+}
+
+export const defaultQuotas: Quotas = { jobs: 50, cpus: 32, memoryMb: 65536 };
+
+export interface CreateChecksDeps {
+  store: Pick<JobStore, 'usage'>;
+  runtime: Pick<JobRuntime, 'ping' | 'unsupported' | 'placement'>;
+  /** What admission shares out. */
+  capacity(): Promise<Resources>;
+}
+
+export interface CreateChecksOptions {
+  quotas?: Partial<Quotas>;
+  /** The parts of the capacity set by CJM_CAPACITY_* (named in the 4029 message). */
+  configured?: Partial<Resources>;
+}
+
+export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecksOptions = {}): (caller: Caller, spec: JobSpec) => Promise<void> {
+  const { store, runtime, capacity } = deps;
+  const quotas: Quotas = { ...defaultQuotas, ...options.quotas };
+  return async (caller, spec) => {
+    await runtime.ping();
+    const unsupported: InvalidParamsData[] = [...(runtime.unsupported?.(spec) ?? [])];
+    if (spec.constraints.length > 0 && runtime.placement !== true) unsupported.push({ field: 'constraints', reason: 'placement constraints need the swarm runtime (CJM_RUNTIME=swarm)' });
+    if (unsupported.length) throw invalidParamsList(unsupported);
+    const whole = await capacity();
+    const tooBig: string[] = [];
+    const source = (part: keyof Resources, variable: string, host: string) => (options.configured?.[part] === undefined ? host : variable);
+    if (spec.cpus > whole.cpus) tooBig.push(`cpus ${spec.cpus} > ${whole.cpus} (${source('cpus', 'CJM_CAPACITY_CPUS', "the host's CPUs")})`);
+    if (spec.memoryMb > whole.memoryMb) tooBig.push(`memoryMb ${spec.memoryMb} > ${whole.memoryMb} (${source('memoryMb', 'CJM_CAPACITY_MEMORY_MB', "the host's memory")})`);
+    if (tooBig.length) throw new QuotaExceededError(`Job larger than the whole capacity, it could never start: ${tooBig.join(', ')}`);
+    const usage = await store.usage(caller.user);
+    const over = (what: string, used: number, asked: number, limit: number) =>
+      new QuotaExceededError(`Quota exceeded: ${what}: ${caller.user} uses ${round(used)}, asks ${round(asked)} more, limit ${limit}`);
+    if (usage.jobs + 1 > quotas.jobs) throw over('active jobs', usage.jobs, 1, quotas.jobs);
+    if (usage.cpus + spec.cpus > quotas.cpus) throw over('cpus', usage.cpus, spec.cpus, quotas.cpus);
+    if (usage.memoryMb + spec.memoryMb > quotas.memoryMb) throw over('memoryMb', usage.memoryMb, spec.memoryMb, quotas.memoryMb);
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

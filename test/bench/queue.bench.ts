@@ -1,0 +1,154 @@
+// The queue's drain (issue 16), against a baseline measured in the same run: N `true` jobs submitted
+// at once to a server with capacity for 8 at a time (CJM_CAPACITY_CPUS=0.8, jobs of 0.1 CPU), timed
+// until every one has exited, against a raw dockerode loop keeping 8 in flight over N containers
+// (create, start, wait; no network, as the jobs). While the drain runs: job.list p99 over the socket, and the server's RSS.
+// N is 1,000, or BENCH_QUEUE_JOBS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { createDockerRuntime } from '../../server/adapters/docker/index.js';
+import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { createTestDatabase } from '../support/database.js';
+import { waitFor } from '../support/wait.js';
+import type { Report } from './report.js';
+
+const IMAGE = 'busybox:latest';
+const IN_FLIGHT = 8;
+const docker = new Docker();
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0) / 1024;
+}
+
+/** N containers running `true`, IN_FLIGHT at a time: create, start, wait. Returns seconds. */
+async function rawDrain(n: number, tag: string): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      const c = await docker.createContainer({
+        Image: IMAGE,
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: ['true'],
+        Labels: { 'cjm.bench': tag },
+        HostConfig: { Init: true, NetworkMode: 'none', NanoCpus: 100_000_000, Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
+      });
+      await c.start();
+      await c.wait();
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return (performance.now() - t0) / 1000;
+}
+
+async function removeLabelled(label: string) {
+  const list = await docker.listContainers({ all: true, filters: { label: [label] } });
+  for (let i = 0; i < list.length; i += 16) {
+    await Promise.all(list.slice(i, i + 16).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  if (!existsSync('dist/server/main.js')) throw new Error('run `npm run build` first (the bench measures the built server)');
+  const n = Number(process.env.BENCH_QUEUE_JOBS ?? 1000);
+  const db = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cjm-bench-queue-'));
+  const token = `cjm_bench_${randomBytes(16).toString('hex')}`;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const tag = `bench-queue-${Date.now()}`;
+  let server: ChildProcess | undefined;
+  let api: CjmClient | undefined;
+  try {
+    const rawSeconds = await rawDrain(n, tag);
+    await removeLabelled(`cjm.bench=${tag}`);
+    console.log(`raw dockerode, ${IN_FLIGHT} in flight: ${n} containers in ${rawSeconds.toFixed(1)} s = ${(n / rawSeconds).toFixed(1)} jobs/s`);
+
+    server = spawn(process.execPath, ['dist/server/main.js'], {
+      env: {
+        ...process.env,
+        CJM_LISTEN: `127.0.0.1:${port}`,
+        CJM_DATABASE_URL: db.url,
+        CJM_DATA_DIR: dataDir,
+        CJM_ADMIN_TOKEN: token,
+        CJM_LOG_LEVEL: 'warn',
+        CJM_CAPACITY_CPUS: String(IN_FLIGHT * 0.1),
+        CJM_QUOTA_JOBS: String(Math.max(50, n)),
+        CJM_QUOTA_CPUS: String(Math.max(32, Math.ceil(n * 0.1))),
+        CJM_RATE_LIMIT: '0',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `ws://127.0.0.1:${port}/rpc`;
+    api = await waitFor('server to listen', async () => createClient(url, token, { callTimeoutMs: 120_000 }).catch(() => null), 60_000);
+    const c = api;
+    const pid = server.pid!;
+    await api.call('events.subscribe', {});
+    let exited = 0;
+    let failed = 0;
+    let peakAllocated = 0;
+    const allDone = new Promise<void>((resolve) => {
+      c.on('job.updated', ({ job }) => {
+        if (job.status === 'exited' || job.status === 'error') {
+          if (job.reason !== 'completed') failed++;
+          if (++exited === n) resolve();
+        }
+      });
+    });
+
+    let peakRss = rssMb(pid);
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 200);
+    const listT: number[] = [];
+    let draining = true;
+    const lister = (async () => {
+      while (draining) {
+        const s = performance.now();
+        await c.call('job.list', { limit: 50 });
+        listT.push(performance.now() - s);
+        const info = await c.call('system.info', {});
+        peakAllocated = Math.max(peakAllocated, info.allocated.cpus);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: n }, (_, i) => c.call('job.create', { name: `${tag}-${i}`, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, network: 'none' })));
+    const submitted = (performance.now() - t0) / 1000;
+    await allDone;
+    const cjmSeconds = (performance.now() - t0) / 1000;
+    draining = false;
+    await lister;
+    clearInterval(rssTimer);
+    peakRss = Math.max(peakRss, rssMb(pid));
+
+    console.log(
+      `cjm queue, capacity ${IN_FLIGHT} at a time: ${n} jobs submitted in ${submitted.toFixed(1)} s, all exited in ${cjmSeconds.toFixed(1)} s = ${(n / cjmSeconds).toFixed(1)} jobs/s ` +
+        `(${failed} not completed; peak allocated ${peakAllocated.toFixed(1)} CPUs of ${(IN_FLIGHT * 0.1).toFixed(1)})`,
+    );
+    console.log(`while draining: job.list(50) p50 ${pct(listT, 50).toFixed(1)} ms p99 ${pct(listT, 99).toFixed(1)} ms (n=${listT.length}); server peak RSS ${peakRss.toFixed(0)} MB`);
+    report.figure(`drain of ${n}: jobs/s vs raw dockerode with ${IN_FLIGHT} in flight`, rawSeconds / cjmSeconds, 'x', { min: 0.9 });
+    report.figure('server peak RSS while draining', peakRss, 'MB', { max: 200 });
+    report.figure('job.list(50) p99 while draining', pct(listT, 99), 'ms', { max: 20 });
+    report.figure('jobs that did not complete', failed, 'jobs', { max: 0 });
+  } finally {
+    api?.close();
+    server?.kill('SIGTERM');
+    await removeLabelled(`cjm.bench=${tag}`);
+    const instance = new URL(db.url).pathname.slice(1);
+    await removeLabelled(`cjm.instance=${instance}`);
+    // Those containers went behind the server's back: sweep their parent cgroups as its reconcile would.
+    await createDockerRuntime({ docker, logger: quiet }, { instance }).listManaged();
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
