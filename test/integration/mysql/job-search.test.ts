@@ -221,7 +221,8 @@ describe('the migration', () => {
     const oldPool = createMysqlPool(old.url);
     try {
       const silent = recordingLogger().logger;
-      for (const file of ['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql']) await copyFile(path.join(migrationsDir, file), path.join(dir, file));
+      // Every migration but the trigrams' own (005 only adds a column the store writes).
+      for (const file of ['001-create-jobs.sql', '002-create-tokens.sql', '003-job-ports.sql', '005-job-constraints.sql']) await copyFile(path.join(migrationsDir, file), path.join(dir, file));
       await runMigrations(oldPool, { dir, logger: silent });
       const jobs = [newJob({ name: 'before-trigrams', image: 'busybox:latest' }), newJob({ name: 'x🚀y-Ünï', image: 'ab' }), newJob({ name: 'ab', image: 'cd' })];
       for (const job of jobs) {

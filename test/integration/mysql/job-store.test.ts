@@ -58,6 +58,7 @@ describe('insert and get', () => {
       env: { GREETING: 'olá 🌍', EMPTY: '' },
       network: 'none',
       ports: [],
+      constraints: [],
       status: 'pending',
       reason: null,
       exitCode: null,
