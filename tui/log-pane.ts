@@ -1,9 +1,8 @@
-import { formatBytes, type JobLogEndNotification, type JobLogNotification } from '#protocol';
+import { followJobLog, formatBytes, type JobLogFollower } from '#protocol';
 import type { Connection } from './connection.js';
 import { createLogBuffer, type LogBuffer, type LogLine } from './log-buffer.js';
-import { createLogCursor, type LogCursor } from './log-cursor.js';
 
-// The log pane's model: which job it follows, the bytes shown so far (a cursor), the ring of lines,
+// The log pane's model: which job it follows, the bytes shown so far, the ring of lines,
 // and the viewport (following the end, or paused at a line the user scrolled to). Notifications
 // only append to the ring; the view draws the visible slice on its own timer.
 
@@ -46,10 +45,10 @@ export interface LogPane {
   dispose(): void;
 }
 
-/** `── 15,004 earlier lines not shown ──`: how much of the log is above the oldest line held. */
+/** `── 15,004 earlier lines not shown (w saves the whole log) ──`: how much of the log is above the oldest line held. */
 export function earlierMarker(lines: number, bytes: number): string {
   const n = `${lines.toLocaleString('en-US')} ${lines === 1 ? 'line' : 'lines'}`;
-  if (bytes === 0) return `── ${n.replace(/ line/, ' earlier line')} not shown ──`;
+  if (bytes === 0) return `── ${n.replace(/ line/, ' earlier line')} not shown (w saves the whole log) ──`;
   if (lines === 0) return `── ${formatBytes(bytes)} of earlier output not shown ──`;
   // Short enough for the log pane of an 80-column terminal.
   return `── ${n} + ${formatBytes(bytes)} not shown ──`;
@@ -62,8 +61,9 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
   const buffer = createLogBuffer({ capacity: options.capacity ?? 5000 });
   const tailBytes = options.tailBytes ?? 64 * 1024;
   let jobId: number | undefined;
-  let cursor: LogCursor | undefined;
-  let subscription: string | undefined;
+  /** The byte after the last one shown; undefined until the tail is read. */
+  let position: number | undefined;
+  let follower: JobLogFollower | undefined;
   let generation = 0;
   let following = true;
   let top = 0;
@@ -82,55 +82,24 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
   }
 
   function unfollow(): void {
-    const sub = subscription;
-    subscription = undefined;
-    if (sub && connection.state.kind === 'connected') connection.call('job.unfollow', { subscription: sub }).catch(() => {});
+    follower?.close();
+    follower = undefined;
   }
 
-  // A logEnd can beat the job.follow answer (a finished job ends at once): keep it until the answer
-  // names its subscription.
-  let early: JobLogEndNotification | undefined;
-
-  async function startFollow(gen: number, id: number, from: number): Promise<void> {
-    early = undefined;
-    const { subscription: sub } = await connection.call('job.follow', { id, fromOffset: from });
-    if (gen !== generation) {
-      connection.call('job.unfollow', { subscription: sub }).catch(() => {});
-      return;
-    }
-    subscription = sub;
-    const end = early as JobLogEndNotification | undefined; // set by the handler meanwhile
-    early = undefined;
-    if (end?.subscription === sub) ended(end);
-  }
-
-  const offLog = connection.on('job.log', (n: JobLogNotification) => {
-    if (n.id !== jobId || !cursor) return;
-    if (subscription !== undefined && n.subscription !== subscription) return;
-    const { text, skipped } = cursor.accept(n);
-    if (skipped > 0) buffer.info(`… ${skipped} bytes not kept by the server …`);
-    if (text) {
-      buffer.append(n.stream, text, n.at);
+  /** Follow from `from` with the shared client (an early logEnd, `dropped` and overlap are its job);
+   * events of a follower that was replaced are ignored. */
+  async function followFrom(id: number, from: number): Promise<void> {
+    unfollow();
+    const mine = followJobLog(connection, id, { from });
+    follower = mine;
+    for await (const ev of mine) {
+      if (follower !== mine) return;
+      if (ev.kind === 'chunk') {
+        position = ev.chunk.nextOffset;
+        if (ev.chunk.data) buffer.append(ev.chunk.stream, ev.chunk.data, ev.chunk.at);
+      } else buffer.info(ev.reason === 'removed' ? '── job removed ──' : ev.reason === 'error' ? '── log follow failed ──' : '── end of output ──');
       changed();
     }
-  });
-
-  const offEnd = connection.on('job.logEnd', (n: JobLogEndNotification) => {
-    if (n.id !== jobId) return;
-    if (subscription === undefined) early = n;
-    else if (n.subscription === subscription) ended(n);
-  });
-
-  function ended(n: JobLogEndNotification): void {
-    subscription = undefined;
-    if (n.reason === 'dropped') {
-      // We fell behind and the server let go; resume where the screen is, not where it says.
-      const gen = generation;
-      startFollow(gen, n.id, cursor?.position ?? n.offset).catch(() => {});
-      return;
-    }
-    buffer.info(n.reason === 'finished' ? '── end of output ──' : '── job removed ──');
-    changed();
   }
 
   const pane: LogPane = {
@@ -148,15 +117,15 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
       return matchSeq;
     },
     get position() {
-      return cursor?.position;
+      return position;
     },
     async show(id) {
-      if (id === jobId && cursor) return;
+      if (id === jobId && position !== undefined) return;
       generation++;
       const gen = generation;
       unfollow();
       jobId = id;
-      cursor = undefined;
+      position = undefined;
       buffer.clear();
       startSeq = buffer.endSeq;
       bytesBefore = 0;
@@ -175,19 +144,18 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
         read += Buffer.byteLength(c.text);
       }
       bytesBefore = tail.truncated ? Math.max(0, tail.size - read) : 0;
-      cursor = createLogCursor(tail.size);
+      position = tail.size;
       changed();
-      await startFollow(gen, id, tail.size);
+      void followFrom(id, tail.size);
     },
     async resume() {
-      subscription = undefined;
       if (jobId === undefined) return;
-      if (!cursor) {
+      if (position === undefined) {
         const id = jobId;
         jobId = undefined;
         return pane.show(id);
       }
-      await startFollow(generation, jobId, cursor.position);
+      void followFrom(jobId, position);
     },
     get hidden() {
       return { lines: Math.max(0, buffer.firstSeq - startSeq), bytes: bytesBefore };
@@ -268,8 +236,6 @@ export function createLogPane(connection: Connection, options: LogPaneOptions = 
     dispose() {
       generation++;
       unfollow();
-      offLog();
-      offEnd();
     },
   };
   return pane;

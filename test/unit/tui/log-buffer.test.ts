@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogBuffer } from '../../../tui/log-buffer.js';
-import { createLogCursor } from '../../../tui/log-cursor.js';
 
 const texts = (b: ReturnType<typeof createLogBuffer>) => b.slice(b.firstSeq, b.size).map((l) => `${l.kind === 'stderr' ? 'E' : l.kind === 'info' ? 'I' : 'O'}:${l.text}`);
 
@@ -64,20 +63,3 @@ describe('log ring buffer', () => {
   });
 });
 
-describe('log cursor', () => {
-  it('keeps only bytes not shown yet (no duplicate after a replay)', () => {
-    const c = createLogCursor(0);
-    expect(c.accept({ offset: 0, nextOffset: 6, data: 'hello\n' })).toEqual({ text: 'hello\n', skipped: 0 });
-    expect(c.accept({ offset: 0, nextOffset: 6, data: 'hello\n' })).toEqual({ text: '', skipped: 0 });
-    expect(c.accept({ offset: 3, nextOffset: 12, data: 'lo\nworld\n' })).toEqual({ text: 'world\n', skipped: 0 });
-    expect(c.position).toBe(12);
-  });
-  it('cuts on bytes, not characters', () => {
-    const c = createLogCursor(3); // 'é' is 2 bytes: 'aé' = 3 bytes
-    expect(c.accept({ offset: 0, nextOffset: 6, data: 'aébc' }).text).toBe('bc');
-  });
-  it('reports a gap instead of hiding it', () => {
-    const c = createLogCursor(10);
-    expect(c.accept({ offset: 20, nextOffset: 25, data: 'abcde' })).toEqual({ text: 'abcde', skipped: 10 });
-  });
-});
