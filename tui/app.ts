@@ -1,15 +1,17 @@
-import { ErrorCode, finishedStatuses, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
+import { ErrorCode, finishedStatuses, formatBytes, isRpcError, type Identity, type InvalidParamsData, type Job, type SystemInfo } from '#protocol';
 import type { Connection, ConnectionState } from './connection.js';
 import { serverErrors, toSpec, withError, withErrors, type FormState } from './form.js';
 import { createJobList, nextSort, type JobList } from './job-list.js';
 import { helpLines, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
 import { listAll } from './list-all.js';
+import { saveJobLog } from './save-log.js';
 import { confirmStep } from './modes/confirm.js';
 import { filterStep } from './modes/filter.js';
 import { formStep } from './modes/form.js';
 import { helpStep } from './modes/help.js';
 import type { Effect, Mode, Step, StepContext } from './modes/mode.js';
+import { saveStep } from './modes/save.js';
 import { searchStep } from './modes/search.js';
 import { paneStep } from './modes/table.js';
 import { createStatsSampler, type StatsView } from './stats.js';
@@ -99,6 +101,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
         return 'log';
       case 'help':
       case 'confirm':
+      case 'save':
         return mode.back;
       default:
         return 'table';
@@ -189,6 +192,22 @@ export function createApp(connection: Connection, options: AppOptions): App {
       // A job.updated that came first is newer than this reply: keep it.
       if (jobs.get(job.id)?.progress === 'stopping') jobs.upsert(reply);
       return reply.progress === 'stopping' ? `stopping job ${job.id} (${job.name})` : `stopped job ${job.id} (${job.name})`;
+    });
+  }
+
+  async function saveLog(job: Job, path: string): Promise<void> {
+    say(`saving the log of job ${job.id} to ${path}…`);
+    let shown = Date.now();
+    await run('save log', async () => {
+      const bytes = await saveJobLog(connection, job.id, path, {
+        // A few updates a second, not one per chunk.
+        onProgress: (n) => {
+          if (Date.now() - shown < 250) return;
+          shown = Date.now();
+          say(`saving the log of job ${job.id} to ${path}… ${formatBytes(n)}`);
+        },
+      });
+      return `saved ${formatBytes(bytes)} to ${path}`;
     });
   }
 
@@ -295,6 +314,9 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'submit':
         void submitForm(effect.form);
         return;
+      case 'save':
+        void saveLog(effect.job, effect.path);
+        return;
       case 'say':
         return say(effect.text, effect.error);
       case 'quit':
@@ -319,6 +341,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
         return filterStep(mode, press);
       case 'search':
         return searchStep(mode, press);
+      case 'save':
+        return saveStep(mode, press);
       case 'form':
         return formStep(mode, press);
       case 'confirm':

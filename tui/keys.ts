@@ -31,6 +31,7 @@ export type Action =
   | 'follow'
   | 'wrap'
   | 'timestamps'
+  | 'save'
   | 'help'
   | 'quit';
 
@@ -82,6 +83,7 @@ export const keyBindings: readonly KeyBinding[] = [
   { keys: ['N'], label: 'N', action: 'prevMatch', description: 'previous match', hint: 'prev', contexts: ['log'], visible: true },
   { keys: ['W'], label: 'W', action: 'wrap', description: 'wrap long log lines (or cut them)', hint: 'wrap', contexts: both, visible: false },
   { keys: ['t'], label: 't', action: 'timestamps', description: 'show when each log line arrived', hint: 'times', contexts: both, visible: false },
+  { keys: ['w'], label: 'w', action: 'save', description: 'write the whole log of the job to a file', hint: 'save', contexts: both, visible: false, needsJob: true },
   { keys: ['?'], label: '?', action: 'help', description: 'help', hint: 'help', contexts: both, visible: true },
   { keys: ['q', 'C-c'], label: 'q', action: 'quit', description: 'quit', hint: 'quit', contexts: both, visible: true },
 ];

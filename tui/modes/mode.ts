@@ -20,6 +20,8 @@ export type Mode =
   | { kind: 'help'; back: KeyContext; scroll: number }
   | { kind: 'filter'; text: string }
   | { kind: 'search'; text: string }
+  /** The `w` prompt: where to write `job`'s whole log. */
+  | { kind: 'save'; text: string; job: Job; back: KeyContext }
   | { kind: 'confirm'; pending: Pending; back: KeyContext }
   | { kind: 'form'; form: FormState };
 
@@ -30,6 +32,8 @@ export type Effect =
   /** Search the log for `text` ('' clears the search). */
   | { kind: 'search'; text: string }
   | { kind: 'submit'; form: FormState }
+  /** Write the job's whole log to `path`. */
+  | { kind: 'save'; job: Job; path: string }
   | { kind: 'say'; text: string; error?: boolean }
   | { kind: 'quit' };
 

@@ -29,6 +29,8 @@ export function paneStep(mode: Extract<Mode, { kind: 'table' | 'log' }>, { key }
     case 'search':
       // An empty prompt: typing starts a new term (the last one stays on n/N until replaced).
       return stay({ kind: 'search', text: '' });
+    case 'save':
+      return job ? stay({ kind: 'save', text: `./${job.name}.log`, job, back: context }) : stay(mode);
     case 'help':
       return stay({ kind: 'help', back: context, scroll: 0 });
     case 'quit':

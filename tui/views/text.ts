@@ -170,6 +170,7 @@ export function statusText(app: App, width = Infinity): string {
   const m = app.mode;
   if (m.kind === 'filter') return ` filter: ${escapeTags(m.text)}█   {gray-fg}Enter keep · Esc clear{/gray-fg}`;
   if (m.kind === 'search') return ` search log: ${escapeTags(m.text)}█   {gray-fg}Enter find · Esc cancel{/gray-fg}`;
+  if (m.kind === 'save') return ` save the log of job ${m.job.id} to: ${escapeTags(m.text)}█   {gray-fg}Enter save · Esc cancel{/gray-fg}`;
   if (m.kind === 'form') return m.form.discarding ? ' y discard the new job · any other key goes back to it' : ' Enter/Tab next field · ↑ previous · Enter on the last or Ctrl-S create · Esc cancel';
   if (m.kind === 'confirm') return ' y confirm · any other key cancels';
   if (m.kind === 'help') return ' j/k PgUp/PgDn scroll · Esc or ? closes help';

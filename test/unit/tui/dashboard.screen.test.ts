@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, invalidParamsList, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
+import { ErrorCode, formatBytes, invalidParamsList, RpcError, type Job, type SystemInfo } from '../../../server/protocol/index.js';
 import { createApp, type App } from '../../../tui/app.js';
 import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js';
 import { makeJob } from '../../support/job.js';
@@ -635,5 +638,67 @@ describe('dashboard screen', () => {
     expect(text.split('\n')[1]?.endsWith('┐')).toBe(true);
     expect(text).toMatch(/ID NAME\s+STATUS\s+COMMAND/);
     expect(text).toMatch(/1 alpha/);
+  });
+});
+
+describe('w: the whole log to a file', () => {
+  // A log far larger than any tail, with multi-byte characters.
+  const whole = Array.from({ length: 20_000 }, (_, i) => `line ${i + 1} ✓\n`).join('');
+  const bytes = Buffer.from(whole);
+
+  /** job.follow answers, then sends the log from the offset asked for in ~4 KiB chunks and ends it. */
+  function streamingLog(conn: () => StubConnection) {
+    let subs = 0;
+    return {
+      'job.logs': ({ id, tailBytes }: { id: number; tailBytes?: number }) => {
+        const tail = bytes.subarray(Math.max(0, bytes.length - (tailBytes ?? 0))).toString();
+        return { id, text: tail, chunks: [{ stream: 'stdout' as const, text: tail, at: '2026-01-01T00:00:00.000Z' }], size: bytes.length, truncated: true };
+      },
+      'job.follow': ({ id, fromOffset }: { id: number; fromOffset?: number }) => {
+        const subscription = `f${++subs}`;
+        setTimeout(() => {
+          for (let o = fromOffset ?? 0, next = o; o < bytes.length; o = next) {
+            // Cut on characters, as the server does: never inside a UTF-8 sequence.
+            next = Math.min(bytes.length, o + 4096);
+            while ((bytes[next]! & 0xc0) === 0x80) next--;
+            conn().emit('job.log', { subscription, id, stream: 'stdout', data: bytes.subarray(o, next).toString(), offset: o, nextOffset: next, at: '2026-01-01T00:00:00.000Z' });
+          }
+          conn().emit('job.logEnd', { subscription, id, offset: bytes.length, reason: 'finished' });
+        }, 0);
+        return { subscription };
+      },
+    };
+  }
+
+  it('w offers ./<name>.log; Enter on another path writes a file identical to the whole log and says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cjm-tui-save-'));
+    try {
+      const h: Harness = await start([makeJob({ id: 5, name: 'big', status: 'exited', reason: 'completed', exitCode: 0 })], streamingLog(() => h.conn));
+      const { term } = h;
+      await waitForText(term, 'big');
+      term.press('w');
+      await waitForText(term, 'save the log of job 5 to: ./big.log');
+      term.press(keys.ctrlU);
+      const path = join(dir, 'out.log');
+      for (const ch of path) term.press(ch);
+      term.press(keys.enter);
+      await waitForText(term, `saved ${formatBytes(bytes.length)} to ${path}`);
+      expect(await readFile(path)).toEqual(bytes);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a path that cannot be written is an error naming it, and nothing is read', async () => {
+    const { term, conn } = await start([makeJob({ id: 5, name: 'big' })], streamingLog(() => conn));
+    await waitForText(term, 'big');
+    term.press('w');
+    await waitForText(term, './big.log');
+    term.press(keys.ctrlU);
+    for (const ch of '/nonexistent-dir/x.log') term.press(ch);
+    const follows = conn.calls.filter((c) => c.method === 'job.follow').length;
+    term.press(keys.enter);
+    await waitForText(term, 'save log: cannot write /nonexistent-dir/x.log: ENOENT');
+    expect(conn.calls.filter((c) => c.method === 'job.follow').length).toBe(follows);
   });
 });

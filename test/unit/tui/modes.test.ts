@@ -5,6 +5,7 @@ import { filterStep } from '../../../tui/modes/filter.js';
 import { formStep } from '../../../tui/modes/form.js';
 import { helpStep } from '../../../tui/modes/help.js';
 import type { StepContext } from '../../../tui/modes/mode.js';
+import { saveStep } from '../../../tui/modes/save.js';
 import { searchStep } from '../../../tui/modes/search.js';
 import { paneStep } from '../../../tui/modes/table.js';
 import { makeJob } from '../../support/job.js';
@@ -91,6 +92,26 @@ describe('search step', () => {
     expect(searchStep({ kind: 'search', text: 'nee' }, press('enter'))).toEqual({ mode: { kind: 'log' }, effects: [{ kind: 'search', text: 'nee' }] });
     expect(searchStep({ kind: 'search', text: 'nee' }, press('escape'))).toEqual({ mode: { kind: 'log' }, effects: [{ kind: 'search', text: '' }] });
     expect(searchStep({ kind: 'search', text: 'nee' }, press('C-u')).mode).toEqual({ kind: 'search', text: '' });
+  });
+});
+
+describe('save step (w)', () => {
+  it('w offers ./<name>.log for the selected job; typing edits it, Enter saves there, Esc goes back', () => {
+    const prompt = paneStep({ kind: 'log' }, press('w'), ctx).mode;
+    expect(prompt).toEqual({ kind: 'save', text: './victim.log', job, back: 'log' });
+    const mode = { kind: 'save' as const, text: './victim.log', job, back: 'log' as const };
+    expect(saveStep(mode, press('C-w')).mode).toMatchObject({ text: '' });
+    expect(saveStep(mode, press('backspace')).mode).toMatchObject({ text: './victim.lo' });
+    expect(saveStep({ ...mode, text: '/tmp/x' }, press('2'))).toEqual({ mode: { ...mode, text: '/tmp/x2' }, effects: [] });
+    expect(saveStep(mode, press('enter'))).toEqual({ mode: { kind: 'log' }, effects: [{ kind: 'save', job, path: './victim.log' }] });
+    expect(saveStep({ ...mode, back: 'table' }, press('escape'))).toEqual({ mode: { kind: 'table' }, effects: [] });
+  });
+  it('an empty path is refused, naming the field, and the prompt stays', () => {
+    const mode = { kind: 'save' as const, text: '  ', job, back: 'table' as const };
+    expect(saveStep(mode, press('enter'))).toEqual({ mode, effects: [{ kind: 'say', text: 'path: type where to write the log', error: true }] });
+  });
+  it('w without a selected job says so', () => {
+    expect(paneStep({ kind: 'table' }, press('w'), { ...ctx, selected: undefined }).effects).toEqual([{ kind: 'say', text: 'no job selected', error: true }]);
   });
 });
 
