@@ -3,12 +3,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type CjmClient } from '../../server/protocol/client.js';
+import { logLimits } from '../../server/protocol/logs.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/daemons.js';
 import { removeJobs } from '../support/cleanup.js';
@@ -104,11 +105,12 @@ function tableRow(s: string, name: string): string | undefined {
 }
 
 function logPaneLines(s: string): string[] {
-  // The log pane is the left box below the table; its lines start with '│' and end at the '││' seam.
+  // The log pane is the left box below the table; its lines start with '│' and end at the seam with
+  // the boxes on the right: '││', or '│└' / '│┌' where the job panel ends and the chart begins.
   return s
     .split('\n')
-    .filter((l) => l.includes('││'))
-    .map((l) => l.slice(1, l.indexOf('││')).trimEnd());
+    .filter((l) => /│[│└┌]/.test(l))
+    .map((l) => l.slice(1, l.search(/│[│└┌]/)).trimEnd());
 }
 
 beforeAll(async () => {
@@ -180,6 +182,48 @@ describe('cjm-tui in tmux against a real server', () => {
     await shows('Remove job');
     await keys('y');
     await waitScreen('the victim gone', (s) => s.includes('removed job') && tableRow(s, name) === undefined);
+    await keys('Escape');
+    await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
+  }, 90_000);
+
+  it('w saves the whole log of a job, beyond the tail the pane holds, identical to job.logs', async () => {
+    const name = `e2e-seq-${tag}`;
+    // About 106 KiB: more than the 20 KiB tail job.logs gives by default and the pane's 64 KiB.
+    const job = await client!.call('job.create', { name, image: 'busybox', cmd: 'seq 1 20000', cpus: 0.2, memoryMb: 32 });
+    await keys('/', name, 'Enter');
+    await shows(`filter "${name}"`);
+    await waitScreen('the seq job exited', (s) => /exited \(completed\)/.test(tableRow(s, name) ?? ''));
+    const dir = await mkdtemp(join(tmpdir(), 'cjm-tui-e2e-save-'));
+    try {
+      const path = join(dir, 'seq.log');
+      await keys('w');
+      await shows(`save the log of job ${job.id} to: ./${name}.log`);
+      await keys('C-u', path, 'Enter');
+      await shows(new RegExp(`saved [0-9.]+ KiB to ${path}`));
+      const whole = await client!.call('job.logs', { id: job.id, tailBytes: logLimits.tailMax });
+      expect(whole.truncated).toBe(false);
+      expect(whole.size).toBeGreaterThan(100_000);
+      expect(await readFile(path, 'utf8')).toBe(whole.text);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await keys('Escape');
+    await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
+  }, 90_000);
+
+  it('K kills a job that ignores SIGTERM, after a confirmation, and it ends exited (stopped) at once', async () => {
+    const name = `e2e-stubborn-${tag}`;
+    await client!.call('job.create', { name, image: 'busybox', cmd: 'trap "" TERM; while true; do sleep 1; done', cpus: 0.2, memoryMb: 32 });
+    await keys('/', name, 'Enter');
+    await shows(`filter "${name}"`);
+    await waitScreen('the stubborn job running', (s) => /running/.test(tableRow(s, name) ?? ''));
+    await keys('K');
+    await shows('Kill job');
+    await keys('y');
+    const t0 = Date.now();
+    // No 10 s SIGTERM grace: SIGKILL at once.
+    await waitScreen('the stubborn job stopped', (s) => /exited \(stopped\)/.test(tableRow(s, name) ?? ''), 5000);
+    expect(Date.now() - t0).toBeLessThan(5000);
     await keys('Escape');
     await waitScreen('the filter cleared', (s) => !s.includes('filter "'));
   }, 90_000);
