@@ -98,13 +98,15 @@ describe('dashboard screen', () => {
   });
 
   for (const size of [[80, 24], [160, 45]] as const) {
-    it(`${size[0]}x${size[1]}: the header's host bar sums the pending and running jobs, beside the connection state`, async () => {
+    it(`${size[0]}x${size[1]}: against a server without system.info's allocated, the header's host bar sums the pending and running jobs, beside the connection state`, async () => {
       const jobs = [
         makeJob({ id: 1, name: 'run', cpus: 0.5, memoryMb: 256 }),
         makeJob({ id: 2, name: 'wait', status: 'pending', startedAt: null, cpus: 1, memoryMb: 768 }),
         makeJob({ id: 3, name: 'gone', status: 'exited', reason: 'completed', exitCode: 0, cpus: 2, memoryMb: 2048 }),
       ];
-      const { term, conn } = await start(jobs, {}, size);
+      // A server from before v1.1 sends no `allocated`.
+      const older = { 'system.info': () => ({ ...info, allocated: undefined }) as unknown as typeof info };
+      const { term, conn } = await start(jobs, older, size);
       let header = (await waitForText(term, 'CPU 1.5/2')).split('\n')[0] ?? '';
       expect(header).toContain('CPU 1.5/2 MEM 1.0 GiB/4.0 GiB');
       expect(header).toContain('● connected');
