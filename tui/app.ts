@@ -83,6 +83,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let timestamps = false;
   let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
+  let infoTimer: NodeJS.Timeout | undefined;
   const handlers = new Set<() => void>();
 
   const changed = () => handlers.forEach((h) => h());
@@ -117,7 +118,10 @@ export function createApp(connection: Connection, options: AppOptions): App {
     if (s.kind === 'connected') identity = s.identity;
     changed();
   });
-  connection.on('job.updated', ({ job }) => jobs.upsert(job));
+  connection.on('job.updated', ({ job }) => {
+    jobs.upsert(job);
+    refreshInfoSoon();
+  });
   // Removed elsewhere (another TUI, the web page): the row goes without a re-list.
   connection.on('job.removed', ({ id }) => jobs.remove(id));
 
@@ -129,6 +133,22 @@ export function createApp(connection: Connection, options: AppOptions): App {
     await logs.resume();
     changed();
   });
+
+  // The host bar's allocated and queued move with every start and end: read them again after an
+  // update, at most once a second (a burst of updates costs one call).
+  function refreshInfoSoon(): void {
+    if (infoTimer) return;
+    infoTimer = setTimeout(() => {
+      infoTimer = undefined;
+      connection.call('system.info', {}).then(
+        (i) => {
+          info = i;
+          changed();
+        },
+        () => undefined, // disconnected: onReady reads it again
+      );
+    }, 1000);
+  }
 
   async function relist(): Promise<void> {
     jobs.replaceAll(await listAll(connection));
@@ -420,6 +440,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
     now,
     dispose() {
       if (followTimer) clearTimeout(followTimer);
+      if (infoTimer) clearTimeout(infoTimer);
       stats.dispose();
       logs.dispose();
     },

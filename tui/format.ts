@@ -126,9 +126,9 @@ export interface HostUse {
   capacity: { cpus: number; memoryMb: number };
 }
 
-/** `system.info` may carry `allocated` (being added to the contract); a server without it leaves the
- * TUI to sum the limits of the pending and running jobs it knows, which is what the server
- * reserves for them, but only of the jobs this user may see. */
+/** `system.info`'s `allocated` (v1.1: every user's running and starting jobs); a server from before
+ * v1.1 sends none, and the TUI then sums the limits of the pending and running jobs it knows, which
+ * is what the server reserves for them, but only of the jobs this user may see. */
 export function hostUse(info: { capacity: HostUse['capacity']; allocated?: { cpus: number; memoryMb: number } }, jobs: Iterable<Pick<Job, 'status' | 'cpus' | 'memoryMb'>>): HostUse {
   if (info.allocated) return { ...info.allocated, capacity: info.capacity };
   let cpus = 0;

@@ -118,10 +118,17 @@ describe('dashboard screen', () => {
     });
   }
 
-  it('the host bar takes system.info\'s allocated when the server sends it (all users\' jobs)', async () => {
-    const { term } = await start([makeJob({ id: 1, cpus: 0.5, memoryMb: 256 })], { 'system.info': () => ({ ...info, allocated: { cpus: 1.75, memoryMb: 3072 } }) });
-    const header = (await waitForText(term, 'CPU 1.75/2')).split('\n')[0] ?? '';
+  it('the host bar takes system.info\'s allocated when the server sends it (all users\' jobs), read again after updates', async () => {
+    let allocated = { cpus: 1.75, memoryMb: 3072 };
+    const job = makeJob({ id: 1, cpus: 0.5, memoryMb: 256 });
+    const { term, conn } = await start([job], { 'system.info': () => ({ ...info, allocated }) });
+    let header = (await waitForText(term, 'CPU 1.75/2')).split('\n')[0] ?? '';
     expect(header).toContain('CPU 1.75/2 MEM 3.0 GiB/4.0 GiB');
+    // Another user's jobs end on the server: the next update brings the new figures.
+    allocated = { cpus: 0.5, memoryMb: 256 };
+    conn.emit('job.updated', { job: { ...job, progress: 'x' } });
+    header = (await waitForText(term, 'CPU 0.5/2')).split('\n')[0] ?? '';
+    expect(header).toContain('CPU 0.5/2 MEM 256 MiB/4.0 GiB');
   });
 
   it('table rows, kept live from job.updated without a re-list', async () => {
