@@ -124,6 +124,8 @@ export const jobSpecSchema = z
       .array(z.number().int('must be whole numbers').min(1, 'must be TCP ports 1-65535').max(65535, 'must be TCP ports 1-65535'))
       .max(limits.portsMax, `at most ${limits.portsMax} ports`)
       .refine((a) => new Set(a).size === a.length, 'must not repeat a port')
+      // The refinement, for the OpenRPC document (zod cannot see into it).
+      .meta({ uniqueItems: true })
       .default([])
       .describe('Container TCP ports the server proxies at /jobs/<id>/ports/<port>/'),
     constraints: z

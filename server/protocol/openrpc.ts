@@ -20,11 +20,16 @@ const structural = new Set(['type', 'properties', 'required', 'additionalPropert
 export interface HostCapacity {
   cpus: number;
   memoryMb: number;
+  /** False when the server's runtime places no jobs (docker): it then takes no `constraints`. */
+  placement?: boolean;
 }
 
 function capped(field: string, schema: JsonSchema, capacity: HostCapacity | undefined): JsonSchema {
+  if (field === 'constraints' && capacity?.placement === false) {
+    return { ...schema, maxItems: 0, description: `${String(schema.description ?? field)}; none on this server (its runtime is docker, not swarm)` };
+  }
   const host = capacity && Object.hasOwn(capacity, field) ? capacity[field as keyof HostCapacity] : undefined;
-  if (host === undefined || typeof schema.maximum !== 'number' || schema.maximum <= host) return schema;
+  if (typeof host !== 'number' || typeof schema.maximum !== 'number' || schema.maximum <= host) return schema;
   return { ...schema, maximum: host, description: `${String(schema.description ?? field)}; at most ${host} on this server's host` };
 }
 

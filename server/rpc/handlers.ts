@@ -99,7 +99,11 @@ function createHandlerTable({ jobs, auth, logger, clock }: HandlerDeps, options:
     // works before anything else does.
     'rpc.discover': async () => {
       const capacity = await Promise.race([
-        (async () => (await jobs.systemInfo()).capacity)().catch(() => undefined),
+        (async () => {
+          const info = await jobs.systemInfo();
+          // Only the swarm runtime lists nodes, and only it takes placement constraints.
+          return { ...info.capacity, placement: info.nodes !== undefined };
+        })().catch(() => undefined),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
       ]);
       const key = JSON.stringify(capacity ?? null);

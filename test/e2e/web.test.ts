@@ -76,6 +76,8 @@ function row(name: string) {
 }
 
 async function createThroughForm(name: string, cmd: string) {
+  // The form sits behind "New job" at the top of the list (open again after a submit with errors).
+  if (!(await page.locator('#f-name').isVisible())) await page.click('#create-title');
   await page.fill('#f-name', name);
   await page.fill('#f-image', 'busybox:latest');
   await page.fill('#f-cmd', cmd);

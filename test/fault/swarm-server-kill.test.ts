@@ -55,7 +55,7 @@ describe('SIGKILL of a swarm-runtime server while its job prints', () => {
     const text = (await api.call('job.logs', { id: job.id })).text ?? '';
     const counted = countLines(text, LINES);
     console.log(`swarm server-kill: ${JSON.stringify(counted)}`);
-    expect(counted).toEqual({ lost: 0, duplicated: 0, inOrder: true });
+    expect(counted).toMatchObject({ printed: LINES, lost: 0, duplicated: 0, gaps: 0, inOrder: true });
     await api.call('job.remove', { id: job.id });
     api.close();
   }, 120_000);

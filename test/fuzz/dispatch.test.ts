@@ -71,8 +71,12 @@ async function check(api: CjmApi, input: Input): Promise<void> {
     if (wrong.length) throw new Error(`accepted ${what}`);
     const v = validator(m.result.schema);
     if (!v(answer.result)) throw new Error(`result of ${what} does not match its schema: ${JSON.stringify(v.errors)}`);
-    if (m.name === 'job.create') created.set((answer.result as { id: number }).id, String(params.name));
+    if (m.name === 'job.create' || m.name === 'job.rerun') {
+      const job = answer.result as { id: number; name: string };
+      created.set(job.id, job.name);
+    }
     if (m.name === 'job.remove') created.delete(Number(params.id));
+    if (m.name === 'job.removeMany') for (const id of (answer.result as { removed: number[] }).removed) created.delete(id);
     return;
   }
   const { code, message, data } = answer.error;
