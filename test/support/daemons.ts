@@ -4,7 +4,7 @@
 // or that live under our directory), mounts under our directory, and the directory itself.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile, chown } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -386,7 +386,15 @@ export async function startPrivateDockerd(options: PrivateDockerdOptions = {}): 
       await start();
     },
     freeze() {
-      if (proc?.child.pid) process.kill(proc.child.pid, 'SIGSTOP');
+      const pid = proc?.child.pid;
+      if (!pid) return;
+      process.kill(pid, 'SIGSTOP');
+      // The stop lands asynchronously: a request sent at once may still be served by a thread not yet
+      // stopped. Return only once the kernel says the process is stopped (T), at most 2 s.
+      const until = Date.now() + 2000;
+      while (Date.now() < until && !/^State:\s+T/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) {
+        /* a few ms at most */
+      }
     },
     thaw() {
       if (proc?.child.pid && proc.child.exitCode === null) {
