@@ -15,8 +15,12 @@ export function statusLabel(job: Pick<Job, 'status' | 'reason' | 'progress'>): s
       return job.reason ? `exited (${job.reason})` : 'exited';
     case 'error':
       return job.reason ? `error: ${job.reason}` : 'error';
-    case 'pending':
+    case 'pending': {
+      // "queued: position 2 of 15" is too long for the column: "queued 2/15" says the same.
+      const queued = /^queued: position (\d+) of (\d+)$/.exec(job.progress ?? '');
+      if (queued) return `queued ${queued[1]}/${queued[2]}`;
       return job.progress ? `pending: ${job.progress}` : 'pending';
+    }
     case 'running':
       if (job.progress === 'stopping') return 'stopping…';
       return job.progress ? `running: ${job.progress}` : 'running';

@@ -35,6 +35,8 @@ describe('labels', () => {
   it('status carries the reason', () => {
     expect(statusLabel(makeJob({ status: 'running' }))).toBe('running');
     expect(statusLabel(makeJob({ status: 'exited', reason: 'oom_killed' }))).toBe('exited (oom_killed)');
+    expect(statusLabel(makeJob({ status: 'pending', startedAt: null, progress: 'queued: position 2 of 15' }))).toBe('queued 2/15');
+    expect(statusLabel(makeJob({ status: 'pending', startedAt: null, progress: 'pulling image 45%' }))).toBe('pending: pulling image 45%');
     expect(statusLabel(makeJob({ status: 'error', reason: 'image nope: not found' }))).toBe('error: image nope: not found');
     expect(statusLabel(makeJob({ status: 'pending', progress: 'pulling image 45%' }))).toBe('pending: pulling image 45%');
   });
