@@ -6,21 +6,36 @@
 // last check; it keeps the memory cgroups of recent OOM kills and searches them newest first.
 import { close, constants, open, read } from 'node:fs';
 
-/** True when a kernel log line records an OOM kill inside this container's memory cgroup
- * (cgroup v1 `/docker/<id>`, v2 `/system.slice/docker-<id>.scope` or `/docker/<id>`). */
+/** True when a kernel log line records an OOM kill of a process in this container, by the limit of
+ * the container's own memory cgroup (cgroup v1 `/docker/<id>`, v2 `/system.slice/docker-<id>.scope`)
+ * or of the job's parent cgroup right above it (cgroup-parent.ts), which holds the same limit and is
+ * the one the kernel names when its counter trips first. */
 export function isOomKillOf(line: string, containerId: string): boolean {
-  const memcg = oomMemcgOf(line);
-  return memcg !== null && memcgMatches(memcg, containerId);
+  const kill = oomKillOf(line);
+  return kill !== null && killMatches(kill, containerId);
 }
 
-function memcgMatches(memcg: string, containerId: string): boolean {
+interface OomKill {
+  /** The memory cgroup whose limit was hit. */
+  oomMemcg: string;
+  /** The memory cgroup of the process killed. */
+  taskMemcg: string;
+}
+
+function killMatches(kill: OomKill, containerId: string): boolean {
   if (containerId.length < 12 || !/^[0-9a-f]+$/.test(containerId)) return false;
-  return memcg.endsWith(`/${containerId}`) || memcg.endsWith(`/docker-${containerId}.scope`);
+  const { oomMemcg, taskMemcg } = kill;
+  if (!taskMemcg.endsWith(`/${containerId}`) && !taskMemcg.endsWith(`/docker-${containerId}.scope`)) return false;
+  // Its own limit or its job's parent: not an ancestor's shared limit (that is not the job's doing).
+  return oomMemcg === taskMemcg || oomMemcg === taskMemcg.slice(0, taskMemcg.lastIndexOf('/'));
 }
 
-/** `oom_memcg` of an OOM-kill record, or null for any other record. */
-export function oomMemcgOf(line: string): string | null {
-  return /oom-kill:.*\boom_memcg=(\S+?)(?:,|\s|$)/.exec(line)?.[1] ?? null;
+/** The memory cgroups of an OOM-kill record, or null for any other record. */
+function oomKillOf(line: string): OomKill | null {
+  if (!line.includes('oom-kill:')) return null;
+  const oomMemcg = /\boom_memcg=([^,\s]+)/.exec(line)?.[1];
+  const taskMemcg = /\btask_memcg=([^,\s]+)/.exec(line)?.[1];
+  return oomMemcg && taskMemcg ? { oomMemcg, taskMemcg } : null;
 }
 
 export interface KernelOomCheck {
@@ -44,7 +59,7 @@ export function createKernelOomCheck(options: KernelOomOptions = {}): KernelOomC
   const path = options.kmsgPath ?? '/dev/kmsg';
   const maxRecords = options.maxRecords ?? 20_000;
   const keep = options.keep ?? 1024;
-  const memcgs: string[] = [];
+  const kills: OomKill[] = [];
   const buf = Buffer.alloc(8192);
   let fd: number | null = null;
   let unreadable = false;
@@ -76,10 +91,10 @@ export function createKernelOomCheck(options: KernelOomOptions = {}): KernelOomC
       if (n <= 0) return;
       // One record per read from /dev/kmsg; a plain file standing in for it gives many.
       for (const line of buf.toString('utf8', 0, n).split('\n')) {
-        const memcg = oomMemcgOf(line);
-        if (memcg === null) continue;
-        memcgs.push(memcg);
-        if (memcgs.length > keep) memcgs.shift();
+        const kill = oomKillOf(line);
+        if (kill === null) continue;
+        kills.push(kill);
+        if (kills.length > keep) kills.shift();
       }
     }
   };
@@ -94,7 +109,7 @@ export function createKernelOomCheck(options: KernelOomOptions = {}): KernelOomC
   return {
     async wasOomKilled(containerId) {
       await drain();
-      for (let i = memcgs.length - 1; i >= 0; i--) if (memcgMatches(memcgs[i]!, containerId)) return true;
+      for (let i = kills.length - 1; i >= 0; i--) if (killMatches(kills[i]!, containerId)) return true;
       return false;
     },
   };

@@ -14,6 +14,16 @@ describe('kernel OOM record', () => {
     expect(isOomKillOf(v1, id)).toBe(true);
     expect(isOomKillOf(v2, id)).toBe(true);
   });
+  it("names the container when the limit hit was its job's parent cgroup (recorded from this host: the parent's counter, same limit, trips first)", () => {
+    const parent = `6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${id},mems_allowed=0,oom_memcg=/cjm-cjm_test_c32f35cc609f-job-4,task_memcg=/cjm-cjm_test_c32f35cc609f-job-4/${id},task=tail,pid=24086,uid=0`;
+    expect(isOomKillOf(parent, id)).toBe(true);
+    const systemdParent = `6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/cjm-job-4.slice,task_memcg=/cjm-job-4.slice/docker-${id}.scope,task=tail,pid=1,uid=0`;
+    expect(isOomKillOf(systemdParent, id)).toBe(true);
+  });
+  it('does not count a limit higher up that the container only shares (not the job\'s own)', () => {
+    const shared = `6,1,1,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/system.slice,task_memcg=/system.slice/cjm-job-4.slice/docker-${id}.scope,task=tail,pid=1,uid=0`;
+    expect(isOomKillOf(shared, id)).toBe(false);
+  });
   it('does not match another container, another line, or a too-short id', () => {
     expect(isOomKillOf(v1, 'a'.repeat(64))).toBe(false);
     expect(isOomKillOf(`6,1,1,-;Memory cgroup out of memory: Killed process 9394 (tail)`, id)).toBe(false);
