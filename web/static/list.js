@@ -1,4 +1,4 @@
-/* global document, window, EventSource, HTMLFormElement, URLSearchParams, setTimeout, setInterval, Set */
+/* global document, window, EventSource, HTMLFormElement, URLSearchParams, setTimeout, setInterval */
 // Live job list: rows arrive from /events already rendered (and escaped) by the server; this only
 // swaps them in. Without JavaScript the page works the same, just without live updates.
 (function () {
