@@ -12,6 +12,8 @@ export const origin = 'http://localhost';
 export interface WebStack {
   app: Hono;
   adminToken: string;
+  /** The server's throwaway database (to seed rows straight into it). */
+  databaseUrl: string;
   /** A real client of the same server, to arrange and check things outside the page. */
   api: LocalApi;
   connect(token: string): Promise<LocalApi>;
@@ -43,6 +45,7 @@ export async function startWebStack(options: { heartbeatMs?: number } = {}): Pro
   return {
     app,
     adminToken: server.adminToken,
+    databaseUrl: server.databaseUrl,
     api,
     connect,
     logs,
