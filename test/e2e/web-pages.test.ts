@@ -244,12 +244,12 @@ describe('the web pages through Apache', () => {
 
     await page.goto(`${base}/?search=${prefix}&limit=5`);
     expect(await rowIds()).toEqual(ids.slice(0, 5));
-    expect(await summary()).toBe('Showing 1–5 matching jobs — more');
+    expect(await summary()).toBe('Showing 1–5 of 12 matching jobs');
     await capture('list-paged');
 
     await Promise.all([page.waitForURL(/cursor=/), pager.getByRole('link', { name: 'Older →' }).click()]);
     expect(await rowIds()).toEqual(ids.slice(5, 10));
-    expect(await summary()).toBe('Showing 6–10 matching jobs — more');
+    expect(await summary()).toBe('Showing 6–10 of 12 matching jobs');
     await expect.poll(() => page.locator('#live').isVisible(), { timeout: 10_000 }).toBe(true);
 
     // A job created now is newer than every row here: counted in a link, the rows left as they are.
@@ -265,12 +265,17 @@ describe('the web pages through Apache', () => {
     await Promise.all([page.waitForURL(/start=6/), pager.getByRole('link', { name: 'Older →' }).click()]);
     await Promise.all([page.waitForURL(/start=11/), pager.getByRole('link', { name: 'Older →' }).click()]);
     expect(await rowIds()).toEqual(ids.slice(9));
-    expect(await summary()).toBe('Showing 11–13 matching jobs, the oldest');
+    expect(await summary()).toBe('Showing 11–13 of 13 matching jobs');
     expect(await pager.getByRole('link', { name: 'Older →' }).count()).toBe(0);
     await page.goBack();
     expect(await rowIds()).toEqual([fresh.id, ...ids].slice(5, 10));
     await Promise.all([page.waitForURL(`${base}/?search=${prefix}&limit=5`), pager.getByRole('link', { name: '← Newest' }).click()]);
     expect((await rowIds())[0]).toBe(fresh.id);
+    // The first page takes a new job in at the top, and its numbers with it.
+    await expect.poll(() => page.locator('#live').isVisible(), { timeout: 10_000 }).toBe(true);
+    const another = await createJob({ name: `${prefix}-another`, cmd: 'true' });
+    await expect.poll(async () => (await rowIds())[0], { timeout: 15_000 }).toBe(another.id);
+    expect(await summary()).toBe('Showing 1–6 of 14 matching jobs');
   });
 
   it('works with JavaScript off: create, stop, remove', async () => {

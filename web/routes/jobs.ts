@@ -6,7 +6,7 @@ import { firstPageQuery, listUrl, parseListQuery, type ParsedListQuery } from '.
 import { jobIdParam, localPath } from '../paths.js';
 import { presets } from '../presets.js';
 import { confirmRemovePage } from '../views/confirm-page.js';
-import { jobsPage } from '../views/jobs-page.js';
+import { jobsPage, type JobsPageData } from '../views/jobs-page.js';
 import { messagePage } from '../views/message-page.js';
 
 /** The job list with its create form, and every per-job action (all POST). */
@@ -16,17 +16,17 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
   async function listPage(c: WebCtx, parsed: ParsedListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503, formOpen = false) {
     const s = c.get('session');
     const { query, ignored } = parsed;
-    let list: { jobs: Job[]; nextCursor: string | null; total: number | null; newestId: number | null } = { jobs: [], nextCursor: null, total: null, newestId: null };
+    let list: Omit<JobsPageData, 'query' | 'ignored' | 'form' | 'errors' | 'listError'> = { jobs: [], nextCursor: null, total: null, totalCapped: false, newestId: null };
     let listError: string | null = null;
     try {
       list = await web.withApi(s, async (api) => {
         const filter = { ...(query.status ? { status: query.status } : {}), ...(query.search ? { search: query.search } : {}) };
         // Past the first page, the newest job's id too: live updates tell new jobs by it.
         const [page, newest] = await Promise.all([
-          api.call('job.list', { ...filter, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+          api.call('job.list', { ...filter, limit: query.limit, count: true, ...(query.cursor ? { cursor: query.cursor } : {}) }),
           query.cursor ? api.call('job.list', { ...filter, limit: 1 }) : null,
         ]);
-        return { jobs: page.jobs, nextCursor: page.nextCursor, total: null, newestId: newest ? (newest.jobs[0]?.id ?? null) : null };
+        return { jobs: page.jobs, nextCursor: page.nextCursor, total: page.total, totalCapped: page.totalCapped, newestId: newest ? (newest.jobs[0]?.id ?? null) : null };
       });
     } catch (e) {
       if (e instanceof SignedOutError) throw e;

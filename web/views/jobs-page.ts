@@ -11,6 +11,8 @@ export interface JobsPageData {
   nextCursor: string | null;
   /** How many jobs the whole list holds (job.list's total); null when the server did not count. */
   total: number | null;
+  /** The total is a floor: the server stopped counting a search's matches there. */
+  totalCapped: boolean;
   /** On a page other than the first: the newest matching job's id when it was read, so live
    * updates can tell new jobs (announced) from ones on newer pages. */
   newestId: number | null;
@@ -27,17 +29,18 @@ export interface JobsPageData {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** "Showing 51–100 of 100,234 jobs", or without a total "Showing 1–50 jobs — more". The numbers are
- * spans list.js bumps as rows arrive and go on the first page. */
-export function pageSummary(d: Pick<JobsPageData, 'jobs' | 'nextCursor' | 'total' | 'query'>): Html {
+/** "Showing 51–100 of 100,234 jobs" ("of 1,000 or more" where the server stopped counting), or
+ * without a total "Showing 1–50 jobs — more". The numbers are spans list.js bumps as rows arrive and
+ * go on the first page. */
+export function pageSummary(d: Pick<JobsPageData, 'jobs' | 'nextCursor' | 'total' | 'totalCapped' | 'query'>): Html {
   const n = d.jobs.length;
   const { start, cursor } = d.query;
   const noun = d.query.status || d.query.search ? 'matching jobs' : 'jobs';
   const end = start === null ? null : start + n - 1;
   // A carried start can be stale (jobs removed since): no range that runs past the total.
-  const range = start !== null && end !== null && n > 0 && (d.total === null || end <= d.total) ? h`<span data-count="first">${count(start)}</span>–<span data-count="last">${count(end)}</span>` : h`<span data-count="shown">${count(n)}</span>`;
+  const range = start !== null && end !== null && n > 0 && (d.total === null || d.totalCapped || end <= d.total) ? h`<span data-count="first">${count(start)}</span>–<span data-count="last">${count(end)}</span>` : h`<span data-count="shown">${count(n)}</span>`;
   const where = start === null && cursor ? h`, from before job ${cursor}` : '';
-  if (d.total !== null) return h`Showing ${range} of <span data-count="total">${count(d.total)}</span> ${noun}${where}`;
+  if (d.total !== null) return h`Showing ${range} of <span data-count="total">${count(d.total)}</span>${d.totalCapped ? ' or more' : ''} ${noun}${where}`;
   return h`Showing ${range} ${noun}${where}${d.nextCursor ? ' — more' : cursor ? ', the oldest' : ''}`;
 }
 

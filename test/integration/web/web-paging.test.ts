@@ -2,7 +2,8 @@
 // through the web page by following its Newest/Older links, with the count it shows, filters that
 // stay on from page to page, and query strings the page refuses with a sentence instead of an error.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedJobs } from '../../support/seed-jobs.js';
+import { createMysqlPool } from '../../../server/adapters/mysql/index.js';
+import { growJob, seedJobs } from '../../support/seed-jobs.js';
 import { readEvents, withSignedInWebStack } from '../../support/web-stack.js';
 
 const web = withSignedInWebStack();
@@ -10,10 +11,16 @@ let ids: number[] = [];
 
 beforeAll(async () => {
   // 120 "page-" jobs (every third an error: 40) and 10 "other-" ones, oldest first.
-  ids = await seedJobs(web.stack.databaseUrl, [
-    ...Array.from({ length: 120 }, (_, i) => ({ name: `page-${String(i).padStart(3, '0')}`, status: i % 3 === 0 ? ('error' as const) : ('exited' as const) })),
-    ...Array.from({ length: 10 }, (_, i) => ({ name: `other-${i}`, status: 'exited' as const })),
-  ]);
+  const pool = createMysqlPool(web.stack.databaseUrl);
+  try {
+    const { firstId } = await seedJobs(pool, 130, {
+      job: (i, n) => ({ ...growJob(i, n), name: i < 120 ? `page-${String(i).padStart(3, '0')}` : `other-${i}` }),
+      status: (i) => (i < 120 && i % 3 === 0 ? 'error' : 'exited'),
+    });
+    ids = Array.from({ length: 130 }, (_, i) => firstId + i);
+  } finally {
+    await pool.end();
+  }
 });
 
 interface Page {
@@ -47,19 +54,19 @@ describe('the job list in pages', () => {
     const first = await open('/');
     expect(first.status).toBe(200);
     expect(first.rowIds).toEqual(all.slice(0, 50));
-    expect(first.summary).toBe('Showing 1–50 jobs — more');
+    expect(first.summary).toBe('Showing 1–50 of 130 jobs');
     expect(first.newest).toBeNull();
     expect(first.html).toContain('<nav class="pages" aria-label="Pages of the job list">');
 
     const second = await open(first.older!);
     expect(first.older).toBe(`/?cursor=${all[49]}&start=51`);
     expect(second.rowIds).toEqual(all.slice(50, 100));
-    expect(second.summary).toBe('Showing 51–100 jobs — more');
+    expect(second.summary).toBe('Showing 51–100 of 130 jobs');
     expect(second.newest).toBe('/');
 
     const third = await open(second.older!);
     expect(third.rowIds).toEqual(all.slice(100));
-    expect(third.summary).toBe('Showing 101–130 jobs, the oldest');
+    expect(third.summary).toBe('Showing 101–130 of 130 jobs');
     expect(third.older).toBeNull();
     // Row actions come back to the page they were taken on.
     expect(third.html).toContain(`name="back" value="${second.older!.replace(/&/g, '&amp;')}"`);
@@ -69,13 +76,13 @@ describe('the job list in pages', () => {
     const errors = newestFirst(ids.slice(0, 120).filter((_, i) => i % 3 === 0));
     const first = await open('/?status=error&search=page-&limit=20');
     expect(first.rowIds).toEqual(errors.slice(0, 20));
-    expect(first.summary).toBe('Showing 1–20 matching jobs — more');
+    expect(first.summary).toBe('Showing 1–20 of 40 matching jobs');
     expect(first.html).toContain('<option value="20" selected>20</option>');
     expect(first.older).toBe(`/?status=error&search=page-&limit=20&cursor=${errors[19]}&start=21`);
 
     const second = await open(first.older!);
     expect(second.rowIds).toEqual(errors.slice(20, 40));
-    expect(second.summary).toBe('Showing 21–40 matching jobs, the oldest');
+    expect(second.summary).toBe('Showing 21–40 of 40 matching jobs');
     expect(second.older).toBeNull();
     expect(second.newest).toBe('/?status=error&search=page-&limit=20');
     expect(second.html).toContain('<option value="error" selected>');
@@ -86,7 +93,7 @@ describe('the job list in pages', () => {
     const all = newestFirst(ids);
     const page = await open(`/?cursor=${all[9]}`);
     expect(page.rowIds).toEqual(all.slice(10, 60));
-    expect(page.summary).toBe(`Showing 50 jobs, from before job ${all[9]} — more`);
+    expect(page.summary).toBe(`Showing 50 of 130 jobs, from before job ${all[9]}`);
     expect(page.older).toBe(`/?cursor=${all[59]}`);
   });
 

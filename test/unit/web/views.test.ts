@@ -56,7 +56,7 @@ describe('web views', () => {
 
   it('the list page: filters, paging links in a labelled nav, empty state', () => {
     const query = { status: 'exited', search: 'a b', cursor: '900', limit: 20, start: 41 } as const;
-    const html = jobsPage({ jobs: [], nextCursor: '880', total: null, newestId: 950, query, ignored: [], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
+    const html = jobsPage({ jobs: [], nextCursor: '880', total: null, totalCapped: false, newestId: 950, query, ignored: [], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
     expect(html).toContain('No jobs here any more');
     expect(html).toContain('<option value="exited" selected>');
     expect(html).toContain('<option value="20" selected>20</option>');
@@ -64,7 +64,7 @@ describe('web views', () => {
     expect(html).toContain('href="/?status=exited&amp;search=a+b&amp;limit=20&amp;cursor=880&amp;start=41" rel="next">Older →</a>');
     expect(html).toContain('href="/?status=exited&amp;search=a+b&amp;limit=20" rel="first">← Newest</a>');
     expect(html).toContain('data-newest="950"');
-    const first = jobsPage({ jobs: [], nextCursor: null, total: 0, newestId: null, query: { status: '', search: '', cursor: '', limit: 50, start: 1 }, ignored: ['Ignored limit=“0”: must be 1-500. Showing 50 a page.'], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
+    const first = jobsPage({ jobs: [], nextCursor: null, total: 0, totalCapped: false, newestId: null, query: { status: '', search: '', cursor: '', limit: 50, start: 1 }, ignored: ['Ignored limit=“0”: must be 1-500. Showing 50 a page.'], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
     expect(first).toContain('No jobs yet');
     expect(first).not.toContain('<nav class="pages"');
     expect(first).toContain('<p class="flash flash-error" role="alert">Ignored limit=“0”: must be 1-500. Showing 50 a page.</p>');
@@ -75,14 +75,18 @@ describe('web views', () => {
     const jobs = Array.from({ length: 50 }, (_, i) => sampleJob({ id: 1000 - i }));
     const text = (d: Parameters<typeof pageSummary>[0]) => pageSummary(d).toString().replace(/<[^>]+>/g, '');
     const q = { status: '', search: '', cursor: '', limit: 50, start: 1 } as const;
-    expect(text({ jobs, nextCursor: '951', total: 100_234, query: q })).toBe('Showing 1–50 of 100,234 jobs');
-    expect(text({ jobs, nextCursor: '901', total: 100_234, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–100 of 100,234 jobs');
-    expect(text({ jobs, nextCursor: '951', total: 120, query: { ...q, status: 'running' } })).toBe('Showing 1–50 of 120 matching jobs');
-    expect(text({ jobs, nextCursor: '951', total: null, query: q })).toBe('Showing 1–50 jobs — more');
-    expect(text({ jobs: jobs.slice(0, 7), nextCursor: null, total: null, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–57 jobs, the oldest');
+    const counted = { nextCursor: '951', total: 100_234, totalCapped: false, query: q };
+    expect(text({ ...counted, jobs })).toBe('Showing 1–50 of 100,234 jobs');
+    expect(text({ ...counted, jobs, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–100 of 100,234 jobs');
+    expect(text({ ...counted, jobs, total: 120, query: { ...q, status: 'running' } })).toBe('Showing 1–50 of 120 matching jobs');
+    // A search counted only up to the server's cap.
+    expect(text({ ...counted, jobs, total: 1000, totalCapped: true, query: { ...q, search: 'web', cursor: '951', start: 1001 } })).toBe('Showing 1,001–1,050 of 1,000 or more matching jobs');
+    // Without a total: whether there are more.
+    expect(text({ ...counted, jobs, total: null })).toBe('Showing 1–50 jobs — more');
+    expect(text({ ...counted, jobs: jobs.slice(0, 7), nextCursor: null, total: null, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–57 jobs, the oldest');
     // A link without its position, or one whose position the list has since shrunk below.
-    expect(text({ jobs, nextCursor: '901', total: 100_234, query: { ...q, cursor: '951', start: null } })).toBe('Showing 50 of 100,234 jobs, from before job 951');
-    expect(text({ jobs, nextCursor: null, total: 60, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 50 of 60 jobs');
+    expect(text({ ...counted, jobs, query: { ...q, cursor: '951', start: null } })).toBe('Showing 50 of 100,234 jobs, from before job 951');
+    expect(text({ ...counted, jobs, nextCursor: null, total: 60, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 50 of 60 jobs');
   });
 
   it('log lines mark stderr with a class and a visible tag, and escape output', () => {
