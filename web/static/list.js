@@ -40,6 +40,9 @@
       var el = document.querySelector('#page-summary [data-count="' + k + '"]');
       if (el) el.textContent = (Number(el.textContent.replace(/,/g, '')) + delta).toLocaleString('en-US');
     });
+    var noun = document.querySelector('#page-summary [data-noun]');
+    var before = noun && (document.querySelector('#page-summary [data-count="total"]') || document.querySelector('#page-summary [data-count="shown"]'));
+    if (before) noun.textContent = noun.dataset.noun + (before.textContent === '1' ? 'job' : 'jobs');
   }
 
   function toRow(html) {

@@ -35,7 +35,9 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function pageSummary(d: Pick<JobsPageData, 'jobs' | 'nextCursor' | 'total' | 'totalCapped' | 'query'>): Html {
   const n = d.jobs.length;
   const { start, cursor } = d.query;
-  const noun = d.query.status || d.query.search ? 'matching jobs' : 'jobs';
+  const filtered = d.query.status || d.query.search ? 'matching ' : '';
+  // The noun follows the number before it; list.js re-reads it when it moves that number.
+  const noun = h`<span data-noun="${filtered}">${filtered}${(d.total ?? n) === 1 ? 'job' : 'jobs'}</span>`;
   const end = start === null ? null : start + n - 1;
   // A carried start can be stale (jobs removed since): no range that runs past the total.
   const range = start !== null && end !== null && n > 0 && (d.total === null || d.totalCapped || end <= d.total) ? h`<span data-count="first">${count(start)}</span>–<span data-count="last">${count(end)}</span>` : h`<span data-count="shown">${count(n)}</span>`;

@@ -79,6 +79,7 @@ describe('web views', () => {
     expect(text({ ...counted, jobs })).toBe('Showing 1–50 of 100,234 jobs');
     expect(text({ ...counted, jobs, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–100 of 100,234 jobs');
     expect(text({ ...counted, jobs, total: 120, query: { ...q, status: 'running' } })).toBe('Showing 1–50 of 120 matching jobs');
+    expect(text({ ...counted, jobs: jobs.slice(0, 1), nextCursor: null, total: 1, query: { ...q, search: 'web' } })).toBe('Showing 1–1 of 1 matching job');
     // A search counted only up to the server's cap.
     expect(text({ ...counted, jobs, total: 1000, totalCapped: true, query: { ...q, search: 'web', cursor: '951', start: 1001 } })).toBe('Showing 1,001–1,050 of 1,000 or more matching jobs');
     // Without a total: whether there are more.
