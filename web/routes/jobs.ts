@@ -64,8 +64,8 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     const s = c.get('session');
     const values = formValuesFrom(await c.req.parseBody());
     const parsed = parseJobForm(values);
-    const query = { query: firstPageQuery, ignored: [] };
-    if (!parsed.ok) return listPage(c, query, values, parsed.errors, 422);
+    const firstPage = { query: firstPageQuery, ignored: [] };
+    if (!parsed.ok) return listPage(c, firstPage, values, parsed.errors, 422);
     try {
       const job = await web.withApi(s, (api) => api.call('job.create', parsed.spec));
       s.flash = { kind: 'ok', text: `Job ${job.id} “${job.name}” created; it starts in the background.` };
@@ -74,7 +74,7 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     } catch (e) {
       const errors = errorsFromRpc(e);
       if (!isRpcError(e)) web.deps.logger.error({ err: e }, 'web: job.create failed');
-      return listPage(c, query, values, errors, createStatus(e));
+      return listPage(c, firstPage, values, errors, createStatus(e));
     }
   });
 
