@@ -1,4 +1,4 @@
-// The web page's job page, log viewer, form, bulk actions and endpoints, end to end: headless
+// The web page's job page, log viewer, form, bulk actions, endpoints and the list's pages, end to end: headless
 // Chromium through a real Apache (apache/cjm.conf) to the real server. CJM_E2E_WEB_URL (+ CJM_TOKEN)
 // points it at a running install such as the VM's 8080; without it, it starts this checkout's server
 // on a throwaway database behind a private Apache. Screenshots at 1280 and 390 px go to
@@ -230,6 +230,52 @@ describe('the web pages through Apache', () => {
     expect(await page.locator(`#job-${a.id}`).count()).toBe(0);
     await page.goto(`${base}/jobs/remove-finished`);
     await capture('remove-finished-confirm');
+  });
+
+  it('pages through the list by its links, and a later page announces a new job instead of taking it in', { timeout: 120_000 }, async () => {
+    const prefix = unique('e2e-paging');
+    const jobs = [];
+    for (let i = 0; i < 12; i++) jobs.push(await createJob({ name: `${prefix}-${String(i).padStart(2, '0')}`, cmd: 'true' }));
+    for (const j of jobs) await waitStatus(j.id, (s) => s === 'exited');
+    const ids = jobs.map((j) => j.id).sort((a, b) => b - a);
+    const rowIds = () => page.locator('#jobs tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => Number((r as unknown as { dataset: { id: string } }).dataset.id)));
+    const summary = () => page.locator('#page-summary').textContent();
+    const pager = page.getByRole('navigation', { name: 'Pages of the job list' });
+
+    await page.goto(`${base}/?search=${prefix}&limit=5`);
+    expect(await rowIds()).toEqual(ids.slice(0, 5));
+    expect(await summary()).toBe('Showing 1–5 of 12 matching jobs');
+    await capture('list-paged');
+
+    await Promise.all([page.waitForURL(/cursor=/), pager.getByRole('link', { name: 'Older →' }).click()]);
+    expect(await rowIds()).toEqual(ids.slice(5, 10));
+    expect(await summary()).toBe('Showing 6–10 of 12 matching jobs');
+    await expect.poll(() => page.locator('#live').isVisible(), { timeout: 10_000 }).toBe(true);
+
+    // A job created now is newer than every row here: counted in a link, the rows left as they are.
+    const fresh = await createJob({ name: `${prefix}-new`, cmd: 'true' });
+    const announce = page.locator('#newer a');
+    await expect.poll(() => announce.textContent(), { timeout: 15_000 }).toBe('1 new job — show newest');
+    expect(await rowIds()).toEqual(ids.slice(5, 10));
+    await capture('list-page-2');
+
+    await Promise.all([page.waitForURL(`${base}/?search=${prefix}&limit=5`), announce.click()]);
+    expect((await rowIds())[0]).toBe(fresh.id);
+    // 13 jobs: pages of 5, 5 and 3; the last has no Older link; Newest goes back to the first.
+    await Promise.all([page.waitForURL(/start=6/), pager.getByRole('link', { name: 'Older →' }).click()]);
+    await Promise.all([page.waitForURL(/start=11/), pager.getByRole('link', { name: 'Older →' }).click()]);
+    expect(await rowIds()).toEqual(ids.slice(9));
+    expect(await summary()).toBe('Showing 11–13 of 13 matching jobs');
+    expect(await pager.getByRole('link', { name: 'Older →' }).count()).toBe(0);
+    await page.goBack();
+    expect(await rowIds()).toEqual([fresh.id, ...ids].slice(5, 10));
+    await Promise.all([page.waitForURL(`${base}/?search=${prefix}&limit=5`), pager.getByRole('link', { name: '← Newest' }).click()]);
+    expect((await rowIds())[0]).toBe(fresh.id);
+    // The first page takes a new job in at the top, and its numbers with it.
+    await expect.poll(() => page.locator('#live').isVisible(), { timeout: 10_000 }).toBe(true);
+    const another = await createJob({ name: `${prefix}-another`, cmd: 'true' });
+    await expect.poll(async () => (await rowIds())[0], { timeout: 15_000 }).toBe(another.id);
+    expect(await summary()).toBe('Showing 1–6 of 14 matching jobs');
   });
 
   it('works with JavaScript off: create, stop, remove', async () => {

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Job, JobStatus } from '#protocol';
+import type { Job } from '#protocol';
 import type { Web, WebEnv } from '../context.js';
 import { localPath } from '../paths.js';
 import { jobRow } from '../views/job-row.js';
-import type { ListQuery } from '../views/jobs-page.js';
-import { listQueryOf } from './jobs.js';
+import { parseListQuery, type ListQuery } from '../list-query.js';
 import { createSignal, runStream, tooManyStreams } from './streams.js';
 
 /** Whether a job belongs in a list filtered by this query (the server's search: name or image). */
@@ -25,7 +24,7 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
   app.get('/events', (c) => {
     const s = c.get('session');
     if (tooManyStreams(web, s)) return c.text('Too many open event streams for this session.', 429);
-    const query = listQueryOf((n) => c.req.query(n));
+    const { query } = parseListQuery((n) => c.req.query(n));
     const back = localPath(c.req.query('back'));
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, (stream) =>
@@ -48,13 +47,14 @@ export function eventRoutes(web: Web): Hono<WebEnv> {
         });
         const hostWide = (await web.hostUnenforced(s)).limits;
         await api.call('events.subscribe', {});
-        // Whatever changed between the page's render and this subscription: send the current rows.
-        const first = await api.call('job.list', {
-          limit: 50,
-          ...(query.status ? { status: query.status as JobStatus } : {}),
-          ...(query.search ? { search: query.search } : {}),
-        });
-        for (const job of [...first.jobs].reverse()) if (!pending.has(job.id)) pending.set(job.id, job);
+        // Whatever changed between the page's render and this subscription: send the current rows of
+        // the first page (a later page counts the new jobs among them) and of the page shown.
+        const filter = { ...(query.status ? { status: query.status } : {}), ...(query.search ? { search: query.search } : {}) };
+        const [first, shown] = await Promise.all([
+          api.call('job.list', { ...filter, limit: query.limit }),
+          query.cursor ? api.call('job.list', { ...filter, limit: query.limit, cursor: query.cursor }) : null,
+        ]);
+        for (const job of [...first.jobs, ...(shown?.jobs ?? [])].reverse()) if (!pending.has(job.id)) pending.set(job.id, job);
         await stream.writeSSE({ event: 'ready', data: '{}', retry: 3000 });
         while (!over) {
           for (const id of removed) {

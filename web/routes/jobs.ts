@@ -1,62 +1,52 @@
 import { Hono } from 'hono';
-import { ErrorCode, isRpcError, jobStatuses, type Job, type JobStatus } from '#protocol';
-import { describeError, httpStatusOf, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
+import { ErrorCode, isRpcError, type Job } from '#protocol';
+import { describeError, httpStatusOf, SignedOutError, type Web, type WebCtx, type WebEnv, type WebSession } from '../context.js';
 import { emptyJobForm, errorsFromRpc, formValuesFrom, formValuesOfJob, parseJobForm, type FormErrors, type JobFormValues } from '../job-form.js';
+import { firstPageQuery, listUrl, parseListQuery, type ParsedListQuery } from '../list-query.js';
 import { jobIdParam, localPath } from '../paths.js';
 import { presets } from '../presets.js';
 import { confirmRemovePage } from '../views/confirm-page.js';
-import { jobsPage, listUrl, type ListQuery } from '../views/jobs-page.js';
+import { jobsPage, type JobsPageData } from '../views/jobs-page.js';
 import { messagePage } from '../views/message-page.js';
-
-const pageSize = 50;
-
-export function listQueryOf(q: (name: string) => string | undefined): ListQuery {
-  const status = q('status') ?? '';
-  return {
-    status: (jobStatuses as readonly string[]).includes(status) ? status : '',
-    search: (q('search') ?? '').slice(0, 200),
-    cursor: (q('cursor') ?? '').slice(0, 100),
-  };
-}
 
 /** The job list with its create form, and every per-job action (all POST). */
 export function jobRoutes(web: Web): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
-  async function listPage(c: WebCtx, query: ListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503, formOpen = false) {
+  async function listPage(c: WebCtx, parsed: ParsedListQuery, form: JobFormValues, errors: FormErrors | null, status: 200 | 409 | 422 | 429 | 500 | 503, formOpen = false) {
     const s = c.get('session');
-    let jobs: Job[] = [];
-    let nextCursor: string | null = null;
+    const { query, ignored } = parsed;
+    let list: Omit<JobsPageData, 'query' | 'ignored' | 'form' | 'errors' | 'listError'> = { jobs: [], nextCursor: null, total: null, totalCapped: false, newestId: null };
     let listError: string | null = null;
     try {
-      const r = await web.withApi(s, (api) =>
-        api.call('job.list', {
-          limit: pageSize,
-          ...(query.status ? { status: query.status as JobStatus } : {}),
-          ...(query.search ? { search: query.search } : {}),
-          ...(query.cursor ? { cursor: query.cursor } : {}),
-        }),
-      );
-      jobs = r.jobs;
-      nextCursor = r.nextCursor;
+      list = await web.withApi(s, async (api) => {
+        const filter = { ...(query.status ? { status: query.status } : {}), ...(query.search ? { search: query.search } : {}) };
+        // Past the first page, the newest job's id too: live updates tell new jobs by it.
+        const [page, newest] = await Promise.all([
+          api.call('job.list', { ...filter, limit: query.limit, count: true, ...(query.cursor ? { cursor: query.cursor } : {}) }),
+          query.cursor ? api.call('job.list', { ...filter, limit: 1 }) : null,
+        ]);
+        return { jobs: page.jobs, nextCursor: page.nextCursor, total: page.total, totalCapped: page.totalCapped, newestId: newest ? (newest.jobs[0]?.id ?? null) : null };
+      });
     } catch (e) {
-      if (!isRpcError(e) || e.code !== ErrorCode.InvalidParams) web.deps.logger.warn({ err: e }, 'web: job.list failed');
-      listError = isRpcError(e) && e.code === ErrorCode.InvalidParams ? 'That page of the list is no longer valid.' : describeError(e, 'load the jobs');
-      if (status === 200 && !(isRpcError(e) && e.code === ErrorCode.InvalidParams)) {
+      if (e instanceof SignedOutError) throw e;
+      web.deps.logger.warn({ err: e }, 'web: job.list failed');
+      listError = describeError(e, 'load the jobs');
+      if (status === 200) {
         const code = httpStatusOf(e);
         status = code === 404 ? 500 : code;
       }
     }
     const back = listUrl(query);
     const host = await web.hostUnenforced(s);
-    return web.render(c, status, 'Jobs', jobsPage({ jobs, nextCursor, query, form, errors, listError, formOpen }, { csrf: s.csrf, back, now: new Date(), hostWide: host.limits }), {
+    return web.render(c, status, 'Jobs', jobsPage({ ...list, query, ignored, form, errors, listError, formOpen }, { csrf: s.csrf, back, now: new Date(), hostWide: host.limits }), {
       scripts: ['list.js'],
       banner: host,
     });
   }
 
   app.get('/', async (c) => {
-    const query = listQueryOf((n) => c.req.query(n));
+    const query = parseListQuery((n) => c.req.query(n));
     // ?duplicate=<id>: the form filled in with that job's spec (the job page's Duplicate).
     const from = jobIdParam(c.req.query('duplicate'));
     const preset = presets.find((p) => p.id === c.req.query('preset'));
@@ -74,8 +64,8 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     const s = c.get('session');
     const values = formValuesFrom(await c.req.parseBody());
     const parsed = parseJobForm(values);
-    const query = listQueryOf(() => undefined);
-    if (!parsed.ok) return listPage(c, query, values, parsed.errors, 422);
+    const firstPage = { query: firstPageQuery, ignored: [] };
+    if (!parsed.ok) return listPage(c, firstPage, values, parsed.errors, 422);
     try {
       const job = await web.withApi(s, (api) => api.call('job.create', parsed.spec));
       s.flash = { kind: 'ok', text: `Job ${job.id} “${job.name}” created; it starts in the background.` };
@@ -84,7 +74,7 @@ export function jobRoutes(web: Web): Hono<WebEnv> {
     } catch (e) {
       const errors = errorsFromRpc(e);
       if (!isRpcError(e)) web.deps.logger.error({ err: e }, 'web: job.create failed');
-      return listPage(c, query, values, errors, createStatus(e));
+      return listPage(c, firstPage, values, errors, createStatus(e));
     }
   });
 

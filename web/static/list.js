@@ -3,9 +3,10 @@
 // swaps them in. Without JavaScript the page works the same, just without live updates.
 (function () {
   'use strict';
-  // The status filter applies as soon as it changes.
-  var statusFilter = document.querySelector('form.filters select[name="status"]');
-  if (statusFilter) statusFilter.addEventListener('change', function () { statusFilter.form.submit(); });
+  // The status filter and the page size apply as soon as they change.
+  document.querySelectorAll('form.filters select').forEach(function (select) {
+    select.addEventListener('change', function () { select.form.submit(); });
+  });
 
   var table = document.getElementById('jobs');
   if (!table || !window.EventSource) return;
@@ -13,9 +14,36 @@
   var live = document.getElementById('live');
   var firstPage = table.dataset.firstPage === 'true';
   var params = new URLSearchParams();
-  if (table.dataset.status) params.set('status', table.dataset.status);
-  if (table.dataset.search) params.set('search', table.dataset.search);
+  ['status', 'search', 'cursor', 'limit'].forEach(function (k) { if (table.dataset[k]) params.set(k, table.dataset[k]); });
   params.set('back', table.dataset.back || '/');
+
+  // A later page stays as it is while someone reads it: jobs newer than its newest are counted and
+  // offered as a link to the first page, not slipped in among older rows.
+  var newest = Number(table.dataset.newest || 0);
+  var fresh = new Set();
+  var newer = document.getElementById('newer');
+  function noteFresh(id, matches) {
+    if (matches && id > newest) fresh.add(id);
+    else fresh.delete(id);
+    if (!newer) return;
+    newer.textContent = '';
+    if (fresh.size === 0) return;
+    var a = document.createElement('a');
+    a.href = newer.dataset.href || '/';
+    a.textContent = fresh.size + (fresh.size === 1 ? ' new job' : ' new jobs') + ' — show newest';
+    newer.appendChild(a);
+  }
+
+  // The first page's "Showing 1–50 of 1,234": rows that arrive or go move the numbers with them.
+  function bump(delta) {
+    ['last', 'shown', 'total'].forEach(function (k) {
+      var el = document.querySelector('#page-summary [data-count="' + k + '"]');
+      if (el) el.textContent = (Number(el.textContent.replace(/,/g, '')) + delta).toLocaleString('en-US');
+    });
+    var noun = document.querySelector('#page-summary [data-noun]');
+    var before = noun && (document.querySelector('#page-summary [data-count="total"]') || document.querySelector('#page-summary [data-count="shown"]'));
+    if (before) noun.textContent = noun.dataset.noun + (before.textContent === '1' ? 'job' : 'jobs');
+  }
 
   function toRow(html) {
     var t = document.createElement('template');
@@ -37,7 +65,12 @@
       if (changed) flash(row);
       return;
     }
-    if (!matches || !firstPage) return;
+    if (!firstPage) {
+      noteFresh(id, matches);
+      return;
+    }
+    if (!matches) return;
+    bump(1);
     var empty = tbody.querySelector('tr.empty');
     if (empty) empty.remove();
     // Newest first: before the first row with a smaller id.
@@ -65,8 +98,13 @@
     place(msg.id, msg.html, msg.matches);
   });
   source.addEventListener('removed', function (ev) {
-    var row = document.getElementById('job-' + JSON.parse(ev.data).id);
-    if (row) row.remove();
+    var id = JSON.parse(ev.data).id;
+    var row = document.getElementById('job-' + id);
+    if (row) {
+      row.remove();
+      if (firstPage) bump(-1);
+    }
+    if (fresh.has(id)) noteFresh(id, false);
   });
   source.addEventListener('error', function () { if (live) live.hidden = true; });
 

@@ -1,7 +1,7 @@
 // Sign-in, sign-out, the unauthenticated redirect, CSRF refusal and the security headers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../support/wait.js';
-import { browser, hiddenValue, signIn, startWebStack, type WebStack } from './web-stack.js';
+import { browser, hiddenValue, signIn, startWebStack, type WebStack } from '../../support/web-stack.js';
 
 let stack: WebStack;
 

@@ -1,20 +1,9 @@
 // The live list: /events turns job.updated into rendered rows, and the static files it needs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName, waitFor } from '../../support/wait.js';
-import { browser, readEvents, signIn, startWebStack, type Browser, type WebStack } from './web-stack.js';
+import { browser, readEvents, withSignedInWebStack } from '../../support/web-stack.js';
 
-let stack: WebStack;
-let b: Browser;
-
-beforeAll(async () => {
-  stack = await startWebStack({ heartbeatMs: 300 });
-  b = browser(stack.app);
-  await signIn(b, stack.adminToken);
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const web = withSignedInWebStack({ heartbeatMs: 300 });
 
 interface RowEvent {
   id: number;
@@ -24,14 +13,14 @@ interface RowEvent {
 
 describe('GET /events', () => {
   it('delivers job.updated as rendered, escaped rows until the job exits', async () => {
-    const res = await b.get('/events?back=%2F');
+    const res = await web.b.get('/events?back=%2F');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const name = uniqueName('webev');
     let id = 0;
     const events = await readEvents(res, (ev) => {
       if (ev.event === 'ready' && id === 0) {
-        void stack.api.call('job.create', { name, image: 'busybox:latest', cmd: `echo '<i>'; sleep 1`, cpus: 0.25, memoryMb: 32, network: 'none' }).then((j) => {
+        void web.stack.api.call('job.create', { name, image: 'busybox:latest', cmd: `echo '<i>'; sleep 1`, cpus: 0.25, memoryMb: 32, network: 'none' }).then((j) => {
           id = j.id;
         });
       }
@@ -44,26 +33,26 @@ describe('GET /events', () => {
     expect(rows.every((r) => r.matches)).toBe(true);
     const last = rows.at(-1)!;
     expect(last.html).toMatch(new RegExp(`^<tr id="job-${id}"`));
-    expect(last.html).toContain(`name="csrf" value="${b.csrf}"`);
+    expect(last.html).toContain(`name="csrf" value="${web.b.csrf}"`);
     expect(last.html).toContain('&lt;i&gt;');
   });
 
   it('tells the page when a job is removed, so its row goes away', async () => {
-    const job = await stack.api.call('job.create', { name: uniqueName('webrm'), image: 'busybox:latest', cmd: 'sleep 30', cpus: 0.25, memoryMb: 32, network: 'none' });
-    const res = await b.get('/events');
+    const job = await web.stack.api.call('job.create', { name: uniqueName('webrm'), image: 'busybox:latest', cmd: 'sleep 30', cpus: 0.25, memoryMb: 32, network: 'none' });
+    const res = await web.b.get('/events');
     const events = await readEvents(res, (ev) => {
-      if (ev.event === 'ready') void stack.api.call('job.remove', { id: job.id });
+      if (ev.event === 'ready') void web.stack.api.call('job.remove', { id: job.id });
       return ev.event === 'removed';
     });
     expect(JSON.parse(events.at(-1)!.data)).toEqual({ id: job.id });
   });
 
   it('says whether a job matches the page filter', async () => {
-    const res = await b.get('/events?status=running');
+    const res = await web.b.get('/events?status=running');
     const name = uniqueName('webev');
     const events = await readEvents(res, (ev, all) => {
       if (ev.event === 'ready') {
-        void stack.api.call('job.create', { name, image: 'busybox:latest', cmd: 'true', cpus: 0.25, memoryMb: 32, network: 'none' });
+        void web.stack.api.call('job.create', { name, image: 'busybox:latest', cmd: 'true', cpus: 0.25, memoryMb: 32, network: 'none' });
       }
       return all.some((e) => e.event === 'job' && e.data.includes(name) && e.data.includes('>exited<'));
     });
@@ -72,9 +61,9 @@ describe('GET /events', () => {
   });
 
   it('sends keep-alive comments and the streams are bounded per session', async () => {
-    const open = await Promise.all(Array.from({ length: 8 }, () => b.get('/events')));
+    const open = await Promise.all(Array.from({ length: 8 }, () => web.b.get('/events')));
     expect(open.every((r) => r.status === 200)).toBe(true);
-    expect((await b.get('/events')).status).toBe(429);
+    expect((await web.b.get('/events')).status).toBe(429);
     const reader = open[0]!.body!.getReader();
     let text = '';
     while (!text.includes(': keep-alive')) text += new TextDecoder().decode((await reader.read()).value);
@@ -82,7 +71,7 @@ describe('GET /events', () => {
     for (const r of open.slice(1)) await r.body!.cancel();
     // Closed streams give their slot back (each once its own connection, a token lookup, is settled).
     const again = await waitFor('a closed stream\'s slot back', async () => {
-      const res = await b.get('/events');
+      const res = await web.b.get('/events');
       if (res.status === 200) return res;
       expect(res.status).toBe(429);
       await res.body?.cancel();
@@ -94,7 +83,7 @@ describe('GET /events', () => {
 
 describe('static files', () => {
   it('serves the stylesheet and scripts, and nothing else', async () => {
-    const b2 = browser(stack.app);
+    const b2 = browser(web.stack.app);
     const css = await b2.get('/static/app.css');
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');

@@ -1,25 +1,14 @@
 // The page of one job, its stats JSON, Re-run, Duplicate and the host banner, through app.request()
 // against the real server (MariaDB + dockerd).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueName, waitForJob } from '../../support/wait.js';
-import { browser, signIn, startWebStack, type Browser, type WebStack } from './web-stack.js';
+import { withSignedInWebStack } from '../../support/web-stack.js';
 
-let stack: WebStack;
-let b: Browser;
-
-beforeAll(async () => {
-  stack = await startWebStack();
-  b = browser(stack.app);
-  await signIn(b, stack.adminToken);
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const web = withSignedInWebStack();
 
 describe('the job page', () => {
   it('shows the whole spec, live numbers and every action; the list links to it', async () => {
-    const job = await stack.api.call('job.create', {
+    const job = await web.stack.api.call('job.create', {
       name: uniqueName('webpage'),
       image: 'busybox:latest',
       cmd: 'mkdir -p /w && echo served > /w/index.html && httpd -f -p 8000 -h /w',
@@ -29,8 +18,8 @@ describe('the job page', () => {
       env: { SECRET_TOKEN: 'hunter2' },
       ports: [8000],
     });
-    const running = await waitForJob(stack.api, job.id, (j) => j.status === 'running' && j.ip !== null);
-    const res = await b.get(`/jobs/${job.id}`);
+    const running = await waitForJob(web.stack.api, job.id, (j) => j.status === 'running' && j.ip !== null);
+    const res = await web.b.get(`/jobs/${job.id}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain(`<h1 id="job-title">Job ${job.id} “${job.name}”</h1>`);
@@ -51,33 +40,33 @@ describe('the job page', () => {
     expect(html).toContain(`href="/jobs/${job.id}/log.txt"`);
     expect(html).toContain('<script src="/static/job.js');
 
-    const stats = await b.get(`/jobs/${job.id}/stats`);
+    const stats = await web.b.get(`/jobs/${job.id}/stats`);
     expect(stats.status).toBe(200);
     const body = (await stats.json()) as { running: boolean; status: { label: string }; stats: { memoryBytes: number; memoryLimitBytes: number } };
     expect(body).toMatchObject({ running: true, status: { label: 'running' } });
     expect(body.stats.memoryLimitBytes).toBe(48 * 1024 * 1024);
 
-    const list = await (await b.get(`/?search=${job.name}`)).text();
+    const list = await (await web.b.get(`/?search=${job.name}`)).text();
     expect(list).toContain(`<a href="/jobs/${job.id}"><strong>${job.name}</strong></a>`);
 
     // Stop from the job page comes back to it, saying stopping or already stopped.
-    const stop = await b.post(`/jobs/${job.id}/stop`, { back: `/jobs/${job.id}` });
+    const stop = await web.b.post(`/jobs/${job.id}/stop`, { back: `/jobs/${job.id}` });
     expect(stop.headers.get('location')).toBe(`/jobs/${job.id}`);
-    expect(await (await b.get(`/jobs/${job.id}`)).text()).toMatch(/is stopping\.|stopped: exited/);
+    expect(await (await web.b.get(`/jobs/${job.id}`)).text()).toMatch(/is stopping\.|stopped: exited/);
   });
 
   it('re-runs a job into a new one and duplicates its spec into the form', async () => {
-    const job = await stack.api.call('job.create', { name: uniqueName('webrerun'), image: 'busybox:latest', cmd: 'echo again', cpus: 0.3, memoryMb: 40, pidsLimit: 99, network: 'none', env: { A: 'b c' } });
-    await waitForJob(stack.api, job.id, (j) => j.status === 'exited');
-    const res = await b.post(`/jobs/${job.id}/rerun`, {});
+    const job = await web.stack.api.call('job.create', { name: uniqueName('webrerun'), image: 'busybox:latest', cmd: 'echo again', cpus: 0.3, memoryMb: 40, pidsLimit: 99, network: 'none', env: { A: 'b c' } });
+    await waitForJob(web.stack.api, job.id, (j) => j.status === 'exited');
+    const res = await web.b.post(`/jobs/${job.id}/rerun`, {});
     expect(res.status).toBe(303);
     const loc = res.headers.get('location')!;
     const newId = Number(/^\/jobs\/(\d+)$/.exec(loc)?.[1]);
     expect(newId).toBeGreaterThan(job.id);
-    expect(await stack.api.call('job.get', { id: newId })).toMatchObject({ name: `${job.name}-2`, cmd: 'echo again', memoryMb: 40 });
-    expect(await (await b.get(loc)).text()).toContain(`created from job ${job.id}`);
+    expect(await web.stack.api.call('job.get', { id: newId })).toMatchObject({ name: `${job.name}-2`, cmd: 'echo again', memoryMb: 40 });
+    expect(await (await web.b.get(loc)).text()).toContain(`created from job ${job.id}`);
 
-    const form = await (await b.get(`/?duplicate=${job.id}`)).text();
+    const form = await (await web.b.get(`/?duplicate=${job.id}`)).text();
     expect(form).toContain('id="f-name" name="name" value=""');
     expect(form).toMatch(/<textarea id="f-cmd" name="cmd"[^>]*>echo again<\/textarea>/);
     expect(form).toContain('id="f-cpus" name="cpus" value="0.3"');
@@ -88,15 +77,15 @@ describe('the job page', () => {
   });
 
   it('answers 404 for a job that does not exist or is not a number; the port proxy path is not routed here', async () => {
-    expect((await b.get('/jobs/999999')).status).toBe(404);
-    expect((await b.get('/jobs/abc')).status).toBe(404);
-    expect((await b.get('/jobs/999999/stats')).status).toBe(404);
-    expect((await b.post('/jobs/999999/rerun', {})).headers.get('location')).toBe('/jobs/999999');
+    expect((await web.b.get('/jobs/999999')).status).toBe(404);
+    expect((await web.b.get('/jobs/abc')).status).toBe(404);
+    expect((await web.b.get('/jobs/999999/stats')).status).toBe(404);
+    expect((await web.b.post('/jobs/999999/rerun', {})).headers.get('location')).toBe('/jobs/999999');
   });
 
   it('says a host-wide unenforced limit once, in the banner, and not on each row', async () => {
-    const info = await stack.api.call('system.info', {});
-    const html = await (await b.get('/')).text();
+    const info = await web.stack.api.call('system.info', {});
+    const html = await (await web.b.get('/')).text();
     if (info.enforcement.ioWeight) {
       expect(html).not.toContain('id="host-banner"');
       return;

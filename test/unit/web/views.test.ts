@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { emptyJobForm } from '../../../web/job-form.js';
 import { createForm } from '../../../web/views/create-form.js';
 import { jobRow } from '../../../web/views/job-row.js';
-import { jobsPage, listUrl } from '../../../web/views/jobs-page.js';
+import { listUrl } from '../../../web/list-query.js';
+import { jobsPage, pageSummary } from '../../../web/views/jobs-page.js';
 import { lineHtml, logPage } from '../../../web/views/log-page.js';
 import { page } from '../../../web/views/layout.js';
 import { sampleJob } from './sample-job.js';
@@ -53,16 +54,40 @@ describe('web views', () => {
     expect(html).toContain('&lt;/textarea&gt;&lt;b&gt;</textarea>');
   });
 
-  it('the list page: filters, pagination links, empty state', () => {
-    const html = jobsPage(
-      { jobs: [], nextCursor: 'c2', query: { status: 'exited', search: 'a b', cursor: 'c1' }, form: emptyJobForm, errors: null, listError: null },
-      ctx,
-    ).toString();
-    expect(html).toContain('No job matches.');
+  it('the list page: filters, paging links in a labelled nav, empty state', () => {
+    const query = { status: 'exited', search: 'a b', cursor: '900', limit: 20, start: 41 } as const;
+    const html = jobsPage({ jobs: [], nextCursor: '880', total: null, totalCapped: false, newestId: 950, query, ignored: [], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
+    expect(html).toContain('No jobs here any more');
     expect(html).toContain('<option value="exited" selected>');
-    expect(html).toContain(`href="${listUrl({ status: 'exited', search: 'a b', cursor: 'c2' }).replace(/&/g, '&amp;')}"`);
-    expect(html).toContain('href="/?status=exited&amp;search=a+b"');
+    expect(html).toContain('<option value="20" selected>20</option>');
+    expect(html).toContain('<nav class="pages" aria-label="Pages of the job list">');
+    expect(html).toContain('href="/?status=exited&amp;search=a+b&amp;limit=20&amp;cursor=880&amp;start=41" rel="next">Older →</a>');
+    expect(html).toContain('href="/?status=exited&amp;search=a+b&amp;limit=20" rel="first">← Newest</a>');
+    expect(html).toContain('data-newest="950"');
+    const first = jobsPage({ jobs: [], nextCursor: null, total: 0, totalCapped: false, newestId: null, query: { status: '', search: '', cursor: '', limit: 50, start: 1 }, ignored: ['Ignored limit=“0”: must be 1-500. Showing 50 a page.'], form: emptyJobForm, errors: null, listError: null }, ctx).toString();
+    expect(first).toContain('No jobs yet');
+    expect(first).not.toContain('<nav class="pages"');
+    expect(first).toContain('<p class="flash flash-error" role="alert">Ignored limit=“0”: must be 1-500. Showing 50 a page.</p>');
     expect(listUrl({})).toBe('/');
+  });
+
+  it('the summary gives the range and the total, or says there are more', () => {
+    const jobs = Array.from({ length: 50 }, (_, i) => sampleJob({ id: 1000 - i }));
+    const text = (d: Parameters<typeof pageSummary>[0]) => pageSummary(d).toString().replace(/<[^>]+>/g, '');
+    const q = { status: '', search: '', cursor: '', limit: 50, start: 1 } as const;
+    const counted = { nextCursor: '951', total: 100_234, totalCapped: false, query: q };
+    expect(text({ ...counted, jobs })).toBe('Showing 1–50 of 100,234 jobs');
+    expect(text({ ...counted, jobs, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–100 of 100,234 jobs');
+    expect(text({ ...counted, jobs, total: 120, query: { ...q, status: 'running' } })).toBe('Showing 1–50 of 120 matching jobs');
+    expect(text({ ...counted, jobs: jobs.slice(0, 1), nextCursor: null, total: 1, query: { ...q, search: 'web' } })).toBe('Showing 1–1 of 1 matching job');
+    // A search counted only up to the server's cap.
+    expect(text({ ...counted, jobs, total: 1000, totalCapped: true, query: { ...q, search: 'web', cursor: '951', start: 1001 } })).toBe('Showing 1,001–1,050 of 1,000 or more matching jobs');
+    // Without a total: whether there are more.
+    expect(text({ ...counted, jobs, total: null })).toBe('Showing 1–50 jobs — more');
+    expect(text({ ...counted, jobs: jobs.slice(0, 7), nextCursor: null, total: null, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 51–57 jobs, the oldest');
+    // A link without its position, or one whose position the list has since shrunk below.
+    expect(text({ ...counted, jobs, query: { ...q, cursor: '951', start: null } })).toBe('Showing 50 of 100,234 jobs, from before job 951');
+    expect(text({ ...counted, jobs, nextCursor: null, total: 60, query: { ...q, cursor: '951', start: 51 } })).toBe('Showing 50 of 60 jobs');
   });
 
   it('log lines mark stderr with a class and a visible tag, and escape output', () => {

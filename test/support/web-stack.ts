@@ -1,16 +1,19 @@
 // The web app over the real stack: startTestServer() (real MariaDB, dockerd, rpc) and a browser-ish
 // client for app.request(): a cookie jar, the form's hidden tokens, Origin like a browser sends.
 import type { Hono } from 'hono';
-import { createClient } from '../../../server/protocol/client.js';
-import { ErrorCode, RpcError } from '../../../server/protocol/index.js';
-import { startTestServer } from '../../support/server.js';
-import { createWebApp, type LocalApi } from '../../../web/app.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createClient } from '../../server/protocol/client.js';
+import { ErrorCode, RpcError } from '../../server/protocol/index.js';
+import { startTestServer } from './server.js';
+import { createWebApp, type LocalApi } from '../../web/app.js';
 
 export const origin = 'http://localhost';
 
 export interface WebStack {
   app: Hono;
   adminToken: string;
+  /** The server's throwaway database (to seed rows straight into it). */
+  databaseUrl: string;
   /** A real client of the same server, to arrange and check things outside the page. */
   api: LocalApi;
   connect(token: string): Promise<LocalApi>;
@@ -42,12 +45,46 @@ export async function startWebStack(options: { heartbeatMs?: number } = {}): Pro
   return {
     app,
     adminToken: server.adminToken,
+    databaseUrl: server.databaseUrl,
     api,
     connect,
     logs,
     async close() {
       api.close();
       await server.close();
+    },
+  };
+}
+
+export interface SignedInWebStack {
+  readonly stack: WebStack;
+  /** Signed in as the admin. */
+  readonly b: Browser;
+}
+
+/** A test file's own web stack with a browser signed in as the admin, opened before its tests and
+ * closed after them. Read `stack` and `b` inside tests (they are set in beforeAll). */
+export function withSignedInWebStack(options: { heartbeatMs?: number } = {}): SignedInWebStack {
+  let stack: WebStack | undefined;
+  let b: Browser | undefined;
+  beforeAll(async () => {
+    stack = await startWebStack(options);
+    b = browser(stack.app);
+    await signIn(b, stack.adminToken);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('the web stack is not started yet: use it inside a test');
+    return v;
+  };
+  return {
+    get stack() {
+      return ready(stack);
+    },
+    get b() {
+      return ready(b);
     },
   };
 }
