@@ -77,5 +77,7 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   // 'created' means it never started: only the launcher may move it on.
   if (state.status === 'created') return null;
   if (state.status === 'pending') return job.progress === (state.progress ?? null) ? null : { progress: state.progress ?? null };
+  // The runtime refused to run it (swarm rejected its task): an error, with the runtime's reason.
+  if (state.status === 'rejected') return errorPatch(`the runtime rejected the job: ${state.error ?? 'no reason given'}`, now);
   return exitedPatch(job, state, now, intent);
 }

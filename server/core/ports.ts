@@ -95,7 +95,8 @@ export interface TokenStore {
 
 export interface ContainerState {
   running: boolean;
-  /** Docker's status string: created, running, exited, dead, ... */
+  /** Docker's status string: created, running, exited, dead, ...; or 'pending' (below), or 'rejected':
+   * the runtime refused to run it (swarm rejected its task), `error` says why, and the job ends error. */
   status: string;
   exitCode: number | null;
   oomKilled: boolean;

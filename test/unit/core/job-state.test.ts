@@ -41,6 +41,13 @@ describe('reconcilePatch', () => {
     expect(reconcilePatch({ ...pending, progress: held.progress! }, held, now)).toBeNull();
     expect(reconcilePatch(pending, { ...held, running: true, status: 'running', startedAt: now }, now)).toMatchObject({ status: 'running', progress: null });
   });
+  it('a job the runtime rejected (swarm, after start returned) ends error with the runtime\'s reason, not failed', () => {
+    const rejected = state({ status: 'rejected', exitCode: null, error: 'starting container failed: no such file' });
+    expect(reconcilePatch(job({ status: 'pending', startedAt: null }), rejected, now)).toMatchObject({
+      status: 'error',
+      reason: 'the runtime rejected the job: starting container failed: no such file',
+    });
+  });
   it('a running job whose container vanished is lost', () => {
     expect(reconcilePatch(job({}), null, now)).toMatchObject({ status: 'exited', reason: 'lost', finishedAt: now });
   });
