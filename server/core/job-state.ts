@@ -53,6 +53,11 @@ export function endedWithoutContainerPatch(reason: Extract<ExitReason, 'stopped'
   return { status: 'exited', reason, finishedAt: now, progress: null, ip: null };
 }
 
+/** A job's error when the runtime refused to run it, whether start() or a later look saw that. */
+export function rejectedReason(image: string, error: string | null): string {
+  return `the runtime rejected the task of image ${image}: ${error ?? 'no reason given'}`;
+}
+
 export function errorPatch(message: string, now: Date): JobPatch {
   return { status: 'error', reason: message, finishedAt: now, progress: null, ip: null };
 }
@@ -78,6 +83,6 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   if (state.status === 'created') return null;
   if (state.status === 'pending') return job.progress === (state.progress ?? null) ? null : { progress: state.progress ?? null };
   // The runtime refused to run it (swarm rejected its task): an error, with the runtime's reason.
-  if (state.status === 'rejected') return errorPatch(`the runtime rejected the job: ${state.error ?? 'no reason given'}`, now);
+  if (state.status === 'rejected') return errorPatch(rejectedReason(job.image, state.error), now);
   return exitedPatch(job, state, now, intent);
 }

@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import { ContainerStartError, DockerUnavailableError, StatsUnavailableError } from '../../core/errors.js';
 import { createSystemClock } from '../../core/clock.js';
+import { rejectedReason } from '../../core/job-state.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { jobIdLabel, managedFilters } from '../docker/container-config.js';
@@ -85,6 +86,11 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
   const nodes = async (): Promise<SwarmNode[]> => (await call('node list', docker.listNodes())) as SwarmNode[];
+  // The exit of a task cjm stopped on another node, seen while waiting for it to end: swarm deletes
+  // such a task (marked for removal) within a moment of its end, and its exit code with it. Bounded;
+  // a restart forgets it (the job then reads stopped with no exit code).
+  const stoppedExits = new Map<string, number>();
+
   // The manager's node never changes while its daemon is the one cjm talks to.
   let managerId = '';
   const managerNodeId = async (): Promise<string> => {
@@ -112,6 +118,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     const task = currentTask(tasks);
     if (task === undefined && service === null) return null;
     const state = taskState(task, nodeList.find((n) => n.ID === task?.NodeID), service?.Spec?.Labels?.[stoppedLabel] === 'true');
+    if (task === undefined && state?.status === 'exited') return { ...state, exitCode: stoppedExits.get(serviceId) ?? null };
     // Swarm says only 137; on the manager's node the container itself tells an OOM kill.
     const local = state?.status === 'exited' && state.exitCode === 137 ? await onManager(task) : null;
     if (state === null || local === null) return state;
@@ -152,8 +159,12 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     const deadline = clock.now().getTime() + waitMs;
     while (clock.now().getTime() <= deadline) {
       const state = await inspect(serviceId);
-      if (state === null || (!state.running && state.status !== 'pending')) return;
-      await sleep(200);
+      if (state === null || (!state.running && state.status !== 'pending')) {
+        if (state?.exitCode != null) stoppedExits.set(serviceId, state.exitCode);
+        if (stoppedExits.size > 1024) stoppedExits.delete(stoppedExits.keys().next().value as string);
+        return;
+      }
+      await sleep(100);
     }
   }
 
@@ -272,7 +283,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       for (;;) {
         const state = await inspect(serviceId);
         if (state === null) throw new ContainerStartError('the service vanished right after it was created');
-        if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task of image ${job.image}: ${state.error ?? 'no reason given'}`);
+        if (state.status === 'rejected') throw new ContainerStartError(rejectedReason(job.image, state.error));
         const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
         if (state.running) return { enforced: await verifyLimits(serviceId, job).catch((err: unknown) => unverified(`the task's cgroup could not be read (${String(err)})`)), state };
         if (state.status !== 'pending') return { enforced: unverified('the task ended before cjm saw it running'), state };
@@ -315,7 +326,10 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       await endByScaleToZero(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 
-    remove: removeService,
+    async remove(serviceId: string): Promise<void> {
+      stoppedExits.delete(serviceId);
+      await removeService(serviceId);
+    },
 
     async listManaged(): Promise<ManagedContainer[]> {
       const services = (await call('service list', docker.listServices({ filters: { label: managedFilters(options.instance) } }))) as {

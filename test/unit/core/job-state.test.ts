@@ -45,7 +45,7 @@ describe('reconcilePatch', () => {
     const rejected = state({ status: 'rejected', exitCode: null, error: 'starting container failed: no such file' });
     expect(reconcilePatch(job({ status: 'pending', startedAt: null }), rejected, now)).toMatchObject({
       status: 'error',
-      reason: 'the runtime rejected the job: starting container failed: no such file',
+      reason: 'the runtime rejected the task of image busybox: starting container failed: no such file',
     });
   });
   it('a running job whose container vanished is lost', () => {
