@@ -74,7 +74,13 @@ describe('SIGKILL of a swarm-runtime server while its job prints', () => {
       constraints: [`node.hostname==${swarm.worker.hostname}`],
     });
     await waitForJob(api, job.id, (j) => j.status === 'running', 30_000);
-    expect(await api.call('job.stop', { id: job.id })).toMatchObject({ status: 'running', progress: 'stopping' });
+    const { containerId: serviceId } = await api.call('job.stop', { id: job.id });
+    // Killed once swarm has the stop: the task is marked to go (or the service is gone).
+    await waitFor('swarm to have the stop', async () => {
+      const tasks = (await swarm.manager.docker.listTasks({ filters: { service: [serviceId!] } }).catch(() => [])) as { DesiredState: string }[];
+      return tasks.length === 0 || tasks.every((t) => t.DesiredState === 'remove');
+    }, 10_000);
+    expect(await api.call('job.get', { id: job.id })).toMatchObject({ status: 'running', progress: 'stopping' });
     api.close();
     await server.kill('SIGKILL');
     server = await start();
