@@ -77,7 +77,7 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   if (state.running) {
     // The address is what Docker says now: the proxy must never dial a stale one.
     if (job.status === 'running') return job.ip === state.ip ? null : { ip: state.ip };
-    return startedPatch(state.startedAt ?? now, job.enforced, state.ip);
+    return startedPatch(state.startedAt ?? now, state.enforced ?? job.enforced, state.ip);
   }
   // 'created' means it never started: only the launcher may move it on.
   if (state.status === 'created') return null;

@@ -109,6 +109,9 @@ export interface ContainerState {
   /** With status 'pending': the runtime holds the job but runs it nowhere yet (swarm: no node fits
    * now), and says why; the job stays pending with this as its progress. */
   progress?: string;
+  /** What the runtime verified of limits it applied itself, for a job it held for room and started
+   * later (swarm): the job's `enforced` once it is seen running. */
+  enforced?: Enforced;
 }
 
 export interface ManagedContainer {

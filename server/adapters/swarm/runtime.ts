@@ -8,12 +8,12 @@ import { createSystemClock } from '../../core/clock.js';
 import { rejectedReason } from '../../core/job-state.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
-import { jobIdLabel, managedFilters } from '../docker/container-config.js';
+import { jobIdLabel, managedFilters, mib } from '../docker/container-config.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from '../docker/errors.js';
 import { jobIdFromLabel } from '../docker/event-map.js';
 import { outputFromStream } from '../docker/output.js';
 import { readCgroup, readProcCgroup } from '../docker/cgroup-io.js';
-import { checkLimits } from '../docker/cgroup-limits.js';
+import { checkLimits, type LimitSpec } from '../docker/cgroup-limits.js';
 import { ensureImage } from '../docker/pull.js';
 import { computeStats, type DockerStatsSample } from '../docker/stats.js';
 import { serviceSpec, stoppedLabel } from './service-spec.js';
@@ -58,7 +58,16 @@ const unverified = (why: string): Enforced => ({
 
 interface ServiceRecord {
   Version?: { Index?: number };
-  Spec?: Record<string, unknown> & { Labels?: Record<string, string> };
+  Spec?: Record<string, unknown> & {
+    Labels?: Record<string, string>;
+    TaskTemplate?: { Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number; Pids?: number } } };
+  };
+}
+
+/** The limits a job's service asks swarm for (service-spec.ts), as the cgroup check takes them. */
+function limitsOf(service: ServiceRecord | null): LimitSpec {
+  const limits = service?.Spec?.TaskTemplate?.Resources?.Limits;
+  return { cpus: (limits?.NanoCPUs ?? 0) / 1e9, memoryMb: (limits?.MemoryBytes ?? 0) / mib, pidsLimit: limits?.Pids ?? 0 };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -91,6 +100,9 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   // a restart forgets it (the job then reads stopped with no exit code).
   const stoppedExits = new Map<string, number>();
 
+  // The limits read back from a task's cgroup, per service: read once, when it is first seen running.
+  const verified = new Map<string, Enforced>();
+
   // The manager's node never changes while its daemon is the one cjm talks to.
   let managerId = '';
   const managerNodeId = async (): Promise<string> => {
@@ -119,6 +131,8 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     if (task === undefined && service === null) return null;
     const state = taskState(task, nodeList.find((n) => n.ID === task?.NodeID), service?.Spec?.Labels?.[stoppedLabel] === 'true');
     if (task === undefined && state?.status === 'exited') return { ...state, exitCode: stoppedExits.get(serviceId) ?? null };
+    // Read back once it runs: start() reports it, and core takes it for a job swarm held for room.
+    if (state?.running === true) return { ...state, enforced: await enforcedOf(serviceId, task, service) };
     // Swarm says only 137; on the manager's node the container itself tells an OOM kill.
     const local = state?.status === 'exited' && state.exitCode === 137 ? await onManager(task) : null;
     if (state === null || local === null) return state;
@@ -168,16 +182,26 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   }
 
-  /** The limits read back from the task's cgroup: only on the manager's node, while the task runs. */
-  async function verifyLimits(serviceId: string, job: Job): Promise<Enforced> {
-    const local = await localContainer(serviceId);
+  /** The limits the service asks for, read back from its task's cgroup: only on the manager's node,
+   * while the task runs. Once per service. */
+  async function enforcedOf(serviceId: string, task: SwarmTask | undefined, service: ServiceRecord | null): Promise<Enforced> {
+    const known = verified.get(serviceId);
+    if (known !== undefined) return known;
+    const enforced = await verifyLimits(task, limitsOf(service)).catch((err: unknown) => unverified(`the task's cgroup could not be read (${String(err)})`));
+    verified.set(serviceId, enforced);
+    if (verified.size > 1024) verified.delete(verified.keys().next().value as string);
+    return enforced;
+  }
+
+  async function verifyLimits(task: SwarmTask | undefined, asked: LimitSpec): Promise<Enforced> {
+    const local = await onManager(task);
     if (local === null) return unverified("the task runs on another node than the manager's, whose daemon cjm does not ask");
     const container = (await call('container inspect', docker.getContainer(local).inspect())) as { State?: { Running?: boolean; Pid?: number } };
     const pid = container.State?.Pid ?? 0;
     const procText = container.State?.Running === true && pid > 0 ? await readProcCgroup(pid, procRoot) : null;
     const cgroup = procText === null ? null : await readCgroup(procText, cgroupRoot);
     if (cgroup === null) return unverified('the task ended before its cgroup could be read');
-    const limits = checkLimits(cgroup.version, cgroup.values, job);
+    const limits = checkLimits(cgroup.version, cgroup.values, asked);
     return { cpus: limits.cpus, memory: limits.memory, pids: limits.pids, ioWeight: false, note: [...limits.notes, swarmNote].join('; ') };
   }
 
@@ -285,7 +309,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
         if (state === null) throw new ContainerStartError('the service vanished right after it was created');
         if (state.status === 'rejected') throw new ContainerStartError(rejectedReason(job.image, state.error));
         const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
-        if (state.running) return { enforced: await verifyLimits(serviceId, job).catch((err: unknown) => unverified(`the task's cgroup could not be read (${String(err)})`)), state };
+        if (state.running) return { enforced: state.enforced ?? unverified('the task was not read back'), state };
         if (state.status !== 'pending') return { enforced: unverified('the task ended before cjm saw it running'), state };
         if (waitingForRoom || clock.now().getTime() >= deadline) return { enforced: unverified('the task was not running yet when cjm looked'), state };
         await sleep(50);
@@ -328,6 +352,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
 
     async remove(serviceId: string): Promise<void> {
       stoppedExits.delete(serviceId);
+      verified.delete(serviceId);
       await removeService(serviceId);
     },
 

@@ -156,6 +156,18 @@ describe('the swarm runtime on a real two-node swarm', () => {
     await Promise.all([api.call('job.kill', { id: here.id }), api.call('job.kill', { id: there.id })]);
   }, 60_000);
 
+  it('a job that waited for room on the manager\'s node has its limits read back once it runs', async () => {
+    const manager = (await api.call('system.info', {})).nodes!.find((n) => n.role === 'manager')!;
+    const first = await api.call('job.create', spec('sleep 5', { cpus: manager.cpus, constraints: ['node.role==manager'] }));
+    await waitForJob(api, first.id, (j) => j.status === 'running', 20_000);
+    const job = await api.call('job.create', spec('sleep 30', { cpus: 0.5, pidsLimit: 40, constraints: ['node.role==manager'] }));
+    const queued = await waitForJob(api, job.id, (j) => (j.progress ?? '').startsWith('no suitable node'), 10_000);
+    expect(queued.enforced).toMatchObject({ cpus: false, pids: false });
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running', 30_000);
+    expect(running.enforced).toMatchObject({ cpus: true, pids: true, ioWeight: false });
+    await api.call('job.kill', { id: job.id });
+  }, 60_000);
+
   it('a task rejected after it waited for room ends error with swarm\'s message, not exited/failed', async () => {
     // An image only the manager holds, for a job that first waits for the worker's CPUs.
     const base = await swarm.manager.docker.createContainer({ Image: swarm.imageId, Cmd: ['true'] });
