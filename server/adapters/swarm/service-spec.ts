@@ -1,6 +1,6 @@
 // Job -> Docker's service-create body (replicated-job mode). Pure, so the limits are unit-tested.
 import type { Job } from '../../protocol/index.js';
-import { commandFor, instanceLabel, jobIdLabel, jobNameLabel, managedLabel, mib, userNetworkLabel } from '../docker/container-config.js';
+import { commandFor, instanceLabel, jobIdLabel, jobNameLabel, managedLabel, mib } from '../docker/container-config.js';
 
 export interface ServiceSpecOptions {
   /** The image's ID on the manager: a worker given a tag tries a registry pull even when it has the
@@ -9,8 +9,6 @@ export interface ServiceSpecOptions {
   instance?: string;
   /** The grace between SIGTERM and SIGKILL when swarm shuts the task down (a stop). */
   stopGraceSeconds: number;
-  /** The owner's overlay network: the job is on it under its name. */
-  network?: { id: string; name: string };
 }
 
 /** Set on a service cjm scaled to zero to stop its job (runtime.ts): the job is over, not waiting. */
@@ -26,7 +24,6 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
     [jobIdLabel]: String(job.id),
     [jobNameLabel]: job.name,
     ...(options.instance === undefined ? {} : { [instanceLabel]: options.instance }),
-    ...(options.network === undefined ? {} : { [userNetworkLabel]: options.network.name }),
   };
   const { Entrypoint, Cmd } = commandFor(job);
   const nanoCpus = Math.round(job.cpus * 1e9);
@@ -54,10 +51,7 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Placement: { Constraints: job.constraints },
-      ...(options.network === undefined ? {} : { Networks: [{ Target: options.network.id, Aliases: [job.name] }] }),
     },
     Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
-    // A job's name resolves to its task's own address: one task, nothing to balance, no virtual IP.
-    EndpointSpec: { Mode: 'dnsrr' },
   };
 }
