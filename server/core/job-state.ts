@@ -53,6 +53,11 @@ export function endedWithoutContainerPatch(reason: Extract<ExitReason, 'stopped'
   return { status: 'exited', reason, finishedAt: now, progress: null, ip: null };
 }
 
+/** A job's error when the runtime refused to run it, whether start() or a later look saw that. */
+export function rejectedReason(image: string, error: string | null): string {
+  return `the runtime rejected the task of image ${image}: ${error ?? 'no reason given'}`;
+}
+
 export function errorPatch(message: string, now: Date): JobPatch {
   return { status: 'error', reason: message, finishedAt: now, progress: null, ip: null };
 }
@@ -72,10 +77,12 @@ export function reconcilePatch(job: Job, state: ContainerState | null, now: Date
   if (state.running) {
     // The address is what Docker says now: the proxy must never dial a stale one.
     if (job.status === 'running') return job.ip === state.ip ? null : { ip: state.ip };
-    return startedPatch(state.startedAt ?? now, job.enforced, state.ip);
+    return startedPatch(state.startedAt ?? now, state.enforced ?? job.enforced, state.ip);
   }
   // 'created' means it never started: only the launcher may move it on.
   if (state.status === 'created') return null;
   if (state.status === 'pending') return job.progress === (state.progress ?? null) ? null : { progress: state.progress ?? null };
+  // The runtime refused to run it (swarm rejected its task): an error, with the runtime's reason.
+  if (state.status === 'rejected') return errorPatch(rejectedReason(job.image, state.error), now);
   return exitedPatch(job, state, now, intent);
 }

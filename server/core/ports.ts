@@ -100,7 +100,8 @@ export interface TokenStore {
 
 export interface ContainerState {
   running: boolean;
-  /** Docker's status string: created, running, exited, dead, ... */
+  /** Docker's status string: created, running, exited, dead, ...; or 'pending' (below), or 'rejected':
+   * the runtime refused to run it (swarm rejected its task), `error` says why, and the job ends error. */
   status: string;
   exitCode: number | null;
   oomKilled: boolean;
@@ -113,6 +114,9 @@ export interface ContainerState {
   /** With status 'pending': the runtime holds the job but runs it nowhere yet (swarm: no node fits
    * now), and says why; the job stays pending with this as its progress. */
   progress?: string;
+  /** What the runtime verified of limits it applied itself, for a job it held for room and started
+   * later (swarm): the job's `enforced` once it is seen running. */
+  enforced?: Enforced;
 }
 
 export interface ManagedContainer {

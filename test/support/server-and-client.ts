@@ -10,20 +10,24 @@ export interface ServerAndClient<C> {
   readonly api: C;
 }
 
-export function withServerAndClient(options?: { server?: TestServerOptions }): ServerAndClient<CjmClient>;
+/** The server's options, or a function giving them once earlier beforeAll hooks ran (a swarm started
+ * first, say). */
+type ServerOptions = TestServerOptions | (() => TestServerOptions);
+
+export function withServerAndClient(options?: { server?: ServerOptions }): ServerAndClient<CjmClient>;
 export function withServerAndClient<C extends { close(): void }>(options: {
-  server?: TestServerOptions;
+  server?: ServerOptions;
   /** Another kind of client (a raw socket, say) instead of the admin's CjmClient. */
   connect: (server: TestServer) => Promise<C>;
 }): ServerAndClient<C>;
 export function withServerAndClient(
-  options: { server?: TestServerOptions; connect?: (server: TestServer) => Promise<{ close(): void }> } = {},
+  options: { server?: ServerOptions; connect?: (server: TestServer) => Promise<{ close(): void }> } = {},
 ): ServerAndClient<{ close(): void }> {
   const connect = options.connect ?? ((s: TestServer) => createClient(s.url, s.adminToken));
   let server: TestServer | undefined;
   let api: { close(): void } | undefined;
   beforeAll(async () => {
-    server = await startTestServer(options.server);
+    server = await startTestServer(typeof options.server === 'function' ? options.server() : options.server);
     api = await connect(server);
   });
   afterAll(async () => {

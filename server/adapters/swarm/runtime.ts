@@ -5,15 +5,18 @@
 import type Docker from 'dockerode';
 import { ContainerStartError, DockerUnavailableError, StatsUnavailableError } from '../../core/errors.js';
 import { createSystemClock } from '../../core/clock.js';
+import { rejectedReason } from '../../core/job-state.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
-import { jobIdLabel, managedFilters } from '../docker/container-config.js';
+import { jobIdLabel, managedFilters, mib } from '../docker/container-config.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from '../docker/errors.js';
 import { jobIdFromLabel } from '../docker/event-map.js';
 import { outputFromStream } from '../docker/output.js';
+import { readCgroup, readProcCgroup } from '../docker/cgroup-io.js';
+import { checkLimits, type LimitSpec } from '../docker/cgroup-limits.js';
 import { ensureImage } from '../docker/pull.js';
 import { computeStats, type DockerStatsSample } from '../docker/stats.js';
-import { serviceSpec } from './service-spec.js';
+import { serviceSpec, stoppedLabel } from './service-spec.js';
 import { currentTask, taskState, type SwarmNode, type SwarmTask } from './task-state.js';
 import { watchTasks } from './watch.js';
 
@@ -31,15 +34,41 @@ export interface SwarmRuntimeOptions {
   pollMs?: number;
   /** How long start() waits for the task to run before it leaves the job pending. */
   startWaitMs?: number;
-  /** SIGTERM-to-SIGKILL grace when a job is stopped (fixed at create: see stop()). */
+  /** SIGTERM-to-SIGKILL grace when a job on another node than the manager's is stopped: swarm reads it
+   * from the task's own spec, fixed at create (see stop()). */
   stopGraceSeconds?: number;
+  /** Where cgroups are mounted and /proc is, for reading back the limits of tasks on the manager's
+   * node (cjm runs on the manager's host); tests pass fixture trees. */
+  cgroupRoot?: string;
+  procRoot?: string;
 }
 
-/** What swarm applies without cjm reading it back; said in every job's `enforced.note`. */
+/** What swarm cannot apply or tell; said in every job's `enforced.note`. */
 export const swarmNote =
-  'swarm runtime: cpus, memory and pids limits are set by swarm on the node and not read back; IO weight has no swarm equivalent; no-new-privileges needs a newer Docker API than 20.10 offers for services; swarm reports an OOM kill only as exit 137 (reason failed)';
+  'swarm runtime: IO weight has no swarm equivalent; no-new-privileges needs a newer Docker API than 20.10 offers for services; on another node than the manager\'s, swarm reports an OOM kill only as exit 137 (reason failed)';
 
-const enforcedBySwarm: Enforced = { cpus: false, memory: false, pids: false, ioWeight: false, note: swarmNote };
+/** A job whose task's cgroup cjm could not read: nothing is claimed on swarm's word. */
+const unverified = (why: string): Enforced => ({
+  cpus: false,
+  memory: false,
+  pids: false,
+  ioWeight: false,
+  note: `${why}: cpus, memory and pids are set by swarm on the node and not read back; ${swarmNote}`,
+});
+
+interface ServiceRecord {
+  Version?: { Index?: number };
+  Spec?: Record<string, unknown> & {
+    Labels?: Record<string, string>;
+    TaskTemplate?: { Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number; Pids?: number } } };
+  };
+}
+
+/** The limits a job's service asks swarm for (service-spec.ts), as the cgroup check takes them. */
+function limitsOf(service: ServiceRecord | null): LimitSpec {
+  const limits = service?.Spec?.TaskTemplate?.Resources?.Limits;
+  return { cpus: (limits?.NanoCPUs ?? 0) / 1e9, memoryMb: (limits?.MemoryBytes ?? 0) / mib, pidsLimit: limits?.Pids ?? 0 };
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -49,13 +78,12 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   const callTimeoutMs = options.callTimeoutMs ?? 30_000;
   const pollMs = options.pollMs ?? 500;
   const stopGraceSeconds = options.stopGraceSeconds ?? 10;
+  const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const procRoot = options.procRoot ?? '/proc';
   const call = <T>(what: string, work: Promise<T>): Promise<T> =>
     withTimeout(what, callTimeoutMs, work).catch((err: unknown) => {
       throw mapDockerError(err);
     });
-  // Services cjm removed to stop their job: what their task said last, so the stop reads as an exit
-  // and not as a vanished (lost) job. Bounded; a restart forgets it (the job then reads lost).
-  const stoppedStates = new Map<string, ContainerState>();
 
   // A removed service's tasks are gone with it (the filter then answers 404).
   const tasksOf = async (serviceId: string): Promise<SwarmTask[]> => {
@@ -67,25 +95,49 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
   const nodes = async (): Promise<SwarmNode[]> => (await call('node list', docker.listNodes())) as SwarmNode[];
-  const managerNodeId = async (): Promise<string> => ((await call('info', docker.info())) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
+  // The exit of a task cjm stopped on another node, seen while waiting for it to end: swarm deletes
+  // such a task (marked for removal) within a moment of its end, and its exit code with it. Bounded;
+  // a restart forgets it (the job then reads stopped with no exit code).
+  const stoppedExits = new Map<string, number>();
 
-  const serviceExists = async (serviceId: string): Promise<boolean> => {
+  // The limits read back from a task's cgroup, per service: read once, when it is first seen running.
+  const verified = new Map<string, Enforced>();
+
+  // The manager's node never changes while its daemon is the one cjm talks to.
+  let managerId = '';
+  const managerNodeId = async (): Promise<string> => {
+    if (managerId === '') managerId = ((await call('info', docker.info())) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID ?? '';
+    return managerId;
+  };
+
+  const serviceOf = async (serviceId: string): Promise<ServiceRecord | null> => {
     try {
-      await call('service inspect', docker.getService(serviceId).inspect());
-      return true;
+      return (await call('service inspect', docker.getService(serviceId).inspect())) as ServiceRecord;
     } catch (err) {
-      if (statusCodeOf(err) === 404) return false;
+      if (statusCodeOf(err) === 404) return null;
       throw err;
     }
   };
 
+  /** The task's container when its node is the manager's (the only daemon cjm can ask), else null. */
+  const onManager = async (task: SwarmTask | undefined): Promise<string | null> => {
+    const id = task?.Status?.ContainerStatus?.ContainerID;
+    return id && task?.NodeID === (await managerNodeId()) ? id : null;
+  };
+
   async function inspect(serviceId: string): Promise<ContainerState | null> {
-    const stopped = stoppedStates.get(serviceId);
-    if (stopped !== undefined) return stopped;
-    const [tasks, nodeList] = await Promise.all([tasksOf(serviceId), nodes()]);
+    const [tasks, nodeList, service] = await Promise.all([tasksOf(serviceId), nodes(), serviceOf(serviceId)]);
     const task = currentTask(tasks);
-    if (task === undefined && !(await serviceExists(serviceId))) return null;
-    return taskState(task, nodeList.find((n) => n.ID === task?.NodeID));
+    if (task === undefined && service === null) return null;
+    const state = taskState(task, nodeList.find((n) => n.ID === task?.NodeID), service?.Spec?.Labels?.[stoppedLabel] === 'true');
+    if (task === undefined && state?.status === 'exited') return { ...state, exitCode: stoppedExits.get(serviceId) ?? null };
+    // Read back once it runs: start() reports it, and core takes it for a job swarm held for room.
+    if (state?.running === true) return { ...state, enforced: await enforcedOf(serviceId, task, service) };
+    // Swarm says only 137; on the manager's node the container itself tells an OOM kill.
+    const local = state?.status === 'exited' && state.exitCode === 137 ? await onManager(task) : null;
+    if (state === null || local === null) return state;
+    const container = (await call('container inspect', docker.getContainer(local).inspect()).catch(() => null)) as { State?: { OOMKilled?: boolean } } | null;
+    return container?.State?.OOMKilled === true ? { ...state, oomKilled: true } : state;
   }
 
   const removeService = async (serviceId: string): Promise<void> => {
@@ -96,40 +148,61 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
 
-  /** The task's container, when it is on the manager's own node (the only daemon cjm can ask). */
-  const localContainer = async (serviceId: string): Promise<string | null> => {
-    const [task, self] = await Promise.all([tasksOf(serviceId).then(currentTask), managerNodeId()]);
-    const id = task?.Status?.ContainerStatus?.ContainerID;
-    return task?.NodeID === self && id ? id : null;
-  };
+  /** The task's container, when it is on the manager's own node. */
+  const localContainer = async (serviceId: string): Promise<string | null> => onManager(currentTask(await tasksOf(serviceId)));
 
-  /** Ends the job's task by removing its service (a replicated job cannot be scaled to zero or
-   * stopped in place): swarm sends SIGTERM, then SIGKILL after the service's stop grace period.
-   * Waits for the task to end and keeps what it said last. */
-  async function endByRemoval(serviceId: string, waitMs: number): Promise<void> {
-    const before = await inspect(serviceId);
-    if (before === null || (!before.running && before.status !== 'pending')) return;
-    await removeService(serviceId);
-    const deadline = clock.now().getTime() + waitMs;
-    let last: SwarmTask | undefined;
-    for (;;) {
-      const task = currentTask(await tasksOf(serviceId));
-      if (task === undefined) break;
-      last = task;
-      if (!['running', 'starting', 'preparing', 'ready', 'accepted', 'assigned'].includes(task.Status?.State ?? '')) break;
-      if (clock.now().getTime() > deadline) break;
-      await sleep(200);
+  /** Ends the job's task through the manager, for a task on another node: the service is scaled to
+   * zero (a replicated job with no completions to run) and labelled stopped, so it stays with its
+   * task's exit, and reads as over, not waiting, after a cjm restart too. Swarm then sends SIGTERM,
+   * and SIGKILL after the grace period of the task's own spec: fixed when the task was made (a service
+   * update makes new tasks, it never changes a running one's). Waits for the task to end. */
+  async function endByScaleToZero(serviceId: string, waitMs: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const service = await serviceOf(serviceId);
+      if (service === null) return;
+      if (service.Spec?.Labels?.[stoppedLabel] === 'true') break;
+      const spec = { ...service.Spec, Labels: { ...service.Spec?.Labels, [stoppedLabel]: 'true' }, Mode: { ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } } };
+      try {
+        await call('service update', docker.getService(serviceId).update({ version: service.Version?.Index ?? 0, ...spec }));
+        break;
+      } catch (err) {
+        // Another update got in first ("update out of sequence"): read the new version and try again.
+        if (attempt >= 2 || statusCodeOf(err) === 404) throw err;
+      }
     }
-    const after = taskState(last, undefined);
-    const finished: ContainerState = {
-      ...(after ?? before),
-      running: false,
-      status: 'exited',
-      finishedAt: clock.now(),
-      exitCode: after?.exitCode ?? null,
-    };
-    stoppedStates.set(serviceId, finished);
-    if (stoppedStates.size > 1024) stoppedStates.delete(stoppedStates.keys().next().value as string);
+    const deadline = clock.now().getTime() + waitMs;
+    while (clock.now().getTime() <= deadline) {
+      const state = await inspect(serviceId);
+      if (state === null || (!state.running && state.status !== 'pending')) {
+        if (state?.exitCode != null) stoppedExits.set(serviceId, state.exitCode);
+        if (stoppedExits.size > 1024) stoppedExits.delete(stoppedExits.keys().next().value as string);
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  /** The limits the service asks for, read back from its task's cgroup: only on the manager's node,
+   * while the task runs. Once per service. */
+  async function enforcedOf(serviceId: string, task: SwarmTask | undefined, service: ServiceRecord | null): Promise<Enforced> {
+    const known = verified.get(serviceId);
+    if (known !== undefined) return known;
+    const enforced = await verifyLimits(task, limitsOf(service)).catch((err: unknown) => unverified(`the task's cgroup could not be read (${String(err)})`));
+    verified.set(serviceId, enforced);
+    if (verified.size > 1024) verified.delete(verified.keys().next().value as string);
+    return enforced;
+  }
+
+  async function verifyLimits(task: SwarmTask | undefined, asked: LimitSpec): Promise<Enforced> {
+    const local = await onManager(task);
+    if (local === null) return unverified("the task runs on another node than the manager's, whose daemon cjm does not ask");
+    const container = (await call('container inspect', docker.getContainer(local).inspect())) as { State?: { Running?: boolean; Pid?: number } };
+    const pid = container.State?.Pid ?? 0;
+    const procText = container.State?.Running === true && pid > 0 ? await readProcCgroup(pid, procRoot) : null;
+    const cgroup = procText === null ? null : await readCgroup(procText, cgroupRoot);
+    if (cgroup === null) return unverified('the task ended before its cgroup could be read');
+    const limits = checkLimits(cgroup.version, cgroup.values, asked);
+    return { cpus: limits.cpus, memory: limits.memory, pids: limits.pids, ioWeight: false, note: [...limits.notes, swarmNote].join('; ') };
   }
 
   /** The service's logs from its current task, once it has one, until the task is over. Swarm's
@@ -234,17 +307,20 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       for (;;) {
         const state = await inspect(serviceId);
         if (state === null) throw new ContainerStartError('the service vanished right after it was created');
-        if (state.status === 'rejected') throw new ContainerStartError(`swarm rejected the task of image ${job.image}: ${state.error ?? 'no reason given'}`);
+        if (state.status === 'rejected') throw new ContainerStartError(rejectedReason(job.image, state.error));
         const waitingForRoom = state.status === 'pending' && state.progress?.startsWith('no suitable node') === true;
-        if (state.status !== 'pending' || waitingForRoom || clock.now().getTime() >= deadline) return { enforced: { ...enforcedBySwarm }, state };
+        if (state.running) return { enforced: state.enforced ?? unverified('the task was not read back'), state };
+        if (state.status !== 'pending') return { enforced: unverified('the task ended before cjm saw it running'), state };
+        if (waitingForRoom || clock.now().getTime() >= deadline) return { enforced: unverified('the task was not running yet when cjm looked'), state };
         await sleep(50);
       }
     },
 
     inspect,
 
-    // On the manager's own node the container is stopped with job.stop's timeout and the service
-    // (with its logs) stays; elsewhere the service goes, with the grace fixed at create.
+    // On the manager's own node the container is stopped with job.stop's timeout; elsewhere the
+    // service is scaled to zero, and the grace is the task's, fixed at create. The service (with its
+    // task's exit and logs) stays either way.
     async stop(serviceId: string, timeoutSeconds: number): Promise<void> {
       const local = await localContainer(serviceId).catch(() => null);
       if (local !== null) {
@@ -256,23 +332,27 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
           if (statusCodeOf(err) !== 404) throw mapDockerError(err);
         }
       }
-      await endByRemoval(serviceId, (stopGraceSeconds + 5) * 1000);
+      await endByScaleToZero(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 
     // Immediate where cjm can reach the task's daemon (the manager's node); elsewhere the service is
-    // removed and swarm's grace period applies.
+    // scaled to zero and the task's grace period applies: swarm's API has no kill for a task.
     async kill(serviceId: string): Promise<void> {
       const local = await localContainer(serviceId).catch(() => null);
       if (local !== null) {
-        await call('container kill', docker.getContainer(local).kill({ signal: 'SIGKILL' })).catch((err: unknown) => {
+        try {
+          await call('container kill', docker.getContainer(local).kill({ signal: 'SIGKILL' }));
+          return;
+        } catch (err) {
           if (statusCodeOf(err) !== 404 && statusCodeOf(err) !== 409) throw err;
-        });
+        }
       }
-      await endByRemoval(serviceId, (stopGraceSeconds + 5) * 1000);
+      await endByScaleToZero(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 
     async remove(serviceId: string): Promise<void> {
-      stoppedStates.delete(serviceId);
+      stoppedExits.delete(serviceId);
+      verified.delete(serviceId);
       await removeService(serviceId);
     },
 

@@ -11,6 +11,9 @@ export interface ServiceSpecOptions {
   stopGraceSeconds: number;
 }
 
+/** Set on a service cjm scaled to zero to stop its job (runtime.ts): the job is over, not waiting. */
+export const stoppedLabel = 'cjm.stopped';
+
 export function serviceName(job: Pick<Job, 'id' | 'name'>): string {
   return `cjm-${job.id}-${job.name}`;
 }

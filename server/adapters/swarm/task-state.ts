@@ -37,14 +37,17 @@ export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined 
 
 const base = { running: false, oomKilled: false, startedAt: null, finishedAt: null, error: null, ip: null, exitCode: null } as const;
 
-/** What the task says of the job. null: lost (its node is down, swarm orphaned the task, or rejected
- * it after it ran). A task that swarm rejected before it ran reads as status 'rejected' with its error. */
-export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefined): ContainerState | null {
-  if (task === undefined) return { ...base, status: 'pending', progress: 'waiting for swarm to schedule the task' };
+/** What the task says of the job. null: lost (its node is down, swarm orphaned the task, or took it
+ * away from its node). A task that swarm rejected (before it ran, or when its container would not
+ * start) reads as status 'rejected' with its error. `stopped`: cjm stopped the service (scaled it to
+ * zero, see runtime.ts), so a task that is gone or never ran means the job is over, not waiting. */
+export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefined, stopped = false): ContainerState | null {
+  if (task === undefined) return stopped ? { ...base, status: 'exited' } : { ...base, status: 'pending', progress: 'waiting for swarm to schedule the task' };
   const state = task.Status?.State ?? 'unknown';
   const at = dockerTime(task.Status?.Timestamp);
   if (state === 'orphaned') return null;
   if (beforeRunning.has(state)) {
+    if (stopped) return { ...base, status: 'exited', finishedAt: at };
     // A task that fits nowhere stays pending with swarm's reason, e.g. "no suitable node
     // (insufficient resources on 2 nodes)".
     return { ...base, status: 'pending', progress: task.Status?.Err ? task.Status.Err : `swarm task ${state}` };
@@ -54,10 +57,13 @@ export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefin
     if (node !== undefined && node.Status?.State === 'down') return null;
     return { ...base, running: true, status: 'running', startedAt: at };
   }
-  // Rejected after it ran: swarm took the task away from its container, e.g. when its node went down
-  // ("assigned node no longer meets constraints"). What became of the container is unknown.
-  if (state === 'rejected' && task.Status?.ContainerStatus?.ContainerID) return null;
-  if (state === 'rejected') return { ...base, status: 'rejected', finishedAt: at, error: task.Status?.Err ?? task.Status?.Message ?? 'rejected by swarm' };
+  const error = task.Status?.Err ?? task.Status?.Message ?? 'rejected by swarm';
+  if (state === 'rejected') {
+    // Taken away from a node that went down ("assigned node no longer meets constraints"): what
+    // became of its container is unknown.
+    if (task.Status?.ContainerStatus?.ContainerID && (node === undefined || node.Status?.State === 'down' || /no longer meets constraints/.test(error))) return null;
+    return { ...base, status: 'rejected', finishedAt: at, error };
+  }
   const exitCode = task.Status?.ContainerStatus?.ExitCode;
   return {
     ...base,

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import type { Clock, Logger, RuntimeEvent, RuntimeEventStream } from '../../core/ports.js';
 import { jobIdLabel, managedFilters } from '../docker/container-config.js';
 import { jobIdFromLabel } from '../docker/event-map.js';
+import { stoppedLabel } from './service-spec.js';
 import { currentTask, taskState, type SwarmNode, type SwarmTask } from './task-state.js';
 
 export interface TaskWatchOptions {
@@ -46,8 +47,9 @@ export function watchTasks(
       const jobId = jobIdFromLabel(s.Spec?.Labels?.[jobIdLabel]);
       const task = currentTask(byService.get(s.ID) ?? []);
       const node = nodes.find((n) => n.ID === task?.NodeID);
-      const state = taskState(task, node);
-      const key = `${task?.ID ?? ''}/${task?.Status?.State ?? ''}/${task?.Status?.Err ?? ''}/${node?.Status?.State ?? ''}`;
+      const stopped = s.Spec?.Labels?.[stoppedLabel] === 'true';
+      const state = taskState(task, node, stopped);
+      const key = `${task?.ID ?? ''}/${task?.Status?.State ?? ''}/${task?.Status?.Err ?? ''}/${node?.Status?.State ?? ''}/${stopped}`;
       next.set(s.ID, { key, jobId });
       const before = seen.get(s.ID);
       if (before?.key === key || (before === undefined && !healthy)) continue;

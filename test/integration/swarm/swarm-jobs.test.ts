@@ -118,8 +118,6 @@ describe('the swarm runtime on a real two-node swarm', () => {
   it('job.stop ends a running job: exited/stopped, and remove deletes the service and the log', async () => {
     const job = await api.call('job.create', spec('echo before-stop; sleep 60', { constraints: onWorker() }));
     await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
-    // Swarm's logs reach cjm through the manager a moment late, and a stop removes the service and
-    // its logs with it (README): stop once the output is seen, as a user would.
     await waitFor('the output', async () => (await api.call('job.logs', { id: job.id })).text?.includes('before-stop'), 10_000);
     await api.call('job.stop', { id: job.id });
     const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
@@ -129,6 +127,60 @@ describe('the swarm runtime on a real two-node swarm', () => {
     const services = await swarm.manager.docker.listServices({ filters: { id: [done.containerId!] } });
     expect(services).toEqual([]);
     expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
+  }, 60_000);
+
+  it('job.stop of a job on the worker: SIGTERM reaches it, its last output reaches the log, and the service stays, scaled to zero', async () => {
+    const job = await api.call('job.create', spec('trap "echo got-term; exit 0" TERM; echo waiting; while true; do sleep 0.2; done', { constraints: onWorker() }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    await waitFor('the output', async () => (await api.call('job.logs', { id: job.id })).text?.includes('waiting'), 10_000);
+    await api.call('job.stop', { id: job.id, timeoutSeconds: 5 });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ reason: 'stopped', exitCode: 0 });
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('waiting\ngot-term\n');
+    const [service] = (await swarm.manager.docker.listServices({ filters: { id: [done.containerId!] } })) as { Spec: { Labels: Record<string, string>; Mode: unknown } }[];
+    expect(service?.Spec.Labels['cjm.stopped']).toBe('true');
+    expect(service?.Spec.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } });
+    // The job stays stopped when looked at again, though its service has no task to run.
+    expect(await api.call('job.refresh', { id: job.id })).toMatchObject({ status: 'exited', reason: 'stopped', exitCode: 0 });
+  }, 60_000);
+
+  it('enforced: read back from the task\'s cgroup on the manager\'s node; on the worker not verified, and the note says why', async () => {
+    const here = await api.call('job.create', spec('sleep 30', { cpus: 0.25, memoryMb: 40, pidsLimit: 50, constraints: ['node.role==manager'] }));
+    const there = await api.call('job.create', spec('sleep 30', { constraints: onWorker() }));
+    const [hereRunning, thereRunning] = await Promise.all([here, there].map((j) => waitForJob(api, j.id, (x) => x.status === 'running', 20_000)));
+    console.log(`enforced on the manager's node: ${JSON.stringify(hereRunning!.enforced)}`);
+    expect(hereRunning!.enforced).toMatchObject({ cpus: true, pids: true, ioWeight: false });
+    expect(hereRunning!.enforced!.note).toMatch(/IO weight has no swarm equivalent/);
+    expect(thereRunning!.enforced).toMatchObject({ cpus: false, memory: false, pids: false, ioWeight: false });
+    expect(thereRunning!.enforced!.note).toMatch(/^the task runs on another node than the manager's, whose daemon cjm does not ask: cpus, memory and pids are set by swarm on the node and not read back/);
+    await Promise.all([api.call('job.kill', { id: here.id }), api.call('job.kill', { id: there.id })]);
+  }, 60_000);
+
+  it('a job that waited for room on the manager\'s node has its limits read back once it runs', async () => {
+    const manager = (await api.call('system.info', {})).nodes!.find((n) => n.role === 'manager')!;
+    const first = await api.call('job.create', spec('sleep 5', { cpus: manager.cpus, constraints: ['node.role==manager'] }));
+    await waitForJob(api, first.id, (j) => j.status === 'running', 20_000);
+    const job = await api.call('job.create', spec('sleep 30', { cpus: 0.5, pidsLimit: 40, constraints: ['node.role==manager'] }));
+    const queued = await waitForJob(api, job.id, (j) => (j.progress ?? '').startsWith('no suitable node'), 10_000);
+    expect(queued.enforced).toMatchObject({ cpus: false, pids: false });
+    const running = await waitForJob(api, job.id, (j) => j.status === 'running', 30_000);
+    expect(running.enforced).toMatchObject({ cpus: true, pids: true, ioWeight: false });
+    await api.call('job.kill', { id: job.id });
+  }, 60_000);
+
+  it('a task rejected after it waited for room ends error with swarm\'s message, not exited/failed', async () => {
+    // An image only the manager holds, for a job that first waits for the worker's CPUs.
+    const base = await swarm.manager.docker.createContainer({ Image: swarm.imageId, Cmd: ['true'] });
+    await base.commit({ repo: 'cjm-manager-only', tag: 'later' });
+    await base.remove();
+    const worker = (await api.call('system.info', {})).nodes!.find((n) => n.hostname === swarm.worker.hostname)!;
+    const first = await api.call('job.create', spec('sleep 6', { cpus: worker.cpus, constraints: onWorker() }));
+    await waitForJob(api, first.id, (j) => j.status === 'running', 20_000);
+    const job = await api.call('job.create', spec('true', { image: 'cjm-manager-only:later', cpus: worker.cpus, constraints: onWorker() }));
+    await waitForJob(api, job.id, (j) => (j.progress ?? '').startsWith('no suitable node'), 10_000);
+    const done = await waitForJob(api, job.id, (j) => j.status === 'error' || j.status === 'exited', 30_000);
+    expect(done).toMatchObject({ status: 'error' });
+    expect(done.reason).toMatch(/^the runtime rejected the task of image cjm-manager-only:later: No such image/);
   }, 60_000);
 
   it('job.stop of a job on the manager\'s node uses its timeoutSeconds and keeps the log', async () => {

@@ -40,6 +40,16 @@ describe('reconcilePatch', () => {
     expect(reconcilePatch(pending, held, now)).toEqual({ progress: 'no suitable node (insufficient resources on 2 nodes)' });
     expect(reconcilePatch({ ...pending, progress: held.progress! }, held, now)).toBeNull();
     expect(reconcilePatch(pending, { ...held, running: true, status: 'running', startedAt: now }, now)).toMatchObject({ status: 'running', progress: null });
+    // What the runtime read back once it ran replaces the "not yet running" verdict start() gave.
+    const readBack = { cpus: true, memory: false, pids: true, ioWeight: false, note: 'swap' };
+    expect(reconcilePatch(pending, { ...held, running: true, status: 'running', startedAt: now, enforced: readBack }, now)).toMatchObject({ status: 'running', enforced: readBack });
+  });
+  it('a job the runtime rejected (swarm, after start returned) ends error with the runtime\'s reason, not failed', () => {
+    const rejected = state({ status: 'rejected', exitCode: null, error: 'starting container failed: no such file' });
+    expect(reconcilePatch(job({ status: 'pending', startedAt: null }), rejected, now)).toMatchObject({
+      status: 'error',
+      reason: 'the runtime rejected the task of image busybox: starting container failed: no such file',
+    });
   });
   it('a running job whose container vanished is lost', () => {
     expect(reconcilePatch(job({}), null, now)).toMatchObject({ status: 'exited', reason: 'lost', finishedAt: now });

@@ -65,13 +65,26 @@ describe('taskState', () => {
     expect(taskState(task('running'), down)).toBeNull();
     expect(taskState(task('orphaned'), up)).toBeNull();
     // Seen when a worker's dockerd is SIGKILLed: the constraint enforcer takes the running task away.
-    expect(taskState(task('rejected', { Err: 'assigned node no longer meets constraints', ContainerStatus: { ContainerID: 'c1', ExitCode: 0 } }), down)).toBeNull();
+    const takenAway = task('rejected', { Err: 'assigned node no longer meets constraints', ContainerStatus: { ContainerID: 'c1', ExitCode: 0 } });
+    expect(taskState(takenAway, down)).toBeNull();
+    expect(taskState(takenAway, up)).toBeNull();
   });
 
   it('complete exits 0; failed exits with the container\'s code; rejected carries swarm\'s error', () => {
     expect(taskState(task('complete'), up)).toMatchObject({ running: false, status: 'exited', exitCode: 0 });
     expect(taskState(task('failed', { Err: 'task: non-zero exit (137)', ContainerStatus: { ExitCode: 137 } }), up)).toMatchObject({ status: 'exited', exitCode: 137 });
     expect(taskState(task('rejected', { Err: 'No such image: sha256:abc' }), up)).toMatchObject({ status: 'rejected', error: 'No such image: sha256:abc' });
+    // Rejected after its container was made (it would not start) on a node that is up: an error too.
+    const noStart = task('rejected', { Err: 'starting container failed: OCI runtime create failed', ContainerStatus: { ContainerID: 'c1', ExitCode: 128 } });
+    expect(taskState(noStart, up)).toMatchObject({ status: 'rejected', error: 'starting container failed: OCI runtime create failed' });
+    expect(taskState(noStart, down)).toBeNull();
+  });
+
+  it('a service cjm stopped: its task gone or never run reads exited, not pending', () => {
+    expect(taskState(undefined, undefined, true)).toMatchObject({ status: 'exited', running: false, exitCode: null });
+    expect(taskState(task('pending', { Err: 'no suitable node' }), undefined, true)).toMatchObject({ status: 'exited' });
+    expect(taskState(task('running'), up, true)).toMatchObject({ status: 'running' });
+    expect(taskState(task('shutdown', { ContainerStatus: { ExitCode: 137 } }), up, true)).toMatchObject({ status: 'exited', exitCode: 137 });
   });
 
   it('the current task is the newest', () => {
