@@ -93,7 +93,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const logs = createFileLogStore({ runtime, clock, logger }, { dataDir: config.dataDir, maxBytes: config.logMaxBytes });
     teardown.push({ name: 'log store', run: () => logs.close() });
 
-    const jobs = createJobService({ store, runtime, logs, clock, logger }, { version, quotas: config.quotas, capacity: config.capacity, retentionMs: config.retentionMs });
+    const jobs = createJobService({ store, runtime, logs, clock, logger }, {
+      version,
+      quotas: config.quotas,
+      capacity: config.capacity,
+      backfillWaitMs: config.backfillWaitMs,
+      retentionMs: config.retentionMs,
+    });
     teardown.push({ name: 'job service', run: () => jobs.close() });
     try {
       await jobs.start();

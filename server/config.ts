@@ -40,6 +40,9 @@ export interface Config {
   readonly quotas: Readonly<{ jobs: number; cpus: number; memoryMb: number }>;
   /** What the queue shares out (CJM_CAPACITY_CPUS, CJM_CAPACITY_MEMORY_MB); unset parts are the host's. */
   readonly capacity: Readonly<{ cpus?: number; memoryMb?: number }>;
+  /** CJM_QUEUE_BACKFILL_SECONDS in ms: how long a queued job that does not fit lets smaller ones start
+   * past it (0: never). */
+  readonly backfillWaitMs: number;
   /** CJM_RETENTION in ms: finished jobs older than this are removed; undefined keeps them forever. */
   readonly retentionMs: number | undefined;
   /** Jobs may open connections to the host's own addresses (cjm, MariaDB, Apache...); default no. */
@@ -134,6 +137,7 @@ const variables = {
   CJM_QUOTA_MEMORY_MB: { schema: intSchema(6, 1024 * 1024 * 1024), default: '65536' },
   CJM_CAPACITY_CPUS: { schema: cpusSchema, default: undefined },
   CJM_CAPACITY_MEMORY_MB: { schema: intSchema(6, 4 * 1024 * 1024), default: undefined },
+  CJM_QUEUE_BACKFILL_SECONDS: { schema: intSchema(0, 86_400), default: '60' },
   CJM_RETENTION: { schema: durationSchema, default: undefined },
   CJM_JOBS_REACH_HOST: { schema: boolSchema, default: 'false' },
   CJM_DOCKER_CONCURRENCY: { schema: intSchema(1, 256), default: '32' },
@@ -179,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       memoryMb: required(read(env, 'CJM_QUOTA_MEMORY_MB')),
     }),
     capacity: Object.freeze({ cpus: read(env, 'CJM_CAPACITY_CPUS'), memoryMb: read(env, 'CJM_CAPACITY_MEMORY_MB') }),
+    backfillWaitMs: required(read(env, 'CJM_QUEUE_BACKFILL_SECONDS')) * 1000,
     retentionMs: read(env, 'CJM_RETENTION'),
     jobsReachHost: required(read(env, 'CJM_JOBS_REACH_HOST')),
     dockerConcurrency: required(read(env, 'CJM_DOCKER_CONCURRENCY')),

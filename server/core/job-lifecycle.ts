@@ -20,7 +20,8 @@ export interface AdmissionDeps {
 }
 
 export interface LifecycleOptions {
-  /** How long a job that does not fit lets smaller ones start past it (default 60 s; admission.ts). */
+  /** How long a job that does not fit lets smaller ones start past it (CJM_QUEUE_BACKFILL_SECONDS, default
+   * 60 s; admission.ts). */
   backfillWaitMs?: number;
   /** Grace between SIGTERM and SIGKILL when a job hits its wall-clock timeout, or when a stop is
    * finished after a restart. */

@@ -1,10 +1,13 @@
 // The queue's drain (issue 16), against a baseline measured in the same run: N `true` jobs submitted
 // at once to a server with capacity for 8 at a time (CJM_CAPACITY_CPUS=0.8, jobs of 0.1 CPU), timed
 // until every one has exited, against a raw dockerode loop keeping 8 in flight over N containers
-// (create, start, wait; no network, as the jobs). While the drain runs: job.list p99 over the socket, and the server's RSS.
-// N is 1,000, or BENCH_QUEUE_JOBS.
+// (create, start, wait; no network, as the jobs), run before the drain and again after it. While the drain runs: job.list p99 over the socket,
+// timed by a client in another process (list-sampler.ts), and the server's RSS. The same client times
+// job.list on the same server, idle, while the raw loop runs: what this machine's load (Docker's work
+// and whatever else runs) costs a call by itself, in the same run. N is 1,000, or BENCH_QUEUE_JOBS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,37 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Starts list-sampler.ts against the server; stop() answers the job.list times it took (ms). */
+async function startListSampler(url: string, token: string): Promise<{ stop(): Promise<number[]> }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./list-sampler.ts', import.meta.url))], {
+    env: { ...process.env, CJM_URL: url, CJM_TOKEN: token },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const messages: unknown[] = [];
+  let wake = () => {};
+  child.on('message', (m) => {
+    messages.push(m);
+    wake();
+  });
+  child.on('exit', () => wake());
+  const next = async () => {
+    while (messages.length === 0) {
+      if (child.exitCode !== null) throw new Error(`the list sampler exited (${child.exitCode}) without answering`);
+      await new Promise<void>((r) => (wake = r));
+    }
+    return messages.shift();
+  };
+  await next();
+  return {
+    async stop() {
+      child.send('stop');
+      return ((await next()) as { times: number[] }).times;
+    },
+  };
 }
 
 function rssMb(pid: number): number {
@@ -67,13 +101,10 @@ export async function run(report: Report): Promise<void> {
   const token = `cjm_bench_${randomBytes(16).toString('hex')}`;
   const port = 20000 + Math.floor(Math.random() * 20000);
   const tag = `bench-queue-${Date.now()}`;
+  const instance = new URL(db.url).pathname.slice(1);
   let server: ChildProcess | undefined;
   let api: CjmClient | undefined;
   try {
-    const rawSeconds = await rawDrain(n, tag);
-    await removeLabelled(`cjm.bench=${tag}`);
-    console.log(`raw dockerode, ${IN_FLIGHT} in flight: ${n} containers in ${rawSeconds.toFixed(1)} s = ${(n / rawSeconds).toFixed(1)} jobs/s`);
-
     server = spawn(process.execPath, ['dist/server/main.js'], {
       env: {
         ...process.env,
@@ -94,49 +125,77 @@ export async function run(report: Report): Promise<void> {
     const c = api;
     const pid = server.pid!;
     await api.call('events.subscribe', {});
-    let exited = 0;
-    let failed = 0;
-    let peakAllocated = 0;
-    const allDone = new Promise<void>((resolve) => {
-      c.on('job.updated', ({ job }) => {
-        if (job.status === 'exited' || job.status === 'error') {
+    const spec = (name: string) => ({ name, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, network: 'none' as const });
+    /** Resolves once every job named with this prefix has ended; counts those that did not complete. */
+    const ended = (prefix: string, count: number) => {
+      let done = 0;
+      let failed = 0;
+      return new Promise<{ failed: number }>((resolve) => {
+        c.on('job.updated', ({ job }) => {
+          if (!job.name.startsWith(prefix) || (job.status !== 'exited' && job.status !== 'error')) return;
           if (job.reason !== 'completed') failed++;
-          if (++exited === n) resolve();
-        }
+          if (++done === count) resolve({ failed });
+        });
       });
-    });
+    };
 
+    // 50 finished jobs first, so job.list answers a full page in both phases.
+    const warm = ended(`${tag}-warm-`, 50);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => c.call('job.create', spec(`${tag}-warm-${i}`))));
+    await warm;
+
+    /** The raw loop; with a list sampler, it times the idle server meanwhile. */
+    const raw = async (when: string, sample: boolean) => {
+      const load = loadavg();
+      const sampler = sample ? await startListSampler(url, token) : null;
+      const seconds = await rawDrain(n, tag);
+      const listTimes = (await sampler?.stop()) ?? [];
+      await removeLabelled(`cjm.bench=${tag}`);
+      console.log(`raw dockerode ${when}, ${IN_FLIGHT} in flight: ${n} containers in ${seconds.toFixed(1)} s = ${(n / seconds).toFixed(1)} jobs/s (loadavg ${load} -> ${loadavg()})`);
+      return { seconds, listTimes };
+    };
+    const before = await raw('before', true);
+
+    let peakAllocated = 0;
     let peakRss = rssMb(pid);
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 200);
-    const listT: number[] = [];
     let draining = true;
-    const lister = (async () => {
+    const watcher = (async () => {
       while (draining) {
-        const s = performance.now();
-        await c.call('job.list', { limit: 50 });
-        listT.push(performance.now() - s);
-        const info = await c.call('system.info', {});
-        peakAllocated = Math.max(peakAllocated, info.allocated.cpus);
-        await new Promise((r) => setTimeout(r, 50));
+        peakRss = Math.max(peakRss, rssMb(pid));
+        peakAllocated = Math.max(peakAllocated, (await c.call('system.info', {})).allocated.cpus);
+        await new Promise((r) => setTimeout(r, 200));
       }
     })();
 
+    const load1 = loadavg();
+    const sampler = await startListSampler(url, token);
+    const allDone = ended(`${tag}-drain-`, n);
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: n }, (_, i) => c.call('job.create', { name: `${tag}-${i}`, image: IMAGE, cmd: 'true', cpus: 0.1, memoryMb: 16, network: 'none' })));
+    await Promise.all(Array.from({ length: n }, (_, i) => c.call('job.create', spec(`${tag}-drain-${i}`))));
     const submitted = (performance.now() - t0) / 1000;
-    await allDone;
+    const { failed } = await allDone;
     const cjmSeconds = (performance.now() - t0) / 1000;
+    const listT = await sampler.stop();
     draining = false;
-    await lister;
-    clearInterval(rssTimer);
+    await watcher;
     peakRss = Math.max(peakRss, rssMb(pid));
 
     console.log(
       `cjm queue, capacity ${IN_FLIGHT} at a time: ${n} jobs submitted in ${submitted.toFixed(1)} s, all exited in ${cjmSeconds.toFixed(1)} s = ${(n / cjmSeconds).toFixed(1)} jobs/s ` +
-        `(${failed} not completed; peak allocated ${peakAllocated.toFixed(1)} CPUs of ${(IN_FLIGHT * 0.1).toFixed(1)})`,
+        `(${failed} not completed; peak allocated ${peakAllocated.toFixed(1)} CPUs of ${(IN_FLIGHT * 0.1).toFixed(1)}; loadavg ${load1} -> ${loadavg()})`,
     );
     console.log(`while draining: job.list(50) p50 ${pct(listT, 50).toFixed(1)} ms p99 ${pct(listT, 99).toFixed(1)} ms (n=${listT.length}); server peak RSS ${peakRss.toFixed(0)} MB`);
-    report.figure(`drain of ${n}: jobs/s vs raw dockerode with ${IN_FLIGHT} in flight`, rawSeconds / cjmSeconds, 'x', { min: 0.9 });
+    // The machine's load drifts over a run (other work starts and stops): the raw loop runs again
+    // after the drain, and the drain is compared with the mean of the two. The server and its
+    // containers go first, so that Docker holds as few containers as in the first run.
+    const exited = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    await removeLabelled(`cjm.instance=${instance}`);
+    const after = await raw('after', false);
+    const rawSeconds = (before.seconds + after.seconds) / 2;
+    console.log(`while the raw loop ran before, cjm idle: job.list(50) p50 ${pct(before.listTimes, 50).toFixed(1)} ms p99 ${pct(before.listTimes, 99).toFixed(1)} ms (n=${before.listTimes.length})`);
+    report.figure(`drain of ${n}: jobs/s vs raw dockerode with ${IN_FLIGHT} in flight (mean of before and after)`, rawSeconds / cjmSeconds, 'x', { min: 0.9 });
     report.figure('server peak RSS while draining', peakRss, 'MB', { max: 200 });
     report.figure('job.list(50) p99 while draining', pct(listT, 99), 'ms', { max: 20 });
     report.figure('jobs that did not complete', failed, 'jobs', { max: 0 });
@@ -144,7 +203,6 @@ export async function run(report: Report): Promise<void> {
     api?.close();
     server?.kill('SIGTERM');
     await removeLabelled(`cjm.bench=${tag}`);
-    const instance = new URL(db.url).pathname.slice(1);
     await removeLabelled(`cjm.instance=${instance}`);
     // Those containers went behind the server's back: sweep their parent cgroups as its reconcile would.
     await createDockerRuntime({ docker, logger: quiet }, { instance }).listManaged();

@@ -126,6 +126,16 @@ describe('the queue (CJM_CAPACITY_CPUS=1, real dockerd)', () => {
     expect((await admin.call('system.info', {})).queued).toBe(0);
   }, 60_000);
 
+  it('backfill (CJM_QUEUE_BACKFILL_SECONDS, default 60): a small job starts past a large one that does not fit yet', async () => {
+    const running = await admin.call('job.create', spec());
+    await waitForJob(admin, running.id, (j) => j.status === 'running');
+    const large = await admin.call('job.create', spec({ cpus: 1 }));
+    expect(large.progress).toBe('queued: position 1 of 1');
+    const small = await admin.call('job.create', spec());
+    await waitForJob(admin, small.id, (j) => j.status === 'running');
+    expect((await admin.call('job.get', { id: large.id })).progress).toBe('queued: position 1 of 1');
+  }, 60_000);
+
   it('a job larger than the whole capacity gets 4029 at once, naming the numbers; malformed values stay -32602', async () => {
     const cpus = await rpcError(admin.call('job.create', spec({ cpus: 1.5 })));
     expect(cpus.code).toBe(ErrorCode.QuotaExceeded);
@@ -137,4 +147,34 @@ describe('the queue (CJM_CAPACITY_CPUS=1, real dockerd)', () => {
     expect(malformed.code).toBe(ErrorCode.InvalidParams);
     expect(malformed.data).toMatchObject({ field: 'cpus' });
   });
+});
+
+describe('CJM_QUEUE_BACKFILL_SECONDS=0: no backfill (real dockerd)', () => {
+  let strict: TestServer;
+  let api: CjmClient;
+  beforeAll(async () => {
+    strict = await startTestServer({ env: { CJM_CAPACITY_CPUS: '1', CJM_QUEUE_BACKFILL_SECONDS: '0' } });
+    api = await createClient(strict.url, strict.adminToken);
+  });
+  afterAll(async () => {
+    api?.close();
+    await strict?.close();
+  });
+
+  it('a small job waits behind a large one that does not fit, and starts after it', async () => {
+    const running = await api.call('job.create', spec());
+    await waitForJob(api, running.id, (j) => j.status === 'running');
+    const large = await api.call('job.create', spec({ cpus: 1 }));
+    const small = await api.call('job.create', spec());
+    expect(small.progress).toBe('queued: position 2 of 2');
+    // Room for the small one the whole time: it still waits its turn.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await api.call('job.get', { id: small.id })).toMatchObject({ status: 'pending', containerId: null, progress: 'queued: position 2 of 2' });
+
+    await api.call('job.kill', { id: running.id });
+    await waitForJob(api, large.id, (j) => j.status === 'running', 15_000);
+    expect((await api.call('job.get', { id: small.id })).progress).toBe('queued: position 1 of 1');
+    await api.call('job.kill', { id: large.id });
+    await waitForJob(api, small.id, (j) => j.status === 'running', 15_000);
+  }, 60_000);
 });

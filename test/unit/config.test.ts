@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       secureCookies: false,
       quotas: { jobs: 50, cpus: 32, memoryMb: 65536 },
       capacity: { cpus: undefined, memoryMb: undefined },
+      backfillWaitMs: 60_000,
       retentionMs: undefined,
       jobsReachHost: false,
       dockerConcurrency: 32,
@@ -53,6 +54,22 @@ describe('loadConfig', () => {
       const e = configError({ CJM_CAPACITY_MEMORY_MB: bad });
       expect(e.variable, bad).toBe('CJM_CAPACITY_MEMORY_MB');
       expect(e.message).toMatch(/^CJM_CAPACITY_MEMORY_MB: must be/);
+    }
+  });
+
+  it('reads CJM_QUEUE_BACKFILL_SECONDS as whole seconds (0: no backfill), and stops on a bad one naming it', () => {
+    expect(loadConfig({ CJM_QUEUE_BACKFILL_SECONDS: '0' }).backfillWaitMs).toBe(0);
+    expect(loadConfig({ CJM_QUEUE_BACKFILL_SECONDS: '300' }).backfillWaitMs).toBe(300_000);
+    expect(loadConfig({ CJM_QUEUE_BACKFILL_SECONDS: '' }).backfillWaitMs).toBe(60_000);
+    for (const [bad, reason] of [
+      ['-1', 'must be a whole number'],
+      ['1.5', 'must be a whole number'],
+      ['60s', 'must be a whole number'],
+      ['86401', 'must be at most 86400'],
+    ]) {
+      const e = configError({ CJM_QUEUE_BACKFILL_SECONDS: bad });
+      expect(e.variable, bad).toBe('CJM_QUEUE_BACKFILL_SECONDS');
+      expect(e.message).toBe(`CJM_QUEUE_BACKFILL_SECONDS: ${reason}`);
     }
   });
 
@@ -90,6 +107,7 @@ describe('loadConfig', () => {
       CJM_QUOTA_JOBS: '3',
       CJM_QUOTA_CPUS: '4',
       CJM_QUOTA_MEMORY_MB: '2048',
+      CJM_QUEUE_BACKFILL_SECONDS: '5',
       CJM_JOBS_REACH_HOST: 'true',
       CJM_DOCKER_CONCURRENCY: '2',
       DOCKER_HOST: 'unix:///run/docker.sock',
@@ -106,6 +124,7 @@ describe('loadConfig', () => {
       rateLimit: { perSecond: 0, burst: 5 },
       secureCookies: true,
       quotas: { jobs: 3, cpus: 4, memoryMb: 2048 },
+      backfillWaitMs: 5000,
       jobsReachHost: true,
       dockerConcurrency: 2,
       dockerHost: 'unix:///run/docker.sock',
