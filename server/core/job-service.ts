@@ -1,6 +1,6 @@
 // The job service: the implementation of api.ts's JobService, what every JSON-RPC method does, behind
 // access checks. Lifecycle work (Docker, timers, events) is in job-lifecycle.ts.
-import { finishedStatuses, type Job, type JobSpec, type ResultOf } from '../protocol/index.js';
+import { finishedStatuses, limits, type Job, type JobSpec, type ResultOf } from '../protocol/index.js';
 import type { Resources } from './admission.js';
 import { DockerUnavailableError, JobNotFoundError, JobNotRunningError, NameTakenError } from './errors.js';
 import { createCreateChecks, type Quotas } from './create-checks.js';
@@ -124,16 +124,16 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
     async list(caller, params) {
       let beforeId: number | undefined;
       if (params.cursor) beforeId = Number(params.cursor);
-      const rows = await store.list({
-        owner: caller.admin ? null : caller.user,
-        status: params.status,
-        search: params.search,
-        limit: params.limit + 1,
-        beforeId,
-      });
+      const filter = { owner: caller.admin ? null : caller.user, status: params.status, search: params.search };
+      const [rows, counted] = await Promise.all([
+        store.list({ ...filter, limit: params.limit + 1, beforeId }),
+        // A search's count walks every match (measured at 100,000 jobs: 65-140 ms p50, 0.5 s p99 for a
+        // common term); bounded, 1-10 ms p50, about what a page of it costs (README).
+        params.count ? store.count(filter, params.search ? limits.searchCountCap : undefined) : null,
+      ]);
       const jobs = rows.slice(0, params.limit).map(lifecycle.present);
       const last = jobs[jobs.length - 1];
-      return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null };
+      return { jobs, nextCursor: rows.length > params.limit && last ? String(last.id) : null, total: counted?.total ?? null, totalCapped: counted?.capped ?? false };
     },
 
     get: async (caller, id) => lifecycle.present(await visible(caller, id)),

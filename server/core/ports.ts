@@ -42,6 +42,8 @@ export interface JobQuery {
   beforeId?: number;
 }
 
+export type JobCountQuery = Omit<JobQuery, 'limit' | 'beforeId'>;
+
 /** Finished jobs to clear (job.removeMany, the retention sweep). */
 export interface FinishedQuery {
   /** null = every owner (the retention sweep). */
@@ -59,6 +61,9 @@ export interface JobStore {
   insert(job: NewJob): Promise<Job>;
   get(id: number): Promise<Job | null>;
   list(query: JobQuery): Promise<Job[]>;
+  /** How many jobs `list` would return over all its pages from the first (the filter without the
+   * cursor and the page size), counted up to `cap` when given: then `capped` says there may be more. */
+  count(query: JobCountQuery, cap?: number): Promise<{ total: number; capped: boolean }>;
   /** Jobs the reconciler must look at: pending or running. */
   listActive(): Promise<Job[]>;
   /** The same jobs, oldest first, with only what admission needs (it reads them after every change). */

@@ -24,6 +24,8 @@ export const limits = {
   portsMax: 16,
   constraintsMax: 16,
   constraintMax: 256,
+  /** job.list {count, search} counts matches up to this many (totalCapped past it). */
+  searchCountCap: 1000,
 } as const;
 
 /** What a new job gets when its creator says nothing else: one default for every client's form
@@ -224,8 +226,23 @@ export const jobListParamsSchema = z.strictObject({
   search: z.string().max(200, 'must be at most 200 characters').optional().describe('Substring of name or image'),
   limit: z.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
   cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a nextCursor from a previous page').nullable().optional().describe('nextCursor of the previous page'),
+  count: z
+    .boolean({ error: 'must be true or false' })
+    .default(false)
+    .describe('Also count the jobs that match (the same owner, status and search), regardless of the cursor: the result\'s total'),
 });
-export const jobListResultSchema = z.object({ jobs: z.array(jobSchema), nextCursor: z.string().nullable() });
+export const jobListResultSchema = z.object({
+  jobs: z.array(jobSchema),
+  nextCursor: z.string().nullable(),
+  total: z
+    .number()
+    .int()
+    .nullable()
+    .describe('With count: true, how many jobs paging from the first page to the last would list (at least this many when totalCapped); null when not asked'),
+  totalCapped: z
+    .boolean()
+    .describe(`True when the count of a search stopped at ${limits.searchCountCap} matches: there are total or more. Counts without a search are exact`),
+});
 
 export const jobIdParamsSchema = z.strictObject({ id: jobIdSchema });
 export const jobStopParamsSchema = z.strictObject({

@@ -11,14 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Pool, ResultSetHeader } from 'mysql2/promise';
 import { createJobStore, createMysqlPool } from '../../server/adapters/mysql/index.js';
-import { newJobToColumns } from '../../server/adapters/mysql/row-mapping.js';
-import { jobTrigrams } from '../../server/adapters/mysql/trigrams.js';
-import type { JobQuery, NewJob } from '../../server/core/ports.js';
+import type { JobQuery } from '../../server/core/ports.js';
 import { createClient } from '../../server/protocol/client.js';
 import type { ParamsOf } from '../../server/protocol/index.js';
 import { createTestDatabase } from '../support/database.js';
+import { seedJobs, seedOwners } from '../support/seed-jobs.js';
 import { startTestServer } from '../support/server.js';
 import { live } from './growth-live.js';
 import { createReport, type Report } from './report.js';
@@ -26,9 +24,6 @@ import { createReport, type Report } from './report.js';
 const rows = Number(process.env.CJM_GROWTH_ROWS ?? 100_000);
 const burst = Number(process.env.CJM_GROWTH_BURST ?? 100);
 const running = Number(process.env.CJM_GROWTH_RUNNING ?? 200);
-const owners = ['alice', 'bob', 'carol', 'dave', 'erin'];
-// Finished jobs only: pending/running rows without containers would be reconciled to lost at start.
-const statuses = ['exited', 'exited', 'exited', 'exited', 'exited', 'error'] as const;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function percentile(sorted: number[], p: number): number {
@@ -46,43 +41,6 @@ async function measure(label: string, iterations: number, fn: (i: number) => Pro
   times.sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(2).padStart(7);
   console.log(`  ${label.padEnd(46)} p50 ${f(percentile(times, 50))} ms   p99 ${f(percentile(times, 99))} ms   (n=${iterations})`);
-}
-
-function seedJob(i: number, base: number): NewJob {
-  return {
-    name: `grow-${i}`,
-    // 1 in 7 a second image: a common term that is not in every row.
-    image: i % 7 === 0 ? 'python:3.12-alpine' : 'busybox:latest',
-    cmd: `echo ${i}; sleep 1`,
-    argv: undefined,
-    cpus: 0.01,
-    memoryMb: 16,
-    ioWeight: 500,
-    pidsLimit: 512,
-    timeoutSeconds: 0,
-    env: {},
-    network: 'bridge',
-    ports: [],
-    constraints: [],
-    owner: owners[i % owners.length] ?? 'alice',
-    createdAt: new Date(base + i * 1000),
-  };
-}
-
-/** Multi-row INSERTs straight into the tables, 1,000 jobs a statement, with the search trigrams
- * the store would write for them. */
-async function seed(pool: Pool): Promise<void> {
-  const base = Date.now() - rows * 1000;
-  for (let from = 0; from < rows; from += 1000) {
-    const jobs = Array.from({ length: Math.min(1000, rows - from) }, (_, k) => seedJob(from + k, base));
-    const batch = jobs.map((job, k) => ({ ...newJobToColumns(job), status: statuses[(from + k) % statuses.length] ?? 'exited', reason: 'completed', exit_code: 0 }));
-    const names = Object.keys(batch[0] ?? {});
-    const [result] = await pool.query<ResultSetHeader>(`INSERT INTO jobs (${names.join(', ')}) VALUES ?`, [batch.map((r) => Object.values(r))]);
-    // One multi-row INSERT on one connection takes consecutive ids from insertId.
-    const grams = jobs.flatMap((job, k) => jobTrigrams(job).map((g) => [g, result.insertId + k]));
-    await pool.query('INSERT INTO job_search_trigrams (trigram, job_id) VALUES ?', [grams]);
-  }
-  await pool.query('ANALYZE TABLE jobs, job_search_trigrams');
 }
 
 /** The same views, each through `list` (store or rpc), with the same parameters. */
@@ -111,7 +69,7 @@ export async function run(report: Report): Promise<void> {
   let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
   try {
     const t0 = performance.now();
-    await seed(pool);
+    await seedJobs(pool, rows);
     console.log(`seeded ${rows} jobs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const store = createJobStore({ pool, logger: silent });
@@ -119,7 +77,7 @@ export async function run(report: Report): Promise<void> {
     console.log(`JobStore.list, 50 a page (+1 to know there is more), admin:`);
     await measure('baseline: pool.query("SELECT 1")', 1000, () => pool.query('SELECT 1'));
     await views(storeList, 300);
-    console.log(`JobStore.list as one owner (1 job in ${owners.length}):`);
+    console.log(`JobStore.list as one owner (1 job in ${seedOwners.length}):`);
     await views((q) => storeList({ ...q, owner: 'bob' }), 300);
 
     server = await startTestServer({ database: db, dataDir, env: { CJM_QUOTA_JOBS: String(Math.max(running, burst, 1)) } });

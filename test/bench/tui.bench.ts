@@ -131,7 +131,7 @@ async function floodedDashboard(report: Report | undefined, scenario: Scenario):
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev' }),
     'system.info': () => ({ version: 'bench', docker: { version: '20.10', apiVersion: '1.41' }, runtime: 'runc', capacity: { cpus: 2, memoryMb: 4096 }, allocated: { cpus: 0, memoryMb: 0 }, queued: 0, enforcement: { cpus: true, memory: true, ioWeight: true, pids: true } }),
-    'job.list': () => ({ jobs, nextCursor: null }),
+    'job.list': () => ({ jobs, nextCursor: null, total: null, totalCapped: false }),
     'job.logs': ({ id }) => ({ id, text: '', chunks: [], size: 0, truncated: false }),
     'job.follow': () => ({ subscription: 'flood' }),
     'job.unfollow': () => ({ ok: true }),

@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, NameTakenError } from '../../server/core/erro
 import type {
   Clock,
   ContainerState,
+  JobCountQuery,
   JobPatch,
   JobRuntime,
   JobStore,
@@ -14,6 +15,14 @@ import type {
 } from '../../server/core/ports.js';
 import type { Job, JobStatus } from '../../server/protocol/index.js';
 import { makeJob } from './job.js';
+
+/** The fake's notion of "matches the filter": owner, status and a case-sensitive substring (the
+ * real store's collation is tested against MariaDB). */
+function matches(job: Job, query: JobCountQuery): boolean {
+  if (query.owner !== null && job.owner !== query.owner) return false;
+  if (query.status && job.status !== query.status) return false;
+  return !query.search || job.name.includes(query.search) || job.image.includes(query.search);
+}
 
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -109,12 +118,16 @@ export function createFakeJobStore(trace: string[] = []): FakeJobStore {
     async list(query) {
       up();
       return [...rows.values()]
-        .filter((r) => (query.owner === null || r.owner === query.owner) && (!query.status || r.status === query.status))
-        .filter((r) => !query.search || r.name.includes(query.search) || r.image.includes(query.search))
+        .filter((r) => matches(r, query))
         .filter((r) => query.beforeId === undefined || r.id < query.beforeId)
         .sort((a, b) => b.id - a.id)
         .slice(0, query.limit)
         .map((r) => ({ ...r }));
+    },
+    async count(query, cap) {
+      up();
+      const total = [...rows.values()].filter((r) => matches(r, query)).length;
+      return cap !== undefined && total > cap ? { total: cap, capped: true } : { total, capped: false };
     },
     async listActiveBrief() {
       return (await store.listActive()).sort((a, b) => a.id - b.id).map(({ id, owner, status, containerId, cpus, memoryMb, createdAt }) => ({ id, owner, status, containerId, cpus, memoryMb, createdAt }));

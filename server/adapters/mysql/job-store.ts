@@ -3,7 +3,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { JobStatus } from '../../protocol/index.js';
 import { NameTakenError } from '../../core/errors.js';
-import type { FinishedQuery, JobPatch, JobQuery, JobStore, Logger } from '../../core/ports.js';
+import type { FinishedQuery, JobCountQuery, JobPatch, JobQuery, JobStore, Logger } from '../../core/ports.js';
 import { createDb, type DbOptions, type SqlValue } from './db.js';
 import { isDuplicateKey } from './errors.js';
 import { newJobToColumns, patchToColumns, rowToActiveJob, rowToJob, toSqlDateTime, type ActiveJobRow, type JobRow } from './row-mapping.js';
@@ -23,13 +23,6 @@ const activeStatuses: readonly JobStatus[] = ['pending', 'running'];
 
 export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}): JobStore {
   const db = createDb(deps.pool, { ...options, logger: deps.logger });
-
-  /** A page of rows newest first. */
-  const page = async (filter: Clauses, limit: number) => {
-    const where = filter.where.length ? ` WHERE ${filter.where.join(' AND ')}` : '';
-    const rows = await db.rows<JobRow>(`SELECT * FROM jobs${where} ORDER BY id DESC LIMIT ${limit}`, filter.values);
-    return rows.map(rowToJob);
-  };
 
   /** How many jobs (up to probeCap) pass the filter, and how many hold each gram (past the cursor),
    * in one round trip: the lengths of the lists a search could walk. With no filter at all the
@@ -55,6 +48,43 @@ export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}
   const getById = async (id: number) => {
     const rows = await db.rows<JobRow>('SELECT * FROM jobs WHERE id = ?', [id], true);
     return rows[0] ? rowToJob(rows[0]) : null;
+  };
+
+  /** Where the jobs matching a query are read from, newest first; null when none can match. */
+  const plan = async (query: JobCountQuery & { beforeId?: number }): Promise<Source | null> => {
+    const term = query.search ?? '';
+    const filter = listFilter(query, '');
+    const rows = (f: Clauses): Source => ({ hint: '', t: '', from: 'jobs', filter: f });
+    if (term === '') return rows(filter);
+    const like = likeTerm(term, '');
+    const grams = probeTrigrams(term);
+    if (grams.length === 0) {
+      // 1-2 characters: no trigram to look up; LIKE over a bounded window of ids (trigrams.ts).
+      const window = query.beforeId !== undefined ? 'id >= ? - ?' : 'id > (SELECT CAST(MAX(id) AS SIGNED) FROM jobs) - ?';
+      const windowValues = query.beforeId !== undefined ? [query.beforeId, shortTermWindow] : [shortTermWindow];
+      return rows(and(filter, like, { where: [window], values: windowValues }));
+    }
+    const { filterLength, gramLengths } = await probe(grams, filter);
+    const ranked = grams.map((gram, k) => ({ gram, length: gramLengths[k] ?? 0 })).sort((a, b) => a.length - b.length);
+    const rarest = ranked[0];
+    if (!rarest || rarest.length === 0) return null;
+    // When both are long (probeCap), the trigram's list: it holds only jobs with part of the term.
+    if (filterLength < rarest.length) return rows(and(filter, like));
+    // The rarest trigram's jobs newest first, then the row, checked with LIKE: STRAIGHT_JOIN keeps
+    // this order on MySQL and MariaDB alike. Not also joined with the other trigrams: each join
+    // is one more lookup per candidate, and measured at 100,000 jobs that cost more than the
+    // row lookups it saved. The cursor bounds the driving range, so a deep page starts there.
+    return {
+      hint: 'STRAIGHT_JOIN ',
+      t: 'j.',
+      from: 'job_search_trigrams t FORCE INDEX (PRIMARY) JOIN jobs j ON j.id = t.job_id',
+      filter: and(
+        { where: ['t.trigram = ?'], values: [rarest.gram] },
+        query.beforeId !== undefined ? { where: ['t.job_id < ?'], values: [query.beforeId] } : none,
+        listFilter(query, 'j.'),
+        likeTerm(term, 'j.'),
+      ),
+    };
   };
 
   return {
@@ -93,37 +123,23 @@ export function createJobStore(deps: JobStoreDeps, options: JobStoreOptions = {}
 
     async list(query: JobQuery) {
       const limit = pageSize(query.limit);
-      const term = query.search ?? '';
-      const filter = listFilter(query, '');
-      if (term === '') return page(filter, limit);
-      const like = likeTerm(term, '');
-      const grams = probeTrigrams(term);
-      if (grams.length === 0) {
-        // 1-2 characters: no trigram to look up; LIKE over a bounded window of ids (trigrams.ts).
-        const window = query.beforeId !== undefined ? 'id >= ? - ?' : 'id > (SELECT CAST(MAX(id) AS SIGNED) FROM jobs) - ?';
-        const windowValues = query.beforeId !== undefined ? [query.beforeId, shortTermWindow] : [shortTermWindow];
-        return page(and(filter, like, { where: [window], values: windowValues }), limit);
-      }
-      const { filterLength, gramLengths } = await probe(grams, filter);
-      const ranked = grams.map((gram, k) => ({ gram, length: gramLengths[k] ?? 0 })).sort((a, b) => a.length - b.length);
-      const rarest = ranked[0];
-      if (!rarest || rarest.length === 0) return [];
-      // When both are long (probeCap), the trigram's list: it holds only jobs with part of the term.
-      if (filterLength < rarest.length) return page(and(filter, like), limit);
-      // The rarest trigram's jobs newest first, then the row, checked with LIKE: STRAIGHT_JOIN keeps
-      // this order on MySQL and MariaDB alike. Not also joined with the other trigrams: each join
-      // is one more lookup per candidate, and measured at 100,000 jobs that cost more than the
-      // row lookups it saved. The cursor bounds the driving range, so a deep page starts there.
-      const driver = and(
-        { where: ['t.trigram = ?'], values: [rarest.gram] },
-        query.beforeId !== undefined ? { where: ['t.job_id < ?'], values: [query.beforeId] } : none,
-        listFilter(query, 'j.'),
-        likeTerm(term, 'j.'),
-      );
-      const sql =
-        'SELECT STRAIGHT_JOIN j.* FROM job_search_trigrams t FORCE INDEX (PRIMARY) JOIN jobs j ON j.id = t.job_id' +
-        ` WHERE ${driver.where.join(' AND ')} ORDER BY t.job_id DESC LIMIT ${limit}`;
-      return (await db.rows<JobRow>(sql, driver.values)).map(rowToJob);
+      const source = await plan(query);
+      if (source === null) return [];
+      const sql = `SELECT ${source.hint}${source.t}* FROM ${source.from}${whereOf(source.filter)} ORDER BY ${source.t}id DESC LIMIT ${limit}`;
+      return (await db.rows<JobRow>(sql, source.filter.values)).map(rowToJob);
+    },
+
+    async count(query: JobCountQuery, cap?: number) {
+      // The same walk as list's first page, counted to its end (or one past the cap) instead of
+      // stopped at a page.
+      const source = await plan(query);
+      if (source === null) return { total: 0, capped: false };
+      const select = `SELECT ${source.hint}1 FROM ${source.from}${whereOf(source.filter)}`;
+      if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) throw new RangeError(`count cap must be a positive integer, got ${cap}`);
+      const sql = `SELECT COUNT(*) AS n FROM (${select}${cap === undefined ? '' : ` LIMIT ${cap + 1}`}) c`;
+      const rows = await db.rows<{ n: number | string }>(sql, source.filter.values);
+      const total = Number(rows[0]?.n ?? 0);
+      return cap !== undefined && total > cap ? { total: cap, capped: true } : { total, capped: false };
     },
 
     async listActive() {
@@ -218,12 +234,24 @@ interface Clauses {
 
 const none: Clauses = { where: [], values: [] };
 
+/** A list's rows: a FROM clause, its filter, and how its columns are named ('j.' or ''). */
+interface Source {
+  hint: '' | 'STRAIGHT_JOIN ';
+  t: '' | 'j.';
+  from: string;
+  filter: Clauses;
+}
+
+function whereOf(filter: Clauses): string {
+  return filter.where.length ? ` WHERE ${filter.where.join(' AND ')}` : '';
+}
+
 function and(...parts: Clauses[]): Clauses {
   return { where: parts.flatMap((p) => p.where), values: parts.flatMap((p) => p.values) };
 }
 
 /** The caller's filter on jobs (owner, status, cursor); `t` prefixes the columns ('j.' or ''). */
-function listFilter(query: JobQuery, t: string): Clauses {
+function listFilter(query: JobCountQuery & { beforeId?: number }, t: string): Clauses {
   const where: string[] = [];
   const values: SqlValue[] = [];
   if (query.owner !== null) {

@@ -5,7 +5,7 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobQuery, JobStore } from '../../../server/core/ports.js';
 import type { JobStatus } from '../../../server/protocol/index.js';
@@ -14,6 +14,7 @@ import { escapeLike } from '../../../server/adapters/mysql/job-store.js';
 import { newJobToColumns } from '../../../server/adapters/mysql/row-mapping.js';
 import { jobTrigrams, probeCap } from '../../../server/adapters/mysql/trigrams.js';
 import { createTestDatabase, migrationsDir, type TestDatabase } from '../../support/database.js';
+import { seedJobs } from '../../support/seed-jobs.js';
 import { newJob, recordingLogger } from './fixtures.js';
 
 let db: TestDatabase;
@@ -93,6 +94,21 @@ describe('search', () => {
     expect(compared).toBe(terms.length * 12);
   });
 
+  it('counts exactly the jobs the scan finds, for every term and filter, and without a search', async () => {
+    const terms = [undefined, 'grow-1234', 'grow-1', 'GROW', 'CAFÉ', 'busybox', 'NODE', '50%', '_job', 'launch-🚀', '日本', 'nosuchthing', 'alpine'];
+    for (const search of terms) {
+      for (const owner of [null, 'alice', 'carol']) {
+        for (const status of [undefined, 'running' as const]) {
+          const q = { owner, ...(search ? { search } : {}), ...(status ? { status } : {}) };
+          const scanned = (await byScan({ ...q, limit: 100_000 })).length;
+          expect({ q, count: await store.count(q) }).toEqual({ q, count: { total: scanned, capped: false } });
+        }
+      }
+    }
+    expect(await store.count({ owner: null })).toEqual({ total: 1500, capped: false });
+    expect((await store.count({ owner: 'carol', status: 'running' })).total).toBe((await byScan({ owner: 'carol', status: 'running', limit: 5000 })).length);
+  });
+
   it('pages a search with the cursor to the same jobs the scan finds, newest first, no gap', async () => {
     for (const [search, owner] of [['grow-1', null], ['python', 'carol'], ['CAFÉ-1', 'alice']] as const) {
       const seen: number[] = [];
@@ -134,17 +150,7 @@ describe('a table much larger than the page', () => {
   // would write them.
   let firstFiller = 0;
   beforeAll(async () => {
-    for (let from = 0; from < 10_000; from += 1000) {
-      const jobs = Array.from({ length: 1000 }, (_, k) => newJob({ name: `filler-${from + k}`, image: 'busybox:latest', owner: 'dave' }));
-      const columns = jobs.map((j) => newJobToColumns(j));
-      const names = Object.keys(columns[0] ?? {});
-      const [result] = await pool.query<ResultSetHeader>(`INSERT INTO jobs (${names.join(', ')}) VALUES ?`, [columns.map((c) => Object.values(c))]);
-      // A multi-row insert's ids are consecutive, from insertId (innodb_autoinc_lock_mode 1 or 2 alike
-      // for a single statement with a known row count).
-      const grams = jobs.flatMap((j, k) => jobTrigrams(j).map((g) => [g, result.insertId + k]));
-      await pool.query('INSERT INTO job_search_trigrams (trigram, job_id) VALUES ?', [grams]);
-      if (from === 0) firstFiller = result.insertId;
-    }
+    ({ firstId: firstFiller } = await seedJobs(pool, 10_000, { job: (i) => newJob({ name: `filler-${i}`, image: 'busybox:latest', owner: 'dave' }), status: () => 'pending' }));
   }, 120_000);
 
   it('reads a few hundred index entries for a rare term, where a scan reads every row', async () => {
@@ -174,6 +180,35 @@ describe('a table much larger than the page', () => {
     expect(await ids({ search: '🚀', beforeId: firstFiller })).toEqual(await byScan({ owner: null, search: '🚀', beforeId: firstFiller, limit: 50 }));
     expect(await ids({ search: 'db-', limit: 500 })).toEqual(await byScan({ owner: null, search: 'db-', limit: 500 }));
     expect(await ids({ search: 'db-', limit: 500 })).toHaveLength(125);
+  });
+
+  it('counts what paging would list: every match for 3 characters, the newest 10,000 ids for 1-2', async () => {
+    const all = async (q: Omit<JobQuery, 'limit' | 'beforeId'>) => {
+      let n = 0;
+      let beforeId: number | undefined;
+      for (;;) {
+        const page = await ids({ ...q, limit: 500, beforeId });
+        n += page.length;
+        if (page.length < 500) return n;
+        beforeId = page[page.length - 1];
+      }
+    };
+    const busybox = (await byScan({ owner: null, search: 'busybox', limit: 100_000 })).length;
+    expect(busybox).toBeGreaterThan(10_000);
+    expect(await store.count({ owner: null, search: 'busybox' })).toEqual({ total: busybox, capped: false });
+    expect(await store.count({ owner: 'dave', search: 'filler-99' })).toEqual({ total: 111, capped: false });
+    expect(await store.count({ owner: null, search: 'db' })).toEqual({ total: 0, capped: false });
+    for (const q of [{ owner: null, search: 'er' }, { owner: 'dave', search: '9' }, { owner: null, search: 'ler-1' }]) {
+      expect({ q, total: (await store.count(q)).total }).toEqual({ q, total: await all(q) });
+    }
+  });
+
+  it('stops counting at the cap and says so; a count of exactly the cap is exact', async () => {
+    expect(await store.count({ owner: null, search: 'busybox' }, 1000)).toEqual({ total: 1000, capped: true });
+    expect(await store.count({ owner: null }, 1000)).toEqual({ total: 1000, capped: true });
+    expect(await store.count({ owner: 'dave', search: 'filler-99' }, 111)).toEqual({ total: 111, capped: false });
+    expect(await store.count({ owner: 'dave', search: 'filler-99' }, 110)).toEqual({ total: 110, capped: true });
+    expect(await store.count({ owner: null, search: 'nosuchthing' }, 10)).toEqual({ total: 0, capped: false });
   });
 
   it('still answers as the scan does, now that most rows are one owner\'s and one image', async () => {

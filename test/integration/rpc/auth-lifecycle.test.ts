@@ -79,7 +79,7 @@ describe('authentication', () => {
   it('a Bearer header on the upgrade authenticates the connection', async () => {
     const api = await createClient(server.url, server.adminToken);
     try {
-      expect(await api.call('job.list', {})).toEqual({ jobs: [], nextCursor: null });
+      expect(await api.call('job.list', {})).toEqual({ jobs: [], nextCursor: null, total: null, totalCapped: false });
       expect(await api.call('auth.login', { token: server.adminToken })).toEqual({ user: 'admin', admin: true });
     } finally {
       api.close();
@@ -93,7 +93,7 @@ describe('authentication', () => {
       await expect(api.call('job.list', {})).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       await expect(api.call('auth.login', { token: `${token}x` })).rejects.toMatchObject({ code: ErrorCode.Unauthenticated });
       expect(await api.call('auth.login', { token })).toEqual({ user: 'bob', admin: false });
-      expect(await api.call('job.list', {})).toEqual({ jobs: [], nextCursor: null });
+      expect(await api.call('job.list', {})).toEqual({ jobs: [], nextCursor: null, total: null, totalCapped: false });
     } finally {
       api.close();
     }
@@ -144,7 +144,7 @@ describe('authentication', () => {
     await expect(server.connect(generateToken())).rejects.toBeInstanceOf(RpcError);
     const local = await server.connect(server.adminToken);
     try {
-      expect(await local.call('job.list', {})).toEqual({ jobs: [], nextCursor: null });
+      expect(await local.call('job.list', {})).toEqual({ jobs: [], nextCursor: null, total: null, totalCapped: false });
       await expect(local.call('job.get', { id: 0 })).rejects.toMatchObject({ code: -32602, data: { field: 'id' } });
     } finally {
       local.close();

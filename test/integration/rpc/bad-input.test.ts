@@ -230,7 +230,8 @@ describe('every JobSpec field wrong in every way -> -32602 naming the field, not
   });
 
   it('no row was written for any rejected call', async () => {
-    expect((await raw.call('job.list', {})).result).toEqual({ jobs: [], nextCursor: null });
+    expect((await raw.call('job.list', {})).result).toEqual({ jobs: [], nextCursor: null, total: null, totalCapped: false });
+    expect((await raw.call('job.list', { count: true })).result).toEqual({ jobs: [], nextCursor: null, total: 0, totalCapped: false });
   });
 });
 
@@ -252,6 +253,8 @@ describe('v1.1 methods and params: bad values -> -32602 naming the field', () =>
     ['job.removeMany', 'olderThanSeconds string', { status: 'exited', olderThanSeconds: '60' }, 'olderThanSeconds'],
     ['job.removeMany', 'olderThanSeconds huge', { status: 'exited', olderThanSeconds: 1e12 }, 'olderThanSeconds'],
     ['job.removeMany', 'unknown field: owner', { status: 'exited', owner: 'bob' }, 'owner'],
+    ['job.list', 'count string', { count: 'yes' }, 'count'],
+    ['job.list', 'count number', { count: 1 }, 'count'],
     ['job.logs', 'timestamps string', { id: 1, timestamps: 'yes' }, 'timestamps'],
     ['job.logs', 'timestamps number', { id: 1, timestamps: 1 }, 'timestamps'],
   ];

@@ -27,7 +27,7 @@ function setup(opts: { rate?: { perSecond: number; burst: number }; maxSubscript
       return { id } as Job;
     },
     async list() {
-      return { jobs: [], nextCursor: null };
+      return { jobs: [], nextCursor: null, total: null, totalCapped: false };
     },
     async follow(_caller, _params, sink) {
       const f = { sink, cancelled: false };

@@ -44,7 +44,7 @@ async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev1' }),
     'system.info': () => info,
-    'job.list': () => ({ jobs, nextCursor: null }),
+    'job.list': () => ({ jobs, nextCursor: null, total: null, totalCapped: false }),
     'job.logs': ({ id }) => ({ id, text: '', chunks: [], size: 0, truncated: false }),
     'job.follow': () => ({ subscription: 'f1' }),
     'job.unfollow': () => ({ ok: true }),
