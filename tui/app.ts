@@ -189,12 +189,12 @@ export function createApp(connection: Connection, options: AppOptions): App {
     );
   }
 
-  function searchSoon(): void {
+  function searchSoon(delayMs = options.searchDelayMs ?? 250): void {
     if (searchTimer) clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
       searchTimer = undefined;
       relist().catch((e: unknown) => say(`filter: ${describe(e)}`, true));
-    }, options.searchDelayMs ?? 250);
+    }, delayMs);
   }
 
   function forget(id: number): void {
@@ -435,8 +435,11 @@ export function createApp(connection: Connection, options: AppOptions): App {
     const next = step(k, ch);
     // A key clears the last message unless it brings its own.
     if (mode.kind === 'table' || mode.kind === 'log') message = undefined;
+    // Leaving the filter prompt (Enter, Esc) asks the server now, not after the typing pause.
+    const leftFilter = mode.kind === 'filter' && next.mode.kind !== 'filter';
     mode = next.mode;
     next.effects.forEach(apply);
+    if (leftFilter && searchTimer) searchSoon(0);
     changed();
   }
 
