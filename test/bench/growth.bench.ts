@@ -98,6 +98,11 @@ export async function run(report: Report): Promise<void> {
         const params: ParamsOf<'job.list'> = { limit: 50, ...(status ? { status } : {}), ...(search ? { search } : {}), ...(beforeId ? { cursor: String(beforeId) } : {}) };
         return client.call('job.list', params);
       }, 300);
+      // What the TUI asks at connect and on a filter: the first page with the count.
+      await measure('first page with count: true', 300, () => client.call('job.list', { limit: 150, count: true }));
+      await measure('status=error with count: true', 300, () => client.call('job.list', { limit: 150, status: 'error', count: true }));
+      await measure('search "busybox" (6 in 7) with count: true', 300, () => client.call('job.list', { limit: 150, search: 'busybox', count: true }));
+      await measure('search "grow-9999" (11) with count: true', 300, () => client.call('job.list', { limit: 150, search: 'grow-9999', count: true }));
       if (running > 0) await live(client, report, { burst, running, tui });
     } finally {
       tui.quit();
