@@ -4,7 +4,7 @@ import { serverErrors, toSpec, withError, withErrors, type FormState } from './f
 import { createJobList, nextSort, type JobList } from './job-list.js';
 import { helpLines, type Action, type KeyContext } from './keys.js';
 import { createLogPane, type LogPane, type SearchResult } from './log-pane.js';
-import { listAll } from './list-all.js';
+import { complete, needsMore } from './job-window.js';
 import { saveJobLog } from './save-log.js';
 import { confirmStep } from './modes/confirm.js';
 import { filterStep } from './modes/filter.js';
@@ -29,6 +29,10 @@ export interface AppOptions {
   /** How long a selection must rest before the log pane switches job (holding j must not flood). */
   followDelayMs?: number;
   logCapacity?: number;
+  /** Jobs read per `job.list` page (the window grows by this much as the selection nears its end). */
+  pageSize?: number;
+  /** How long typing in the filter must pause before the server is asked. */
+  searchDelayMs?: number;
   onQuit: () => void;
   now?: () => number;
 }
@@ -84,6 +88,13 @@ export function createApp(connection: Connection, options: AppOptions): App {
   let heights: Required<PaneHeights> = { table: 10, log: 10, help: 10 };
   let followTimer: NodeJS.Timeout | undefined;
   let infoTimer: NodeJS.Timeout | undefined;
+  let searchTimer: NodeJS.Timeout | undefined;
+  let recountTimer: NodeJS.Timeout | undefined;
+  /** The latest first-page read: an older one that answers late is dropped. */
+  let reading = 0;
+  /** A next page is being read. */
+  let paging = false;
+  const pageSize = options.pageSize ?? 150;
   const handlers = new Set<() => void>();
 
   const changed = () => handlers.forEach((h) => h());
@@ -111,6 +122,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
 
   jobs.onChange(() => {
     scheduleFollow();
+    moreSoon();
     changed();
   });
   logs.onChange(changed);
@@ -123,7 +135,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
     refreshInfoSoon();
   });
   // Removed elsewhere (another TUI, the web page): the row goes without a re-list.
-  connection.on('job.removed', ({ id }) => jobs.remove(id));
+  connection.on('job.removed', ({ id }) => forget(id));
 
   connection.onReady(async () => {
     // Order matters: subscribe first so no update falls between the list and the subscription.
@@ -150,8 +162,52 @@ export function createApp(connection: Connection, options: AppOptions): App {
     }, 1000);
   }
 
+  /** The first page of the filter typed, with the count: the window starts over (at connect, on
+   * reconnect, after the filter changes). */
   async function relist(): Promise<void> {
-    jobs.replaceAll(await listAll(connection));
+    const search = jobs.filter;
+    const ticket = ++reading;
+    const page = await connection.call('job.list', { limit: pageSize, count: true, ...(search ? { search } : {}) });
+    if (ticket === reading) jobs.reset(search, page);
+  }
+
+  /** The next page when the selection is within a screenful of the end of what is loaded. */
+  function moreSoon(): void {
+    const w = jobs.window;
+    const cursor = w.nextCursor;
+    if (paging || cursor === null || !needsMore(w, jobs.selectedIndex(), Math.max(heights.table, 20))) return;
+    paging = true;
+    connection.call('job.list', { limit: pageSize, cursor, ...(w.search ? { search: w.search } : {}) }).then(
+      (page) => {
+        paging = false;
+        jobs.merge(w.search, cursor, page);
+      },
+      (e: unknown) => {
+        paging = false;
+        say(`more jobs: ${describe(e)}`, true);
+      },
+    );
+  }
+
+  function searchSoon(delayMs = options.searchDelayMs ?? 250): void {
+    if (searchTimer) clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      searchTimer = undefined;
+      relist().catch((e: unknown) => say(`filter: ${describe(e)}`, true));
+    }, delayMs);
+  }
+
+  function forget(id: number): void {
+    if (!jobs.remove(id) || recountTimer) return;
+    // Removals come in bursts (job.removeMany): one count after them.
+    recountTimer = setTimeout(() => {
+      recountTimer = undefined;
+      const search = jobs.window.search;
+      connection.call('job.list', { limit: 1, count: true, ...(search ? { search } : {}) }).then(
+        (page) => jobs.setTotal(search, page),
+        () => undefined, // disconnected: onReady reads the window again
+      );
+    }, 500);
   }
 
   function scheduleFollow(): void {
@@ -278,7 +334,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
         void run('remove finished', async () => {
           const removed: number[] = [];
           for (const status of finishedStatuses) removed.push(...(await connection.call('job.removeMany', { status })).removed);
-          removed.forEach((id) => jobs.remove(id));
+          removed.forEach(forget);
           return `removed ${removed.length} finished job${removed.length === 1 ? '' : 's'}`;
         });
         return;
@@ -300,7 +356,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'remove':
         void run('remove', async () => {
           await connection.call('job.remove', { id: job.id });
-          jobs.remove(job.id);
+          forget(job.id);
           return `removed job ${job.id} (${job.name})`;
         });
         return;
@@ -326,7 +382,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
       case 'do':
         return perform(effect.action, effect.job);
       case 'filter':
-        return jobs.setFilter(effect.text);
+        jobs.setFilter(effect.text);
+        return searchSoon();
       case 'search':
         logs.setQuery(effect.text);
         if (effect.text !== '') found(logs.findNext(1, heights.log), true);
@@ -351,6 +408,7 @@ export function createApp(connection: Connection, options: AppOptions): App {
       selected: selectedJob(),
       filter: jobs.filter,
       finished: all.filter((j) => (finishedStatuses as readonly string[]).includes(j.status)).length,
+      allLoaded: jobs.window.search === '' && complete(jobs.window),
       taken: (name) => all.some((j) => j.name === name),
     };
     switch (mode.kind) {
@@ -377,8 +435,11 @@ export function createApp(connection: Connection, options: AppOptions): App {
     const next = step(k, ch);
     // A key clears the last message unless it brings its own.
     if (mode.kind === 'table' || mode.kind === 'log') message = undefined;
+    // Leaving the filter prompt (Enter, Esc) asks the server now, not after the typing pause.
+    const leftFilter = mode.kind === 'filter' && next.mode.kind !== 'filter';
     mode = next.mode;
     next.effects.forEach(apply);
+    if (leftFilter && searchTimer) searchSoon(0);
     changed();
   }
 
@@ -441,6 +502,8 @@ export function createApp(connection: Connection, options: AppOptions): App {
     dispose() {
       if (followTimer) clearTimeout(followTimer);
       if (infoTimer) clearTimeout(infoTimer);
+      if (searchTimer) clearTimeout(searchTimer);
+      if (recountTimer) clearTimeout(recountTimer);
       stats.dispose();
       logs.dispose();
     },

@@ -1,19 +1,29 @@
 import type { Job } from '#protocol';
+import { applyRemoved, applyUpdate, emptyWindow, firstPage, mergePage, withTotal, type JobWindow, type ListPage } from './job-window.js';
 
-// The jobs the TUI knows, by id: filled by `job.list`, kept live by `job.updated`, never polled.
-// The visible list (filtered, newest first) is recomputed lazily, only after a change.
+// The jobs the TUI holds: a window of the server's list (job-window.ts), read a page at a time and
+// kept live by `job.updated`, never polled. The visible list (in the chosen order) and the index by id
+// are recomputed lazily, only after a change.
 
 export interface JobList {
-  replaceAll(jobs: readonly Job[]): void;
+  /** The first page of a (new) search: the window starts over. */
+  reset(search: string, page: ListPage): void;
+  /** The next page, read from `cursor` for `search`; dropped if the window moved on meanwhile. */
+  merge(search: string, cursor: string, page: ListPage): void;
   upsert(job: Job): void;
-  remove(id: number): void;
+  /** True when the total may have moved by an amount the window cannot tell: count again. */
+  remove(id: number): boolean;
+  setTotal(search: string, page: Pick<ListPage, 'total' | 'totalCapped'>): void;
   get(id: number): Job | undefined;
-  /** Every job known, filter or not. */
-  all(): IterableIterator<Job>;
+  /** Every job loaded. */
+  all(): Iterable<Job>;
+  /** Jobs loaded. */
   readonly size: number;
+  readonly window: JobWindow;
+  /** The filter typed (the server's search); the window follows it once its first page is read. */
   setFilter(filter: string): void;
   readonly filter: string;
-  /** Filtered and sorted (newest first unless `setSort` says otherwise). */
+  /** Loaded jobs, newest first unless `setSort` says otherwise. */
   visible(): readonly Job[];
   readonly sort: SortKey;
   setSort(sort: SortKey): void;
@@ -41,32 +51,38 @@ const compare: Record<SortKey, (a: Job, b: Job) => number> = {
   status: (a, b) => a.status.localeCompare(b.status) || b.id - a.id,
 };
 
-export function matchesFilter(job: Job, filter: string): boolean {
-  if (!filter) return true;
-  const f = filter.toLowerCase();
-  return job.name.toLowerCase().includes(f) || job.image.toLowerCase().includes(f) || job.status.includes(f) || String(job.id) === f;
-}
-
 export function createJobList(): JobList {
-  const jobs = new Map<number, Job>();
+  let window: JobWindow = emptyWindow;
   let filter = '';
   let sort: SortKey = 'newest';
   let selectedId: number | undefined;
   let cache: readonly Job[] | undefined;
+  let byId: Map<number, Job> | undefined;
   let version = 0;
   const handlers = new Set<() => void>();
 
-  function changed(): void {
-    cache = undefined;
+  function notify(): void {
     version++;
-    // Keep a selection whenever there are rows: the first one if the selected job went away.
-    const rows = visible();
-    if (selectedId === undefined || !rows.some((j) => j.id === selectedId)) selectedId = rows[0]?.id;
     handlers.forEach((h) => h());
   }
 
+  function changed(next: JobWindow): void {
+    if (next === window) return;
+    window = next;
+    cache = undefined;
+    byId = undefined;
+    // Keep a selection whenever there are rows: the first one if the selected job went away.
+    if (selectedId === undefined || !index().has(selectedId)) selectedId = visible()[0]?.id;
+    notify();
+  }
+
+  function index(): Map<number, Job> {
+    if (!byId) byId = new Map(window.jobs.map((j) => [j.id, j]));
+    return byId;
+  }
+
   function visible(): readonly Job[] {
-    if (!cache) cache = [...jobs.values()].filter((j) => matchesFilter(j, filter)).sort(compare[sort]);
+    if (!cache) cache = sort === 'newest' ? window.jobs : [...window.jobs].sort(compare[sort]);
     return cache;
   }
 
@@ -75,27 +91,27 @@ export function createJobList(): JobList {
   }
 
   return {
-    replaceAll(list) {
-      jobs.clear();
-      for (const j of list) jobs.set(j.id, j);
-      changed();
-    },
-    upsert(job) {
-      jobs.set(job.id, job);
-      changed();
-    },
+    reset: (search, page) => changed(firstPage(search, page)),
+    merge: (search, cursor, page) => changed(mergePage(window, search, cursor, page)),
+    upsert: (job) => changed(applyUpdate(window, job)),
     remove(id) {
-      if (jobs.delete(id)) changed();
+      const { window: next, recount } = applyRemoved(window, id);
+      changed(next);
+      return recount;
     },
-    get: (id) => jobs.get(id),
-    all: () => jobs.values(),
+    setTotal: (search, page) => changed(withTotal(window, search, page)),
+    get: (id) => index().get(id),
+    all: () => window.jobs,
     get size() {
-      return jobs.size;
+      return window.jobs.length;
+    },
+    get window() {
+      return window;
     },
     setFilter(f) {
       if (f === filter) return;
       filter = f;
-      changed();
+      notify();
     },
     get filter() {
       return filter;
@@ -106,7 +122,8 @@ export function createJobList(): JobList {
     setSort(s) {
       if (s === sort) return;
       sort = s;
-      changed();
+      cache = undefined;
+      notify();
     },
     visible,
     get selectedId() {
@@ -115,8 +132,7 @@ export function createJobList(): JobList {
     select(id) {
       if (id === selectedId) return;
       selectedId = id;
-      version++;
-      handlers.forEach((h) => h());
+      notify();
     },
     moveSelection(delta) {
       const rows = visible();

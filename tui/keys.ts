@@ -76,7 +76,7 @@ export const keyBindings: readonly KeyBinding[] = [
   { keys: ['X'], label: 'X', action: 'removeFinished', description: 'remove every finished job (exited or error)', hint: 'clear finished', contexts: ['table'], visible: false, dangerous: true, confirm: { verb: 'Remove', warning: 'Their containers, records and logs are deleted.' } },
   { keys: ['o'], label: 'o', action: 'sort', description: 'sort by the next column (newest, name, status)', hint: 'sort', contexts: ['table'], visible: false },
   { keys: ['r'], label: 'r', action: 'refresh', description: 'refresh the job from Docker', hint: 'refresh', contexts: both, visible: true, needsJob: true },
-  { keys: ['/'], label: '/', action: 'filter', description: 'filter jobs', hint: 'filter', contexts: ['table'], visible: true },
+  { keys: ['/'], label: '/', action: 'filter', description: 'filter by name or image (searched on the server)', hint: 'filter', contexts: ['table'], visible: true },
   { keys: ['escape'], label: 'Esc', action: 'clearFilter', description: 'clear the filter', hint: 'clear', contexts: ['table'], visible: false },
   { keys: ['/'], label: '/', action: 'search', description: 'search the log', hint: 'search', contexts: ['log'], visible: true },
   { keys: ['n'], label: 'n', action: 'nextMatch', description: 'next match', hint: 'next', contexts: ['log'], visible: true },

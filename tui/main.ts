@@ -4,7 +4,7 @@ import { createClient } from '#protocol/client';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createConnection, LoginRefusedError } from './connection.js';
-import { printOnce } from './once.js';
+import { defaultOnceLimit, printOnce } from './once.js';
 import { createDashboard } from './views/dashboard.js';
 
 // cjm-tui's composition root: read the config once, connect, then either print once or run the
@@ -22,8 +22,9 @@ async function main(): Promise<void> {
     .option('--token <token>', 'API token (default: CJM_TOKEN or ~/.config/cjm/config.json)')
     .option('--once', 'print the job table and exit')
     .option('--json', 'print the job table as JSON and exit')
+    .option('--limit <n>', `with --once or --json: print at most n jobs, newest first (default ${defaultOnceLimit})`, parseLimit)
     .parse();
-  const flags = program.opts<{ url?: string; token?: string; once?: boolean; json?: boolean }>();
+  const flags = program.opts<{ url?: string; token?: string; once?: boolean; json?: boolean; limit?: number }>();
 
   let config;
   try {
@@ -43,7 +44,14 @@ async function main(): Promise<void> {
   if (flags.once || flags.json) {
     try {
       await connection.start();
-      await printOnce(connection, { json: Boolean(flags.json), width: process.stdout.columns || 120, now: Date.now(), write: (s) => process.stdout.write(s) });
+      await printOnce(connection, {
+        json: Boolean(flags.json),
+        width: process.stdout.columns || 120,
+        now: Date.now(),
+        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+        write: (s) => process.stdout.write(s),
+        note: (s) => process.stderr.write(s),
+      });
     } catch (e) {
       fail(startError(config.url, e));
     } finally {
@@ -69,6 +77,12 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on('SIGTERM', () => onQuit());
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n)) fail(`--limit must be a positive whole number, got "${value}"`);
+  return n;
 }
 
 function startError(url: string, e: unknown): string {

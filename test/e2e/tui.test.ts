@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/daemons.js';
 import { removeJobs } from '../support/cleanup.js';
 import { sourceNodeArgs } from '../support/source.js';
+import { tmuxSession } from '../support/tmux.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -71,35 +72,11 @@ function killServer(): Promise<void> {
   });
 }
 
-async function screen(): Promise<string> {
-  const { stdout } = await run('tmux', ['capture-pane', '-p', '-t', session]);
-  return stdout;
-}
+const tmux = tmuxSession(session);
+const { screen, shows, keys, waitScreen } = tmux;
 
-/** Poll the pane until `pred` holds; on timeout fail with what the screen showed. */
-async function waitScreen(what: string, pred: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = await screen();
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; the screen shows:\n${last}`);
-}
-const shows = (text: string | RegExp, timeoutMs?: number) =>
-  waitScreen(String(text), (s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), timeoutMs);
-
-/** Keys one at a time (tmux names like Enter, Escape, Tab, or literal text), settling between them
- * so Esc is never glued to the next key (which would read as Alt-key). */
-async function keys(...ks: string[]): Promise<void> {
-  for (const k of ks) {
-    const literal = !/^(Enter|Escape|Tab|BSpace|Up|Down|End|Home|PPage|NPage|C-[a-z])$/.test(k);
-    await run('tmux', ['send-keys', '-t', session, ...(literal ? ['-l', k] : [k])]);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
-
+// A filter is the server's search: the table's title says `filter "x"… ` until the server has
+// answered, then `filter "x" `, which is what the tests below wait for before acting on a row.
 function tableRow(s: string, name: string): string | undefined {
   return s.split('\n').find((l) => l.includes(` ${name} `) && /│\s+\d+ /.test(l));
 }
@@ -119,11 +96,11 @@ beforeAll(async () => {
   port = await freePort();
   await startServerProcess();
   const cmd = `cd ${root} && NCURSES_NO_UTF8_ACS=1 TERM=xterm-256color CJM_TOKEN=${token} exec ${process.execPath} ${sourceNodeArgs.join(' ')} tui/main.ts --url ${url()} 2>${join(tmpdir(), `cjm-tui-e2e-${tag}-tui-stderr.log`)}`;
-  await run('tmux', ['new-session', '-d', '-s', session, '-x', '160', '-y', '45', cmd]);
+  await tmux.start(cmd, 160, 45);
 }, 120_000);
 
 afterAll(async () => {
-  await run('tmux', ['kill-session', '-t', session]).catch(() => {});
+  await tmux.kill();
   if (!client && db) await startServerProcess().catch(() => {});
   await removeJobs(client);
   await killServer();
@@ -155,7 +132,7 @@ describe('cjm-tui in tmux against a real server', () => {
   it('c clones the selected job into the form; creating it runs a second job', async () => {
     const name = `e2e-form-${tag}`;
     await keys('/', name, 'Enter');
-    await shows(`filter "${name}"`);
+    await shows(`filter "${name}" `);
     await keys('c');
     await shows('cloned from job');
     await shows(new RegExp(`Name\\s+${name}-2`));
@@ -172,7 +149,7 @@ describe('cjm-tui in tmux against a real server', () => {
     await client!.call('job.create', { name, image: 'busybox', cmd: 'trap "" TERM; while :; do sleep 1; done', cpus: 0.2, memoryMb: 32 });
     await waitScreen('the victim running', (s) => /running/.test(tableRow(s, name) ?? ''));
     await keys('/', name, 'Enter');
-    await shows(`filter "${name}"`);
+    await shows(`filter "${name}" `);
     await keys('s');
     await shows(`Stop job`);
     await keys('y');
@@ -191,7 +168,7 @@ describe('cjm-tui in tmux against a real server', () => {
     // About 106 KiB: more than the 20 KiB tail job.logs gives by default and the pane's 64 KiB.
     const job = await client!.call('job.create', { name, image: 'busybox', cmd: 'seq 1 20000', cpus: 0.2, memoryMb: 32 });
     await keys('/', name, 'Enter');
-    await shows(`filter "${name}"`);
+    await shows(`filter "${name}" `);
     await waitScreen('the seq job exited', (s) => /exited \(completed\)/.test(tableRow(s, name) ?? ''));
     const dir = await mkdtemp(join(tmpdir(), 'cjm-tui-e2e-save-'));
     try {
@@ -215,7 +192,7 @@ describe('cjm-tui in tmux against a real server', () => {
     const name = `e2e-stubborn-${tag}`;
     await client!.call('job.create', { name, image: 'busybox', cmd: 'trap "" TERM; while true; do sleep 1; done', cpus: 0.2, memoryMb: 32 });
     await keys('/', name, 'Enter');
-    await shows(`filter "${name}"`);
+    await shows(`filter "${name}" `);
     await waitScreen('the stubborn job running', (s) => /running/.test(tableRow(s, name) ?? ''));
     await keys('K');
     await shows('Kill job');

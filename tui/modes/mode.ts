@@ -10,8 +10,10 @@ import type { Action, KeyContext } from '../keys.js';
 export interface Pending {
   action: Action;
   job: Job | undefined;
-  /** For bulk actions: how many jobs it touches. */
+  /** For bulk actions: how many jobs it touches (of those loaded). */
   count?: number;
+  /** The loaded jobs are not all of them: the server may touch more than `count`. */
+  partial?: boolean;
 }
 
 export type Mode =
@@ -48,6 +50,8 @@ export interface StepContext {
   filter: string;
   /** Finished jobs (exited or error) in the list, for the bulk-remove confirmation. */
   finished: number;
+  /** The list holds every job (no filter, every page read): `finished` is all of them. */
+  allLoaded: boolean;
   /** Whether a job of that name exists (a clone's name). */
   taken: (name: string) => boolean;
 }

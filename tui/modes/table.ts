@@ -37,8 +37,8 @@ export function paneStep(mode: Extract<Mode, { kind: 'table' | 'log' }>, { key }
       return stay(mode, { kind: 'quit' });
   }
   if (binding.action === 'removeFinished') {
-    if (ctx.finished === 0) return stay(mode, { kind: 'say', text: 'no finished jobs to remove' });
-    return stay({ kind: 'confirm', pending: { action: 'removeFinished', job: undefined, count: ctx.finished }, back: context });
+    if (ctx.finished === 0 && ctx.allLoaded) return stay(mode, { kind: 'say', text: 'no finished jobs to remove' });
+    return stay({ kind: 'confirm', pending: { action: 'removeFinished', job: undefined, count: ctx.finished, ...(ctx.allLoaded ? {} : { partial: true }) }, back: context });
   }
   // A second stop on a job that is already stopping offers the kill instead.
   const action = binding.action === 'stop' && job?.progress === 'stopping' ? 'kill' : binding.action;

@@ -4,6 +4,7 @@ import { formatBytes, formatCpus, hostUse, hostUseLabel, limitsLines, sparkline,
 import { formFields, presets } from '../form.js';
 import { bindingOf, hints, helpLines } from '../keys.js';
 import { escapeTags, renderLogRows } from '../markup.js';
+import { complete, totalLabel } from '../job-window.js';
 import { cellSpan, formatHeader, formatRow, jobRow, layoutColumns } from '../rows.js';
 
 // What each box says, as tagged strings built from the app's state. No blessed objects here, so the
@@ -80,17 +81,23 @@ export function tableLines(app: App, width: number, height: number, scroll: { of
       lines.push(`${escapeTags(text.slice(0, start))}{${c}-fg}${escapeTags(text.slice(start, end))}{/${c}-fg}${escapeTags(text.slice(end))}`);
     }
   });
-  if (rows.length === 0) lines.push(app.jobs.filter ? `  no job matches "${escapeTags(app.jobs.filter)}"` : '  no jobs yet: press n to create one');
+  const search = app.jobs.window.search;
+  if (rows.length === 0) lines.push(search ? `  no job matches "${escapeTags(search)}"` : '  no jobs yet: press n to create one');
   return lines;
 }
 
-/** ` Jobs 12/340 ` (the selected row of the rows shown), then what narrows or orders them. */
+/** ` Jobs 12/340 ` (the selected row of the rows loaded); ` Jobs 12/150 of 100000 ` when the
+ * server has more than are loaded (`of 1000+` for a capped count, `(more)` when not counted); then
+ * what narrows or orders them (`filter "x"…` until the server has answered for it). */
 export function tableLabel(app: App): string {
+  const w = app.jobs.window;
   const n = app.jobs.visible().length;
   const at = app.jobs.selectedIndex() + 1;
-  const of = app.jobs.size !== n ? ` of ${app.jobs.size}` : '';
-  const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"` : '';
-  const sort = app.jobs.sort !== 'newest' ? ` sort ${app.jobs.sort}` : '';
+  const all = totalLabel(w);
+  const of = all === String(n) ? '' : all === 'more' ? ' (more)' : ` of ${all}`;
+  const pending = app.jobs.filter !== w.search ? '…' : '';
+  const filter = app.jobs.filter ? ` filter "${app.jobs.filter}"${pending}` : pending ? ' filter cleared…' : '';
+  const sort = app.jobs.sort !== 'newest' ? ` sort ${app.jobs.sort}${complete(w) ? '' : ' (of those loaded)'}` : '';
   return ` Jobs ${at}/${n}${of}${filter}${sort} `;
 }
 
@@ -192,10 +199,12 @@ export function helpText(scroll: number, height: number): string {
 export function confirmText(app: App): string {
   const m = app.mode;
   if (m.kind !== 'confirm') return '';
-  const { action, job, count } = m.pending;
+  const { action, job, count, partial } = m.pending;
   const confirm = bindingOf(action)?.confirm;
   const verb = confirm?.verb ?? action;
-  const what = count !== undefined ? `${count} finished job${count === 1 ? '' : 's'}` : job ? `job ${job.id} (${job.name})` : 'it';
+  const jobsWord = (n: number) => `${n} finished job${n === 1 ? '' : 's'}`;
+  const what =
+    count === undefined ? (job ? `job ${job.id} (${job.name})` : 'it') : partial ? `every finished job on the server (${count} among the jobs loaded here; there are more)` : jobsWord(count);
   const extra = confirm?.warning ? `\n ${escapeTags(confirm.warning)}` : '';
   return ` {bold}${escapeTags(`${verb} ${what}?`)}{/bold}${extra}\n\n y = yes, any other key = no`;
 }

@@ -8,7 +8,7 @@ import { createDashboard, type Dashboard } from '../../../tui/views/dashboard.js
 import { makeJob } from '../../support/job.js';
 import { waitFor } from '../../support/wait.js';
 import { createHeadlessTerminal, keys, type HeadlessTerminal } from './headless-screen.js';
-import { createStubConnection, type StubConnection } from './stub-connection.js';
+import { createStubConnection, pagedList, type StubConnection } from './stub-connection.js';
 
 // Screen tests: the real blessed dashboard rendering into an in-memory terminal; assertions are on
 // the text a person would see.
@@ -44,7 +44,7 @@ async function start(jobs: Job[], extra: Parameters<typeof createStubConnection>
   const conn = createStubConnection({
     'events.subscribe': () => ({ subscription: 'ev1' }),
     'system.info': () => info,
-    'job.list': () => ({ jobs, nextCursor: null, total: null, totalCapped: false }),
+    'job.list': pagedList(jobs),
     'job.logs': ({ id }) => ({ id, text: '', chunks: [], size: 0, truncated: false }),
     'job.follow': () => ({ subscription: 'f1' }),
     'job.unfollow': () => ({ ok: true }),
@@ -530,15 +530,16 @@ describe('dashboard screen', () => {
     expect(text).not.toContain('following');
   });
 
-  it('filter narrows the table as you type', async () => {
-    const { term } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
+  it("filter asks the server's search as you type (once typing pauses) and shows its count", async () => {
+    const { term, conn } = await start([makeJob({ id: 1, name: 'web' }), makeJob({ id: 2, name: 'batch' })]);
     await waitForText(term, 'batch');
     term.press('/');
     for (const ch of 'we') term.press(ch);
     // The log pane moves to the job left selected once the selection rests.
-    let text = await waitForText(term, (t) => t.includes('filter "we"') && t.includes('Logs: job 1 web'));
-    expect(text).toMatch(/Jobs 1\/1 of 2/);
+    let text = await waitForText(term, (t) => /Jobs 1\/1 filter "we" /.test(t) && t.includes('Logs: job 1 web'));
     expect(text).not.toContain('batch');
+    const searches = conn.calls.filter((c) => c.method === 'job.list').map((c) => (c.params as { search?: string }).search);
+    expect(searches).toEqual([undefined, 'we']);
     // Enter keeps the filter and the job table keeps the keys (one Enter is one key, not two).
     term.press(keys.enter);
     text = await waitForText(term, 'n new');
@@ -548,7 +549,9 @@ describe('dashboard screen', () => {
     text = await waitForText(term, 'batch');
     expect(text).not.toContain('filter "');
     term.press('/', 'b', 'a');
-    text = await waitForText(term, 'filter "ba"');
+    // Until the server answers, the label says the filter is on its way.
+    text = await waitForText(term, /filter "ba"… /);
+    text = await waitForText(term, /Jobs 1\/1 filter "ba" /);
     expect(text).not.toMatch(/│\s*1 web/);
     term.press(keys.escape);
     text = await waitForText(term, (t) => /│\s*1 web/.test(t) && t.includes('batch'));

@@ -14,7 +14,7 @@ import { makeJob } from '../../support/job.js';
 
 const press = (key: string, ch: string | undefined = key.length === 1 ? key : undefined) => ({ key, ch });
 const job = makeJob({ id: 3, name: 'victim' });
-const ctx: StepContext = { selected: job, filter: '', finished: 0, taken: (name) => name === 'victim' };
+const ctx: StepContext = { selected: job, filter: '', finished: 0, allLoaded: true, taken: (name) => name === 'victim' };
 
 describe('pane step (table and log)', () => {
   it('dangerous bindings ask first, naming the job; the rest act at once', () => {
@@ -60,6 +60,10 @@ describe('bulk remove', () => {
   it('X asks with the count of finished jobs, and does nothing without any', () => {
     expect(paneStep({ kind: 'table' }, press('X'), { ...ctx, finished: 4 }).mode).toEqual({ kind: 'confirm', pending: { action: 'removeFinished', job: undefined, count: 4 }, back: 'table' });
     expect(paneStep({ kind: 'table' }, press('X'), ctx)).toEqual({ mode: { kind: 'table' }, effects: [{ kind: 'say', text: 'no finished jobs to remove' }] });
+  });
+
+  it('X asks anyway when the list holds only part of the jobs (a filter, pages not read): the server may have finished ones', () => {
+    expect(paneStep({ kind: 'table' }, press('X'), { ...ctx, allLoaded: false }).mode).toEqual({ kind: 'confirm', pending: { action: 'removeFinished', job: undefined, count: 0, partial: true }, back: 'table' });
   });
 });
 

@@ -3,6 +3,7 @@ import {
   RpcError,
   ErrorCode,
   type Identity,
+  type Job,
   type MethodName,
   type NotificationName,
   type NotificationOf,
@@ -13,6 +14,20 @@ import type { Connection, ConnectionState } from '../../../tui/connection.js';
 
 // A Connection for screen tests that answers from a table of handlers. The real client, server and
 // reconnects are covered by test/e2e/tui.test.ts; here only what the screen shows is in question.
+
+/** `job.list` as the server answers it, over `jobs` (read at each call, so a test may change it):
+ * newest first, a page from the cursor, the search within name or image (any case), the count. */
+export function pagedList(jobs: readonly Job[]): (p: ParamsOf<'job.list'>) => ResultOf<'job.list'> {
+  return (p) => {
+    const term = p.search?.toLowerCase() ?? '';
+    const matches = jobs.filter((j) => j.name.toLowerCase().includes(term) || j.image.toLowerCase().includes(term)).sort((a, b) => b.id - a.id);
+    const from = p.cursor ? matches.filter((j) => j.id < Number(p.cursor)) : matches;
+    const limit = p.limit ?? 50;
+    const page = from.slice(0, limit);
+    const last = page.at(-1);
+    return { jobs: page, nextCursor: from.length > limit && last ? String(last.id) : null, total: p.count ? matches.length : null, totalCapped: false };
+  };
+}
 
 type Handlers = { [M in MethodName]?: (params: ParamsOf<M>) => ResultOf<M> | Promise<ResultOf<M>> };
 
