@@ -67,7 +67,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         }
         // Attach before start so not a byte of output is missed; the record names the container
         // before it starts, so that a restart finds it.
-        const [recorded] = await together(patch(creatingJob, { containerId, progress: 'starting' }), logs.capture(creatingJob, containerId));
+        const [recorded] = await together(patch(creatingJob, { containerId, progress: 'starting' }), logs.capture(creatingJob, containerId, { created: true }));
         job = recorded;
         unrecorded = null;
         if (!stillWanted()) {
