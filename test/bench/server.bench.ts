@@ -3,6 +3,7 @@
 // - 50 concurrent creates until all run, vs 50 concurrent raw create+start;
 // - with 10,000 jobs in the table: job.list (50 a page) and job.get p50/p99 over the socket;
 // - server RSS (the server runs as its own process: node dist/server/main.js).
+// CJM_BENCH_SERVER_ONLY=sequential stops after the first figure (create -> running), for repeated runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,9 @@ function pct(values: number[], p: number): number {
 }
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+// Small enough that every job of a run fits a 2-CPU host's capacity at once: larger ones would wait
+// in cjm's queue for jobs that run 30 s (while raw starts them all), and time the queue, not launches.
+const size = { cpus: 0.01, memoryMb: 16 };
 
 async function rawCreateStart(tag: string): Promise<number> {
   const t0 = performance.now();
@@ -33,7 +37,7 @@ async function rawCreateStart(tag: string): Promise<number> {
     Entrypoint: ['/bin/sh', '-c'],
     Cmd: ['sleep 30'],
     Labels: { 'cjm.bench': tag, 'cjm.managed': 'false' },
-    HostConfig: { NanoCpus: 100_000_000, Memory: 32 * 1024 * 1024, MemorySwap: 32 * 1024 * 1024 },
+    HostConfig: { NanoCpus: size.cpus * 1e9, Memory: size.memoryMb * 1024 * 1024, MemorySwap: size.memoryMb * 1024 * 1024 },
   });
   await c.start();
   return performance.now() - t0;
@@ -46,7 +50,7 @@ async function cleanupRaw(tag: string) {
 
 async function createUntilRunning(api: CjmClient, name: string): Promise<{ ms: number; id: number }> {
   const t0 = performance.now();
-  const job = await api.call('job.create', { name, image: IMAGE, cmd: 'sleep 30', cpus: 0.1, memoryMb: 32 });
+  const job = await api.call('job.create', { name, image: IMAGE, cmd: 'sleep 30', ...size });
   // Watch job.updated rather than polling, so polling cost does not count.
   await new Promise<void>((resolve, reject) => {
     const off = api.on('job.updated', ({ job: j }) => {
@@ -105,6 +109,7 @@ export async function run(report: Report): Promise<void> {
     report.figure('create -> running vs raw dockerode (median ratio)', cm / rm, 'x', { max: 1.05 });
     await cleanupRaw(tag);
     await removeAll(api);
+    if (process.env.CJM_BENCH_SERVER_ONLY === 'sequential') return;
 
     const C = 50;
     let t0 = performance.now();
