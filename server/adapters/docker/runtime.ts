@@ -157,7 +157,8 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       void report(`waiting for Docker: ${ahead} calls ahead`);
     };
     const dial = async () => {
-      if (waited) await report('creating container');
+      // Stored while Docker creates: create() waits for its reports before it returns.
+      if (waited) void report('creating container');
       return new Promise<CreateResponse>((resolve, reject) => {
         (docker.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
           {
@@ -289,12 +290,17 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      // Bridge jobs join their owner's own network, never Docker's shared default bridge.
-      return jobCgroups.creating(job.id, () =>
-        job.network === 'bridge'
-          ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net, report))
-          : createUnder(withParent, job, undefined, report),
-      );
+      try {
+        // Bridge jobs join their owner's own network, never Docker's shared default bridge.
+        return await jobCgroups.creating(job.id, () =>
+          job.network === 'bridge'
+            ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net, report))
+            : createUnder(withParent, job, undefined, report),
+        );
+      } finally {
+        // Every progress reported is stored before the caller's next step stores its own.
+        await reported;
+      }
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {
