@@ -48,8 +48,7 @@ async function raw(tag: string): Promise<number> {
     Entrypoint: ['/bin/sh', '-c'],
     Cmd: [loop],
     Labels: { 'cjm.bench': tag },
-    // The same size as the jobs: small enough that all of a run fit a 2-CPU host (none waits in the queue).
-    HostConfig: { NanoCpus: 10_000_000, Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024, NetworkMode: 'none', Init: true },
+    HostConfig: { NanoCpus: size.cpus * 1e9, Memory: size.memoryMb * 1024 * 1024, MemorySwap: size.memoryMb * 1024 * 1024, NetworkMode: 'none', Init: true },
   });
   await c.start();
   return performance.now() - t0;
@@ -57,6 +56,10 @@ async function raw(tag: string): Promise<number> {
 
 const [mode = 'seq', nArg = '10', network = 'none'] = process.argv.slice(2);
 const n = Number(nArg);
+// The same size for raw and cjm. A burst as the growth bench's (0.01 CPU: 100 fit a 2-CPU host); one
+// at a time 0.1 CPU (a quota that small also throttles the container's own start), and few enough
+// that they fit (n <= 19 with the warm-up: jobs run 30 s).
+const size = mode === 'seq' ? { cpus: 0.1, memoryMb: 32 } : { cpus: 0.01, memoryMb: 16 };
 const tag = `prof-${Date.now().toString(36)}`;
 const server = await startTestServer({ env: { CJM_QUOTA_JOBS: '500', CJM_QUOTA_CPUS: '500', ...(process.env.CONC ? { CJM_DOCKER_CONCURRENCY: process.env.CONC } : {}) } });
 const api = await createClient(server.url, server.adminToken, { callTimeoutMs: 300_000 });
@@ -67,7 +70,7 @@ api.on('job.updated', ({ job }: { job: Job }) => {
   if (recording) marks.push({ t: performance.now(), id: job.id, what: `${job.status}${job.progress ? ` (${job.progress})` : ''}` });
   if (job.status !== 'pending') waiters.get(job.id)?.();
 });
-const spec = (name: string) => ({ name, image: 'busybox:latest', cmd: loop, cpus: 0.01, memoryMb: 16, network: network as 'none' | 'bridge' });
+const spec = (name: string) => ({ name, image: 'busybox:latest', cmd: loop, ...size, network: network as 'none' | 'bridge' });
 async function cjm(name: string): Promise<{ ms: number; job: Job; t0: number; tCreated: number }> {
   const t0 = performance.now();
   let done = () => {};
