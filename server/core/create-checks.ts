@@ -1,6 +1,7 @@
 // What job.create (and job.rerun) check before a job is stored: what the runtime cannot run (-32602),
 // a job larger than the whole capacity (4029: it could only wait forever), and the per-user quotas
-// (4029, policy). Reads the store and the runtime; changes nothing.
+// (4029, policy). Reads the store and the runtime; changes nothing. Two parts: only the quota needs
+// the user's create lock (it must see every insert before it), so Docker's ping stays outside it.
 import { invalidParamsList, type InvalidParamsData, type JobSpec } from '../protocol/index.js';
 import type { Resources } from './admission.js';
 import type { Caller } from './api.js';
@@ -31,10 +32,17 @@ export interface CreateChecksOptions {
   configured?: Partial<Resources>;
 }
 
-export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecksOptions = {}): (caller: Caller, spec: JobSpec) => Promise<void> {
+export interface CreateChecks {
+  /** Docker answers, the runtime can run the spec, and it fits the whole capacity. */
+  runnable(spec: JobSpec): Promise<void>;
+  /** The caller's quotas; run under the caller's create lock, right before the insert. */
+  quota(caller: Caller, spec: JobSpec): Promise<void>;
+}
+
+export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecksOptions = {}): CreateChecks {
   const { store, runtime, capacity } = deps;
   const quotas: Quotas = { ...defaultQuotas, ...options.quotas };
-  return async (caller, spec) => {
+  async function runnable(spec: JobSpec): Promise<void> {
     await runtime.ping();
     const unsupported: InvalidParamsData[] = [...(runtime.unsupported?.(spec) ?? [])];
     if (spec.constraints.length > 0 && runtime.placement !== true) unsupported.push({ field: 'constraints', reason: 'placement constraints need the swarm runtime (CJM_RUNTIME=swarm)' });
@@ -45,13 +53,18 @@ export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecks
     if (spec.cpus > whole.cpus) tooBig.push(`cpus ${spec.cpus} > ${whole.cpus} (${source('cpus', 'CJM_CAPACITY_CPUS', "the host's CPUs")})`);
     if (spec.memoryMb > whole.memoryMb) tooBig.push(`memoryMb ${spec.memoryMb} > ${whole.memoryMb} (${source('memoryMb', 'CJM_CAPACITY_MEMORY_MB', "the host's memory")})`);
     if (tooBig.length) throw new QuotaExceededError(`Job larger than the whole capacity, it could never start: ${tooBig.join(', ')}`);
+  }
+
+  async function quota(caller: Caller, spec: JobSpec): Promise<void> {
     const usage = await store.usage(caller.user);
     const over = (what: string, used: number, asked: number, limit: number) =>
       new QuotaExceededError(`Quota exceeded: ${what}: ${caller.user} uses ${round(used)}, asks ${round(asked)} more, limit ${limit}`);
     if (usage.jobs + 1 > quotas.jobs) throw over('active jobs', usage.jobs, 1, quotas.jobs);
     if (usage.cpus + spec.cpus > quotas.cpus) throw over('cpus', usage.cpus, spec.cpus, quotas.cpus);
     if (usage.memoryMb + spec.memoryMb > quotas.memoryMb) throw over('memoryMb', usage.memoryMb, spec.memoryMb, quotas.memoryMb);
-  };
+  }
+
+  return { runnable, quota };
 }
 
 function round(n: number): number {

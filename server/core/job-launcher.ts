@@ -7,6 +7,7 @@ import { ContainerStartError, DatabaseUnavailableError, DockerUnavailableError, 
 import { endedWithoutContainerPatch, errorPatch, startedPatch } from './job-state.js';
 import type { JobTracker, LifecycleDeps } from './job-tracker.js';
 import type { JobPatch } from './ports.js';
+import { together } from './together.js';
 
 export interface JobLauncherDeps extends LifecycleDeps {
   tracker: JobTracker;
@@ -66,7 +67,7 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
         }
         // Attach before start so not a byte of output is missed; the record names the container
         // before it starts, so that a restart finds it.
-        const [recorded] = await together(patch(creatingJob, { containerId, progress: 'starting' }), logs.capture(creatingJob, containerId));
+        const [recorded] = await together(patch(creatingJob, { containerId, progress: 'starting' }), logs.capture(creatingJob, containerId, { created: true }));
         job = recorded;
         unrecorded = null;
         if (!stillWanted()) {
@@ -142,15 +143,6 @@ export function createJobLauncher(deps: JobLauncherDeps, options: { progressInte
       await Promise.allSettled([...launching.values()]);
     },
   };
-}
-
-/** Runs both to their end (nothing left running behind a failure) and throws the first failure,
- * Docker's (`work`) before the database's: it is the launch's real outcome. */
-async function together<A, B>(store: Promise<A>, work: Promise<B>): Promise<[A, B]> {
-  const [s, w] = await Promise.allSettled([store, work]);
-  if (w.status === 'rejected') throw w.reason;
-  if (s.status === 'rejected') throw s.reason;
-  return [s.value, w.value];
 }
 
 function launchFailure(e: unknown): string {

@@ -10,6 +10,7 @@ import { createLifecycle, type LifecycleOptions } from './job-lifecycle.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import type { Clock, FinishedQuery, HostInfo, JobRuntime, JobStore, LogStore, Logger, RuntimeEventStream } from './ports.js';
 import { rerunNames, specOfJob } from './rerun.js';
+import { together } from './together.js';
 import { createRetentionSweep } from './retention.js';
 import { mayAccess, type Caller, type JobService } from './api.js';
 
@@ -47,7 +48,7 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   // Under swarm its scheduler places and holds jobs (one queue, not two): admission lets all through.
   const admissionCapacity = async (): Promise<Resources> => (runtime.placement === true ? { cpus: Infinity, memoryMb: Infinity } : capacity());
   const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus, capacity: admissionCapacity }, options);
-  const checkCreate = createCreateChecks({ store, runtime, capacity }, { ...(options.quotas ? { quotas: options.quotas } : {}), ...(options.capacity ? { configured: options.capacity } : {}) });
+  const checks = createCreateChecks({ store, runtime, capacity }, { ...(options.quotas ? { quotas: options.quotas } : {}), ...(options.capacity ? { configured: options.capacity } : {}) });
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
   let info: { value: HostInfo; at: number } | null = null;
@@ -71,9 +72,14 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   }
 
   async function create(caller: Caller, spec: JobSpec): Promise<Job> {
-    // One create at a time per user, so two concurrent creates cannot both pass the quota check.
+    // Docker's ping (shared by a burst) and the capacity check need no lock: they start at once.
+    const runnable = checks.runnable(spec);
+    // Awaited under the lock below; until then a failure must not count as unhandled.
+    runnable.catch(() => undefined);
+    // The quota check and the insert, one create at a time per user, so two concurrent creates
+    // cannot both pass the quota check.
     const job = await perUser.run(caller.user, async () => {
-      await checkCreate(caller, spec);
+      await together(checks.quota(caller, spec), runnable);
       return store.insert({ ...spec, owner: caller.user, createdAt: clock.now() });
     });
     // Admission announces the job (job.updated), queued with its position or on its way to start.

@@ -211,8 +211,10 @@ export interface LogFollowChunk {
 
 export interface LogStore {
   /** Starts capturing a job's output (called after create, before start, so nothing is missed; and
-   * at server start for running jobs, resuming where the stored log ends). Resolves once attached. */
-  capture(job: Job, containerId: string): Promise<void>;
+   * at server start for running jobs, resuming where the stored log ends). Resolves once attached.
+   * `created`: the caller has just created the container and not started it (the launch), so the
+   * capture attaches without asking Docker first. */
+  capture(job: Job, containerId: string, options?: { created?: boolean }): Promise<void>;
   /** Resolves when capture of the job has drained (its container ended and all output is stored). */
   drained(jobId: number): Promise<void>;
   tail(jobId: number, tailBytes: number, stream: 'all' | LogStream, timestamps?: boolean): Promise<LogTail>;

@@ -1,7 +1,7 @@
 // JobRuntime over dockerode: the one place cjm talks to Docker.
 import { createKernelOomCheck } from './kernel-oom.js';
 import type Docker from 'dockerode';
-import { ContainerStartError } from '../../core/errors.js';
+import { ContainerStartError, ImageUnavailableError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { hostControllers } from './cgroup-io.js';
@@ -157,7 +157,8 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       void report(`waiting for Docker: ${ahead} calls ahead`);
     };
     const dial = async () => {
-      if (waited) await report('creating container');
+      // Stored while Docker creates: create() waits for its reports before it returns.
+      if (waited) void report('creating container');
       return new Promise<CreateResponse>((resolve, reject) => {
         (docker.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
           {
@@ -193,6 +194,25 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     return true;
   };
 
+  /** Images seen here (inspected or pulled): a launch does not ask Docker again. One removed since
+   * shows up as the create's 404, and is pulled then (pulledAgain). */
+  const seenImages = new Map<string, true>();
+  const pulledAgain = async (image: string, err: unknown, report: (progress: string) => Promise<void>): Promise<boolean> => {
+    if (statusCodeOf(err) !== 404 || !/no such image/i.test(cleanDockerMessage(err))) return false;
+    seenImages.delete(image);
+    await ensureImagePresent(image, (progress) => void report(progress));
+    return true;
+  };
+  const ensureImagePresent = async (image: string, onProgress: (progress: string) => void): Promise<void> => {
+    if (seenImages.has(image)) return;
+    await ensureImage(docker, clock, image, onProgress, {
+      call,
+      stallTimeoutMs: options.pullStallTimeoutMs ?? 120_000,
+      progressIntervalMs: 500,
+    });
+    remember(seenImages, image, true, 256);
+  };
+
   /** Creates the container under the job's parent cgroup (when there is one), preparing the parent
    * meanwhile; remembers what was verified for start(). */
   const createUnder = async (withParent: boolean, job: Job, userNetwork: UserNetwork | undefined, report: (progress: string) => Promise<void>): Promise<string> => {
@@ -208,9 +228,16 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     try {
       response = await createContainer(job, cgroupParent, userNetwork, report);
     } catch (err) {
-      // A container of this very job that was created but never started (the server stopped in
-      // between) holds the name: clear it and try once more.
-      if (statusCodeOf(err) !== 409 || !(await removeUnstartedLeftover(job))) throw await failed(err);
+      // Tried once more when a container of this very job that was created but never started (the
+      // server stopped in between) holds the name, or when the image was removed since it was seen.
+      let again: boolean;
+      try {
+        again = (statusCodeOf(err) === 409 && (await removeUnstartedLeftover(job))) || (await pulledAgain(job.image, err, report));
+      } catch (recovering) {
+        const mapped = await failed(recovering);
+        throw recovering instanceof ImageUnavailableError ? recovering : mapped;
+      }
+      if (!again) throw await failed(err);
       try {
         response = await createContainer(job, cgroupParent, userNetwork, report);
       } catch (again) {
@@ -245,13 +272,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   return {
     ping: gate.ping,
 
-    ensureImage(image, onProgress) {
-      return ensureImage(docker, clock, image, onProgress, {
-        call,
-        stallTimeoutMs: options.pullStallTimeoutMs ?? 120_000,
-        progressIntervalMs: 500,
-      });
-    },
+    ensureImage: ensureImagePresent,
 
     async create(job: Job, onProgress?: (progress: string) => unknown): Promise<string> {
       // One report after the other, so that the job's progress is stored in the order it was made.
@@ -269,12 +290,17 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       } catch (err) {
         throw mapDockerError(err, startError);
       }
-      // Bridge jobs join their owner's own network, never Docker's shared default bridge.
-      return jobCgroups.creating(job.id, () =>
-        job.network === 'bridge'
-          ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net, report))
-          : createUnder(withParent, job, undefined, report),
-      );
+      try {
+        // Bridge jobs join their owner's own network, never Docker's shared default bridge.
+        return await jobCgroups.creating(job.id, () =>
+          job.network === 'bridge'
+            ? networks.withNetwork(job.owner, (net) => createUnder(withParent, job, net, report))
+            : createUnder(withParent, job, undefined, report),
+        );
+      } finally {
+        // Every progress reported is stored before the caller's next step stores its own.
+        await reported;
+      }
     },
 
     async start(containerId: string, job: Job): Promise<{ enforced: Enforced; state: ContainerState }> {

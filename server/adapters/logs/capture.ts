@@ -30,7 +30,8 @@ const RETRY_MIN_MS = 250;
 const ROTATED_NOTICE = Buffer.from('\n[cjm: Docker rotated this job\'s log while cjm was not capturing; some output may be missing here]\n');
 const RETRY_MAX_MS = 5000;
 
-export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps): Capture {
+/** `created`: the container was just created and not started: attach without asking Docker first. */
+export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps, options: { created?: boolean } = {}): Capture {
   const { runtime, logger } = deps;
   let stopped = false;
   let source: OutputSource | null = null;
@@ -96,8 +97,9 @@ export function startCapture(log: JobLog, containerId: string, deps: CaptureDeps
   }
 
   async function run(): Promise<void> {
-    let state = await runtime.inspect(containerId).catch(() => undefined);
-    let mode: 'attach' | 'logs' = state?.status === 'created' && log.end === 0 ? 'attach' : 'logs';
+    // A launch knows its container is new: one Docker call less before the start.
+    let state = options.created ? undefined : await runtime.inspect(containerId).catch(() => undefined);
+    let mode: 'attach' | 'logs' = (options.created || state?.status === 'created') && log.end === 0 ? 'attach' : 'logs';
     let delay = RETRY_MIN_MS;
     while (!stopped) {
       if (state === null) break; // container gone: keep what we have

@@ -73,7 +73,7 @@ export function createFileLogStore(deps: FileLogStoreDeps, options: FileLogStore
     if (entry.refs <= 0) opened.delete(jobId);
   }
 
-  function beginCapture(job: Job, containerId: string): ActiveCapture {
+  function beginCapture(job: Job, containerId: string, created: boolean): ActiveCapture {
     let stopRequested = false;
     let stopCapture: (() => Promise<void>) | null = null;
     let markAttached!: () => void;
@@ -87,7 +87,7 @@ export function createFileLogStore(deps: FileLogStoreDeps, options: FileLogStore
         const writer = await openLogWriter(log.paths);
         log.setWriter(writer);
         try {
-          const capture = startCapture(log, containerId, deps);
+          const capture = startCapture(log, containerId, deps, { created });
           stopCapture = capture.stop;
           if (stopRequested) await capture.stop();
           void capture.attached.then(markAttached);
@@ -118,12 +118,12 @@ export function createFileLogStore(deps: FileLogStoreDeps, options: FileLogStore
   }
 
   return {
-    async capture(job, containerId) {
+    async capture(job, containerId, captureOptions = {}) {
       if (closed) throw new Error('log store is closed');
       await removing.get(job.id);
       let active = captures.get(job.id);
       if (!active) {
-        active = beginCapture(job, containerId);
+        active = beginCapture(job, containerId, captureOptions.created ?? false);
         captures.set(job.id, active);
       }
       await active.attached;

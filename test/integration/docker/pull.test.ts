@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerRuntime } from '../../../server/adapters/docker/index.js';
 import { ImageUnavailableError } from '../../../server/core/errors.js';
 import type { JobRuntime } from '../../../server/core/ports.js';
-import { silentLogger, testDocker, testRunTag, waitFor } from '../../support/docker.js';
+import { silentLogger, testDocker, testJob, testRunTag, waitFor } from '../../support/docker.js';
 
 const docker = testDocker();
 const registry = '127.0.0.1:5001';
@@ -78,6 +78,24 @@ describe('ensureImage', () => {
     // Percentages only go up.
     const numbers = progress.slice(1).map((p) => Number(/(\d+)%/.exec(p)![1]));
     expect([...numbers].sort((a, b) => a - b)).toEqual(numbers);
+  });
+
+  it('an image removed after it was seen is pulled again when its container is created', async () => {
+    await runtime.ensureImage(image, () => {});
+    await docker.getImage(image).remove({ force: true });
+    // Seen before: the launch does not ask Docker again...
+    const seen: string[] = [];
+    await runtime.ensureImage(image, (p) => seen.push(p));
+    expect(seen).toEqual([]);
+    // ...and the create that finds it gone pulls it, reporting the pull, and creates the container.
+    const progress: string[] = [];
+    const containerId = await runtime.create(testJob({ image, network: 'none' }, tag), (p) => progress.push(p));
+    try {
+      expect(progress[0]).toBe('pulling image');
+      expect((await docker.getContainer(containerId).inspect()).Config.Image).toBe(image);
+    } finally {
+      await runtime.remove(containerId);
+    }
   });
 
   it('does nothing for an image that is present', async () => {

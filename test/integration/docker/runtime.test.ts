@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disksFor, schedulersOf } from '../../../server/adapters/docker/block-device.js';
 import { parentName } from '../../../server/adapters/docker/cgroup-parent.js';
 import { createDockerRuntime } from '../../../server/adapters/docker/index.js';
-import { ContainerStartError, DockerUnavailableError } from '../../../server/core/errors.js';
+import { ContainerStartError, DockerUnavailableError, ImageUnavailableError } from '../../../server/core/errors.js';
 import type { JobRuntime, RuntimeEvent } from '../../../server/core/ports.js';
 import type { Job } from '../../../server/protocol/index.js';
 import { execIn, outputOf, removeTagged, silentLogger, testDocker, testJob, testRunTag, waitFor } from '../../support/docker.js';
@@ -209,10 +209,12 @@ describe('commands', () => {
     await runtime.remove(second);
   });
 
-  it('an image that is not there is a ContainerStartError on create', async () => {
-    const err = await runtime.create(job({ image: `cjm-no-such-image-${tag}:latest` })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ContainerStartError);
-    expect((err as Error).message).toMatch(/No such image/i);
+  it('an image that is not there is pulled by create; one that cannot be had is ImageUnavailableError naming it', async () => {
+    const image = `cjm-no-such-image-${tag}:latest`;
+    const err = await runtime.create(job({ image })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageUnavailableError);
+    expect((err as ImageUnavailableError).image).toBe(image);
+    expect((err as Error).message).toMatch(new RegExp(`^image ${image}: `));
   });
 });
 

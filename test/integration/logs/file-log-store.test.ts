@@ -41,6 +41,23 @@ afterAll(async () => {
 });
 
 describe('file log store on real containers', () => {
+  it("a launch's capture of a container it just created attaches without asking Docker first, and misses nothing", async () => {
+    const runtime = logsRuntime(docker);
+    const inspected: string[] = [];
+    const store = createFileLogStore(
+      { runtime: { ...runtime, inspect: (id) => (inspected.push(id), runtime.inspect(id)) }, clock: realClock, logger: silentLogger },
+      { dataDir, maxBytes: 1024 * 1024 },
+    );
+    const job = testJob({}, tag);
+    const containerId = await createShellContainer(docker, tag, 'echo first; seq 1 1000');
+    await store.capture(job, containerId, { created: true });
+    expect(inspected).toEqual([]);
+    await docker.getContainer(containerId).start();
+    await store.drained(job.id);
+    expect(lines((await store.tail(job.id, 1024 * 1024, 'all')).text)).toEqual(['first', ...Array.from({ length: 1000 }, (_, i) => String(i + 1))]);
+    await store.close();
+  });
+
   it('keeps every line of interleaved stdout and stderr, each stream in order, on its stream', async () => {
     const store = makeStore();
     const { job } = await runCaptured(store, 'for i in $(seq 1 200); do echo out$i; echo err$i >&2; done');
