@@ -1,5 +1,6 @@
 // What job.create (and job.rerun) check before a job is stored: what the runtime cannot run (-32602),
-// a job larger than the whole capacity (4029: it could only wait forever), and the per-user quotas
+// a job larger than the whole capacity or, under swarm, than every node (4029: it could only wait
+// forever), and the per-user quotas
 // (4029, policy). Reads the store and the runtime; changes nothing. Two parts: only the quota needs
 // the user's create lock (it must see every insert before it), so Docker's ping stays outside it.
 import { invalidParamsList, type InvalidParamsData, type JobSpec } from '../protocol/index.js';
@@ -24,6 +25,12 @@ export interface CreateChecksDeps {
   runtime: Pick<JobRuntime, 'ping' | 'unsupported' | 'placement'>;
   /** What admission shares out. */
   capacity(): Promise<Resources>;
+  /** Under swarm, the nodes that take jobs now: a job is placed on one of them, whole. */
+  nodes?(): Promise<NodeRoom[]>;
+}
+
+export interface NodeRoom extends Resources {
+  hostname: string;
 }
 
 export interface CreateChecksOptions {
@@ -49,10 +56,18 @@ export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecks
     if (unsupported.length) throw invalidParamsList(unsupported);
     const whole = await capacity();
     const tooBig: string[] = [];
-    const source = (part: keyof Resources, variable: string, host: string) => (options.configured?.[part] === undefined ? host : variable);
-    if (spec.cpus > whole.cpus) tooBig.push(`cpus ${spec.cpus} > ${whole.cpus} (${source('cpus', 'CJM_CAPACITY_CPUS', "the host's CPUs")})`);
-    if (spec.memoryMb > whole.memoryMb) tooBig.push(`memoryMb ${spec.memoryMb} > ${whole.memoryMb} (${source('memoryMb', 'CJM_CAPACITY_MEMORY_MB', "the host's memory")})`);
+    const owner = runtime.placement === true ? "the swarm's ready nodes'" : "the host's";
+    const source = (part: keyof Resources, variable: string, what: string) => (options.configured?.[part] === undefined ? `${owner} ${what}` : variable);
+    if (spec.cpus > whole.cpus) tooBig.push(`cpus ${spec.cpus} > ${whole.cpus} (${source('cpus', 'CJM_CAPACITY_CPUS', 'CPUs')})`);
+    if (spec.memoryMb > whole.memoryMb) tooBig.push(`memoryMb ${spec.memoryMb} > ${whole.memoryMb} (${source('memoryMb', 'CJM_CAPACITY_MEMORY_MB', 'memory')})`);
     if (tooBig.length) throw new QuotaExceededError(`Job larger than the whole capacity, it could never start: ${tooBig.join(', ')}`);
+    // Swarm places a job on one node: room summed over nodes does not run it. With no node ready
+    // it waits (a node may come back) rather than being refused.
+    const nodes = (await deps.nodes?.()) ?? [];
+    if (nodes.length > 0 && !nodes.some((n) => spec.cpus <= n.cpus && spec.memoryMb <= n.memoryMb)) {
+      const sizes = nodes.map((n) => `${n.hostname} ${n.cpus} CPUs/${n.memoryMb} MB`).join(', ');
+      throw new QuotaExceededError(`Job larger than any swarm node, it could never be placed: cpus ${spec.cpus}, memoryMb ${spec.memoryMb}; ready nodes: ${sizes}`);
+    }
   }
 
   async function quota(caller: Caller, spec: JobSpec): Promise<void> {

@@ -48,7 +48,8 @@ export function createJobService(deps: JobServiceDeps, options: JobServiceOption
   // Under swarm its scheduler places and holds jobs (one queue, not two): admission lets all through.
   const admissionCapacity = async (): Promise<Resources> => (runtime.placement === true ? { cpus: Infinity, memoryMb: Infinity } : capacity());
   const lifecycle = createLifecycle({ store, runtime, logs, clock, logger, bus, capacity: admissionCapacity }, options);
-  const checks = createCreateChecks({ store, runtime, capacity }, { ...(options.quotas ? { quotas: options.quotas } : {}), ...(options.capacity ? { configured: options.capacity } : {}) });
+  const nodes = async () => ((await hostInfo()).nodes ?? []).filter((n) => n.state === 'ready' && n.availability === 'active');
+  const checks = createCreateChecks({ store, runtime, capacity, nodes }, { ...(options.quotas ? { quotas: options.quotas } : {}), ...(options.capacity ? { configured: options.capacity } : {}) });
   const perUser = createKeyedQueue<string>();
   let events: RuntimeEventStream | null = null;
   let info: { value: HostInfo; at: number } | null = null;
