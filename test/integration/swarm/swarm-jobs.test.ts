@@ -48,6 +48,17 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect(info.enforcement).toMatchObject({ ioWeight: false });
   });
 
+  it('a job larger than every node but within their sum is refused with 4029 naming the nodes (a job runs on one node, whole)', async () => {
+    const info = await api.call('system.info', {});
+    const largest = Math.max(...info.nodes!.map((n) => n.cpus));
+    const cpus = Math.min(largest + 0.5, info.capacity.cpus);
+    expect(cpus).toBeGreaterThan(largest);
+    const e = await rpcError(api.call('job.create', spec('true', { cpus })));
+    expect(e.code).toBe(ErrorCode.QuotaExceeded);
+    expect(e.message).toContain(`larger than any swarm node`);
+    expect(e.message).toContain(swarm.worker.hostname);
+  });
+
   it('a job constrained to the worker runs there; its output and exit code reach the client', async () => {
     const t0 = performance.now();
     const job = await api.call('job.create', spec('echo out-line; echo err-line >&2; exit 3', { constraints: onWorker() }));
