@@ -63,7 +63,7 @@ export function createCreateChecks(deps: CreateChecksDeps, options: CreateChecks
     if (tooBig.length) throw new QuotaExceededError(`Job larger than the whole capacity, it could never start: ${tooBig.join(', ')}`);
     // Swarm places a job on one node: room summed over nodes does not run it. With no node ready
     // it waits (a node may come back) rather than being refused.
-    const nodes = (await deps.nodes?.()) ?? [];
+    const nodes = runtime.placement === true ? ((await deps.nodes?.()) ?? []) : [];
     if (nodes.length > 0 && !nodes.some((n) => spec.cpus <= n.cpus && spec.memoryMb <= n.memoryMb)) {
       const sizes = nodes.map((n) => `${n.hostname} ${n.cpus} CPUs/${n.memoryMb} MB`).join(', ');
       throw new QuotaExceededError(`Job larger than any swarm node, it could never be placed: cpus ${spec.cpus}, memoryMb ${spec.memoryMb}; ready nodes: ${sizes}`);
