@@ -193,10 +193,10 @@ export function jobsSuite(target: RuntimeTarget): void {
       expect(done.reason).toContain('127.0.0.1:5999/nope/missing:1');
     });
 
-    it('refuses a job larger than the host with 4029 naming the numbers, a malformed limit with -32602 naming the field', async () => {
+    it('refuses a job larger than the whole capacity with 4029 naming the numbers, a malformed limit with -32602 naming the field', async () => {
       const e = await rpcError(api.call('job.create', spec({ cpus: 999 })));
       expect(e.code).toBe(ErrorCode.QuotaExceeded);
-      expect(e.message).toMatch(/cpus 999 > \d+ \(the host's CPUs\)/);
+      expect(e.message).toMatch(swarm ? /cpus 999 > [\d.]+ \(the swarm's ready nodes' CPUs\)/ : /cpus 999 > \d+ \(the host's CPUs\)/);
       const malformed = await rpcError(api.call('job.create', spec({ cpus: 5000 })));
       expect(malformed.code).toBe(ErrorCode.InvalidParams);
       expect(malformed.data).toMatchObject({ field: 'cpus' });

@@ -1,6 +1,9 @@
 // Docker's event stream for managed containers, reconnecting with backoff when it ends (dockerd
-// restarts end it). On reconnect it asks Docker for events since the last one seen, so a short
-// drop loses nothing that dockerd still remembers; `resync` tells core to reconcile the rest.
+// restarts end it). On reconnect it asks Docker for events since shortly before the newest one seen,
+// so a short drop loses nothing that dockerd still remembers; `resync` tells core to reconcile the
+// rest. Docker does not send events in timeNano order (two containers dying together can come
+// newest first), so an older event is never taken for a replay by its time alone: replays are told
+// apart by the events remembered.
 import type { Clock, Logger, RuntimeEvent, RuntimeEventStream } from '../../core/ports.js';
 import { managedFilters } from './container-config.js';
 import { withTimeout } from './errors.js';
@@ -21,6 +24,12 @@ export interface EventWatchOptions {
 
 type Destroyable = NodeJS.ReadableStream & { destroy?: () => void };
 
+/** How far before the newest event seen a reconnect asks from: events sent out of order within it are
+ * not lost. */
+const reorderSlackNanos = 2_000_000_000n;
+/** Events remembered to drop their replays: far more than a few seconds of events. */
+const rememberedEvents = 8192;
+
 export function watchEvents(
   docker: EventSource,
   handler: (event: RuntimeEvent) => void,
@@ -33,25 +42,22 @@ export function watchEvents(
   let closed = false;
   let current: Destroyable | null = null;
   let cancelTimer: (() => void) | null = null;
-  // Position in Docker's stream: events at or before it were delivered.
+  // The newest event's time, and the events delivered lately (time/action/container).
   let lastNano: bigint | null = null;
-  const seenAtLast = new Set<string>();
+  const seen = new Set<string>();
 
   const deliver = (line: string) => {
     const raw = JSON.parse(line) as DockerEvent;
     // timeNano has 19 digits, more than a JSON number keeps: take it from the text.
     const nanoText = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
     const nano = nanoText !== undefined ? BigInt(nanoText) : raw.time !== undefined ? BigInt(raw.time) * 1_000_000_000n : null;
-    const key = `${raw.Action ?? ''}/${raw.Actor?.ID ?? raw.id ?? ''}`;
-    if (nano !== null && lastNano !== null) {
-      if (nano < lastNano || (nano === lastNano && seenAtLast.has(key))) return; // replayed after reconnect
-    }
     if (nano !== null) {
-      if (lastNano === null || nano > lastNano) {
-        lastNano = nano;
-        seenAtLast.clear();
-      }
-      seenAtLast.add(key);
+      const key = `${nano}/${raw.Action ?? ''}/${raw.Actor?.ID ?? raw.id ?? ''}`;
+      if (seen.has(key)) return; // replayed after reconnect
+      seen.add(key);
+      // A Set iterates in insertion order: the first is the oldest remembered.
+      if (seen.size > rememberedEvents) seen.delete(seen.values().next().value!);
+      if (lastNano === null || nano > lastNano) lastNano = nano;
     }
     const event = mapDockerEvent(raw);
     if (event) safeHandle(event);
@@ -80,7 +86,8 @@ export function watchEvents(
     if (closed) return;
     let stream: Destroyable;
     try {
-      const since = lastNano === null ? undefined : `${lastNano / 1_000_000_000n}.${String(lastNano % 1_000_000_000n).padStart(9, '0')}`;
+      const from = lastNano === null ? null : lastNano > reorderSlackNanos ? lastNano - reorderSlackNanos : 0n;
+      const since = from === null ? undefined : `${from / 1_000_000_000n}.${String(from % 1_000_000_000n).padStart(9, '0')}`;
       stream = (await withTimeout('the event stream', options.connectTimeoutMs ?? 10_000, docker.getEvents({
         filters: { type: ['container'], label: managedFilters(options.instance) },
         ...(since ? { since } : {}),

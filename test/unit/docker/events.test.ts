@@ -68,9 +68,11 @@ describe('event stream reconnection (a dockerd restart, simulated by ending the 
     await waitFor(async () => (streams.length === 2 && got.length === 4 ? true : undefined));
     expect(got[3]).toEqual({ type: 'resync' });
     expect(calls).toHaveLength(3);
-    expect(calls[2]!.since).toBe('1700000001.000000001');
+    // From 2 s before the newest event seen: events Docker sent out of order are not lost.
+    expect(calls[2]!.since).toBe('1699999999.000000001');
 
-    // Docker replays from `since` inclusive: the die again (dropped), then an oom that was missed.
+    // Docker replays from `since` inclusive: the start and the die again (dropped), then an oom that was missed.
+    streams[1]!.write(line(ev('start', 'c1', 1_700_000_000_123_456_789n), 1_700_000_000_123_456_789n));
     streams[1]!.write(line(ev('die', 'c1', 1_700_000_001_000_000_001n, { exitCode: '0' }), 1_700_000_001_000_000_001n));
     streams[1]!.write(line(ev('oom', 'c2', 1_700_000_002_000_000_000n), 1_700_000_002_000_000_000n));
     await waitFor(async () => (got.length === 5 ? true : undefined));
@@ -85,5 +87,26 @@ describe('event stream reconnection (a dockerd restart, simulated by ending the 
     await new Promise((r) => setTimeout(r, 50));
     expect(streams[1]!.destroyed).toBe(true);
     expect(calls).toHaveLength(3); // closed: no reconnect
+  });
+});
+
+describe('events out of time order on a live stream', () => {
+  // Seen in CI: four jobs OOM-killed together; one die came after a newer event of another container,
+  // was dropped as a "replay", and its job stayed running.
+  it('delivers an event older than one already delivered (Docker does not send in timeNano order)', async () => {
+    const stream = new PassThrough();
+    const got: RuntimeEvent[] = [];
+    const watch = watchEvents({ getEvents: async () => stream }, (e) => got.push(e), { logger: silentLogger, clock: createSystemClock() });
+    await waitFor(async () => (got.length === 1 ? true : undefined));
+    stream.write(line(ev('die', 'c2', 1_700_000_000_000_000_500n, { exitCode: '137' }), 1_700_000_000_000_000_500n));
+    stream.write(line(ev('die', 'c1', 1_700_000_000_000_000_100n, { exitCode: '137' }), 1_700_000_000_000_000_100n));
+    stream.write(line(ev('die', 'c1', 1_700_000_000_000_000_100n, { exitCode: '137' }), 1_700_000_000_000_000_100n));
+    await waitFor(async () => (got.length >= 3 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got.slice(1)).toEqual([
+      { type: 'die', containerId: 'c2', jobId: 7, exitCode: 137 },
+      { type: 'die', containerId: 'c1', jobId: 7, exitCode: 137 },
+    ]);
+    watch.close();
   });
 });
