@@ -6,29 +6,22 @@ import { newJobToColumns } from '../../server/adapters/mysql/row-mapping.js';
 import { jobTrigrams } from '../../server/adapters/mysql/trigrams.js';
 import type { NewJob } from '../../server/core/ports.js';
 import type { JobStatus } from '../../server/protocol/index.js';
+import { newJob } from './job.js';
 
 export const seedOwners = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 
 /** The i-th seeded job by default: `grow-<i>`, one owner of five in turn, 1 in 7 a second image (a
  * common term that is not in every row), created a second apart ending about now. */
 export function growJob(i: number, count: number): NewJob {
-  return {
+  return newJob({
     name: `grow-${i}`,
     image: i % 7 === 0 ? 'python:3.12-alpine' : 'busybox:latest',
     cmd: `echo ${i}; sleep 1`,
-    argv: undefined,
     cpus: 0.01,
     memoryMb: 16,
-    ioWeight: 500,
-    pidsLimit: 512,
-    timeoutSeconds: 0,
-    env: {},
-    network: 'bridge',
-    ports: [],
-    constraints: [],
     owner: seedOwners[i % seedOwners.length] ?? 'alice',
     createdAt: new Date(Date.now() - (count - i) * 1000),
-  };
+  });
 }
 
 /** Finished only by default: pending/running rows without containers would be reconciled to lost
