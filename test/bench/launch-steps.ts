@@ -41,6 +41,7 @@ BaseConn.prototype.addCommand = function (cmd) {
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const loop = 'sleep 30';
+const rawPhases = { create: [] as number[], start: [] as number[] };
 async function raw(tag: string): Promise<number> {
   const t0 = performance.now();
   const c = await docker.createContainer({
@@ -48,10 +49,14 @@ async function raw(tag: string): Promise<number> {
     Entrypoint: ['/bin/sh', '-c'],
     Cmd: [loop],
     Labels: { 'cjm.bench': tag },
-    HostConfig: { NanoCpus: size.cpus * 1e9, Memory: size.memoryMb * 1024 * 1024, MemorySwap: size.memoryMb * 1024 * 1024, NetworkMode: 'none', Init: true },
+    HostConfig: { NanoCpus: size.cpus * 1e9, Memory: size.memoryMb * 1024 * 1024, MemorySwap: size.memoryMb * 1024 * 1024, NetworkMode: rawNetwork, Init: true },
   });
+  const t1 = performance.now();
   await c.start();
-  return performance.now() - t0;
+  const t2 = performance.now();
+  rawPhases.create.push(t1 - t0);
+  rawPhases.start.push(t2 - t1);
+  return t2 - t0;
 }
 
 const [mode = 'seq', nArg = '10', network = 'none'] = process.argv.slice(2);
@@ -61,6 +66,9 @@ const n = Number(nArg);
 // that they fit (n <= 19 with the warm-up: jobs run 30 s).
 const size = mode === 'seq' ? { cpus: 0.1, memoryMb: 32 } : { cpus: 0.01, memoryMb: 16 };
 const tag = `prof-${Date.now().toString(36)}`;
+// Raw on a user-defined bridge when cjm's job is on one (its owner's network), else on none.
+const rawNetwork = network === 'bridge' ? `${tag}-net` : 'none';
+if (network === 'bridge') await docker.createNetwork({ Name: rawNetwork, Driver: 'bridge', Labels: { 'cjm.bench': tag } });
 const server = await startTestServer({ env: { CJM_QUOTA_JOBS: '500', CJM_QUOTA_CPUS: '500', ...(process.env.CONC ? { CJM_DOCKER_CONCURRENCY: process.env.CONC } : {}) } });
 const api = await createClient(server.url, server.adminToken, { callTimeoutMs: 300_000 });
 await api.call('events.subscribe', {});
@@ -88,6 +96,7 @@ try {
   if (mode === 'seq') {
     const r: number[] = [];
     const c: number[] = [];
+    const phases = { before: [] as number[], create: [] as number[], between: [] as number[], start: [] as number[], after: [] as number[] };
     for (let i = 0; i < n; i++) {
       r.push(await raw(tag));
       events.length = 0;
@@ -96,6 +105,16 @@ try {
       const res = await cjm(`${tag}-s${i}`);
       recording = false;
       c.push(res.ms);
+      const create = events.find((e) => e.what === 'POST /containers/create');
+      const start = events.find((e) => e.what === 'POST /containers/<id>/start');
+      const running = marks.find((m) => m.what.startsWith('running'));
+      if (create && start && running) {
+        phases.before.push(create.t0 - res.t0);
+        phases.create.push(create.t1 - create.t0);
+        phases.between.push(start.t0 - create.t1);
+        phases.start.push(start.t1 - start.t0);
+        phases.after.push(running.t - start.t1);
+      }
       if (i === n - 1 || process.env.ALL) {
         const rel = (t: number) => (t - res.t0).toFixed(1).padStart(7);
         const lines = [
@@ -107,6 +126,8 @@ try {
         for (const l of lines) console.log(l.s);
       }
     }
+    const f = (v: number[]) => med(v).toFixed(1);
+    console.log(`medians: raw create ${f(rawPhases.create)} start ${f(rawPhases.start)} | cjm before create ${f(phases.before)}, create ${f(phases.create)}, create->start ${f(phases.between)}, start ${f(phases.start)}, start->running seen ${f(phases.after)}`);
     console.log(`seq n=${n}: raw median ${med(r).toFixed(1)} ms; cjm median ${med(c).toFixed(1)} ms; ratio ${(med(c) / med(r)).toFixed(3)}`);
   } else {
     let t0 = performance.now();
@@ -140,5 +161,6 @@ try {
   api.close();
   for (const x of await docker.listContainers({ all: true, filters: { label: [`cjm.bench=${tag}`] } })) await docker.getContainer(x.Id).remove({ force: true });
   await server.close();
+  if (network === 'bridge') await docker.getNetwork(rawNetwork).remove().catch(() => undefined);
 }
 process.exit(0);

@@ -28,12 +28,27 @@ export function enforcedUnread(why: string): Enforced {
   return { cpus: false, memory: false, pids: false, ioWeight: false, note: `${why}: cpus, memory, pids and IO weight not verified` };
 }
 
+/** What is in effect: the limits as the cgroup's values read back, and the IO weight's verdict. */
+export function judgeCgroup(job: Job, cgroup: ContainerCgroup, io: IoWeightVerdict): Enforced {
+  const limits = checkLimits(cgroup.version, cgroup.values, job);
+  const notes = [...limits.notes, ...(io.note ? [io.note] : [])];
+  return {
+    cpus: limits.cpus,
+    memory: limits.memory,
+    pids: limits.pids,
+    ioWeight: io.enforced,
+    ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+  };
+}
+
 export interface EnforcementChecker {
   /** Host level, for system.info. */
   hostIoWeight(): Promise<IoWeightVerdict>;
   /** After start, from the container's own cgroup (when no parent could be prepared). */
   verify(job: Job, container: InspectedContainer, warnings: readonly string[]): Promise<Enforced>;
-  /** Limits and IO weight of a cgroup already read (the job's parent, before start). */
+  /** Writes the job's IO weight to a cgroup already read (the job's parent, before start) and reads it back. */
+  applyIoWeight(job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<IoWeightVerdict>;
+  /** Limits and IO weight of a cgroup already read. */
   verifyCgroup(job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<Enforced>;
 }
 
@@ -73,27 +88,21 @@ export function createEnforcementChecker(deps: { logger: Logger; dataRoot: () =>
     return containerVerdict({ file, readBack, dockerDiscarded, ...(writeError === undefined ? {} : { writeError }) }, host);
   };
 
-  const verifyCgroup = async (job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<Enforced> => {
-    const limits = checkLimits(cgroup.version, cgroup.values, job);
-    let io: IoWeightVerdict;
+  const applyIoWeight = async (job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<IoWeightVerdict> => {
     try {
-      io = await applyWeight(cgroup, job, dockerDiscarded);
+      return await applyWeight(cgroup, job, dockerDiscarded);
     } catch (err) {
       deps.logger.warn({ err }, 'io weight check failed');
-      io = { enforced: false, note: `IO weight not verified: ${err instanceof Error ? err.message : String(err)}` };
+      return { enforced: false, note: `IO weight not verified: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const notes = [...limits.notes, ...(io.note ? [io.note] : [])];
-    return {
-      cpus: limits.cpus,
-      memory: limits.memory,
-      pids: limits.pids,
-      ioWeight: io.enforced,
-      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-    };
   };
+
+  const verifyCgroup = async (job: Job, cgroup: ContainerCgroup, dockerDiscarded: boolean): Promise<Enforced> =>
+    judgeCgroup(job, cgroup, await applyIoWeight(job, cgroup, dockerDiscarded));
 
   return {
     hostIoWeight,
+    applyIoWeight,
     verifyCgroup,
     async verify(job, container, warnings) {
       const pid = container.State.Pid ?? 0;

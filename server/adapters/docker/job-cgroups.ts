@@ -22,6 +22,9 @@ export interface JobCgroups {
   creating<T>(jobId: number, work: () => Promise<T>): Promise<T>;
   /** Makes the job's parent and reads it back, or says why it could not. */
   prepare(job: Job): Promise<ContainerCgroup | { error: string }>;
+  /** After start: the CPU quota written to the prepared parent and read back (cgroup-parent.ts says
+   * why not before), or why it could not be. */
+  limitCpu(cgroup: ContainerCgroup, job: Job): Promise<ContainerCgroup | { error: string }>;
   /** Removes a parent named by a container's CgroupParent, if it is one of ours. */
   remove(cgroupParent: string): Promise<void>;
   /** Take before listing the containers handed to sweep. */
@@ -83,6 +86,17 @@ export function createJobCgroups(deps: JobCgroupsDeps, options: { cgroupRoot: st
       } catch (err) {
         logger.warn({ jobId: job.id, err }, "could not prepare the job's parent cgroup; its limits are read after start");
         return { error: `could not prepare the job's cgroup (${err instanceof Error ? err.message : String(err)})` };
+      }
+    },
+
+    async limitCpu(cgroup, job) {
+      try {
+        const p = await parents();
+        if (p === null) return { error: 'the systemd cgroup driver leaves no parent cgroup to cjm' };
+        return await p.limitCpu(cgroup, job);
+      } catch (err) {
+        logger.warn({ jobId: job.id, err }, "could not write the CPU quota to the job's parent cgroup");
+        return { error: `could not write the CPU quota to the job's cgroup (${err instanceof Error ? err.message : String(err)})` };
       }
     },
 

@@ -4,11 +4,12 @@ import type Docker from 'dockerode';
 import { ContainerStartError, ImageUnavailableError } from '../../core/errors.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
-import { hostControllers } from './cgroup-io.js';
+import { hostControllers, type ContainerCgroup } from './cgroup-io.js';
 import { createSystemClock } from '../../core/clock.js';
 import { containerConfig, containerName, jobIdLabel, managedFilters, userNetworkLabel } from './container-config.js';
 import { containerState, type DockerNetworkSettings, type DockerState } from './container-state.js';
-import { blkioDiscarded, createEnforcementChecker, type InspectedContainer } from './enforcement.js';
+import { blkioDiscarded, createEnforcementChecker, judgeCgroup, type InspectedContainer } from './enforcement.js';
+import type { IoWeightVerdict } from './io-weight.js';
 import { createDockerGate } from './call-gate.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf } from './errors.js';
 import { jobIdFromLabel } from './event-map.js';
@@ -74,9 +75,10 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   const cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
   const unreachableAfterMs = options.unreachableAfterMs ?? 60_000;
   const logMaxBytes = options.logMaxBytes ?? 64 * 1024 * 1024;
-  /** Per created container: the limits read back from its parent cgroup before start, or why none
-   * could be prepared (start() then reads the container's own cgroup). */
-  const prepared = new Map<string, { enforced: Enforced } | { error: string }>();
+  /** Per created container: its parent cgroup as read back before start (limits but the CPU quota,
+   * which start() writes) with the IO weight's verdict, or why none could be prepared (start() then
+   * reads the container's own cgroup). */
+  const prepared = new Map<string, { cgroup: ContainerCgroup; io: IoWeightVerdict } | { error: string }>();
   const remember = <K, V>(map: Map<K, V>, key: K, value: V, max: number) => {
     map.set(key, value);
     if (map.size > max) map.delete(map.keys().next().value as K);
@@ -247,7 +249,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     const list = (response.Warnings ?? []).filter(Boolean);
     if (list.length > 0) logger.info({ containerId: response.Id, warnings: list }, 'docker create warnings');
     const cgroup = await parent;
-    const verified = 'error' in cgroup ? cgroup : { enforced: await enforcement.verifyCgroup(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
+    const verified = 'error' in cgroup ? cgroup : { cgroup, io: await enforcement.applyIoWeight(job, cgroup, blkioDiscarded(list, job.ioWeight)) };
     remember(prepared, response.Id, verified, maxPending);
     return response.Id;
   };
@@ -324,13 +326,19 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
       }
       const before = prepared.get(containerId);
       prepared.delete(containerId);
-      const inspected = await inspectRaw(containerId);
+      const parent = before !== undefined && 'cgroup' in before ? before : undefined;
+      // The parent outlives its container, so even a job already gone has its quota written and read.
+      const [inspected, limited] = await Promise.all([inspectRaw(containerId), parent && jobCgroups.limitCpu(parent.cgroup, job)]);
       if (inspected === null) throw new ContainerStartError('the container vanished right after it started');
       const state = await stateOf(inspected);
-      if (before !== undefined && 'enforced' in before) return { enforced: before.enforced, state };
+      if (parent && limited) {
+        if (!('error' in limited)) return { enforced: judgeCgroup(job, limited, parent.io), state };
+        const enforced = judgeCgroup(job, parent.cgroup, parent.io);
+        return { enforced: { ...enforced, note: [limited.error, enforced.note].filter(Boolean).join('; ') }, state };
+      }
       // No parent: read the container's own cgroup, which a quick job may already have left.
       const enforced = await enforcement.verify(job, inspected, []);
-      if (before !== undefined && enforced.note !== undefined) enforced.note = `${before.error}; ${enforced.note}`;
+      if (before !== undefined && 'error' in before && enforced.note !== undefined) enforced.note = `${before.error}; ${enforced.note}`;
       return { enforced, state };
     },
 

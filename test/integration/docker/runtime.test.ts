@@ -132,7 +132,7 @@ describe('limits', () => {
     await runtime.remove(id);
   });
 
-  it('cgroupfs driver: a job that ends at once (echo hi) still has its limits read back, before it ran', async () => {
+  it('cgroupfs driver: a job that ends at once (echo hi) still has its limits read back (memory, pids, IO weight before it ran, the CPU quota just after start)', async () => {
     expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
     for (let i = 0; i < 3; i++) {
       const { id, enforced } = await run({ cmd: 'echo hi' });
@@ -142,6 +142,20 @@ describe('limits', () => {
       else expect(enforced.note).toMatch(/^disk \S+ uses [\w-]+; IO weights need the bfq scheduler/);
       await runtime.remove(id);
     }
+  });
+
+  it('cgroupfs driver: the CPU quota holds from the command\'s first instruction (the container\'s own, set by Docker before it runs) and is in the job\'s parent once started', async () => {
+    expect(cgroupDriver, 'this test is for hosts with the cgroupfs driver (CI)').toBe('cgroupfs');
+    // The first thing the command does is read its own quota.
+    const quotaFile = cgroupV2 ? '/sys/fs/cgroup/cpu.max' : '/sys/fs/cgroup/cpu/cpu.cfs_quota_us';
+    const { job: j, id, enforced } = await run({ cmd: `cat ${quotaFile}`, cpus: 0.1 });
+    expect(enforced).toMatchObject({ cpus: true });
+    await waitExit(id);
+    expect((await outputOf(docker, id)).stdout.trim()).toBe(cgroupV2 ? '10000 100000' : '10000');
+    const parent = parentName(j.id, tag);
+    const onHost = cgroupV2 ? path.join('/sys/fs/cgroup', parent, 'cpu.max') : path.join('/sys/fs/cgroup/cpu', parent, 'cpu.cfs_quota_us');
+    expect((await readFile(onHost, 'utf8')).trim()).toBe(cgroupV2 ? '10000 100000' : '10000');
+    await runtime.remove(id);
   });
 });
 

@@ -1,6 +1,7 @@
 // The per-job parent cgroup over fixture trees laid out as the kernel shows them (cgroup v1 with one
 // hierarchy per controller as on this host, and cgroup v2 with the cgroupfs driver): the limits are
-// written, read back and judged before any container exists; removal clears every hierarchy.
+// written, read back and judged (the CPU quota once the container has started); removal clears every
+// hierarchy.
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,15 +40,20 @@ const read = (file: string) => readFile(file, 'utf8').then((t) => t.trim());
 const job = testJob({ id: 42, cpus: 0.5, memoryMb: 64, pidsLimit: 77, ioWeight: 700 });
 
 describe('per-job parent cgroup', () => {
-  it('cgroup v1: limits and bfq weight written before any container exists, read back and verified', async () => {
+  it('cgroup v1: memory, pids and bfq weight written before any container exists; the CPU quota after start; all read back and verified', async () => {
     const { cgroupRoot, checker } = await host('mq-deadline kyber [bfq] none');
     const name = parentName(42, 'inst');
     for (const h of ['cpu', 'memory', 'pids', 'blkio', 'cpuset', 'unified']) await mkdir(path.join(cgroupRoot, h), { recursive: true });
     await kernelDefaults(path.join(cgroupRoot, 'memory', name), { 'memory.memsw.limit_in_bytes': '9223372036854771712' });
     await kernelDefaults(path.join(cgroupRoot, 'blkio', name), { 'blkio.bfq.weight': '100' });
+    await kernelDefaults(path.join(cgroupRoot, 'cpu', name), { 'cpu.cfs_quota_us': '-1', 'cpu.cfs_period_us': '100000' });
     const parents = createCgroupParents({ cgroupRoot, version: 1, instance: 'inst' });
 
-    const cgroup = await parents.prepare(job);
+    const prepared = await parents.prepare(job);
+    // Before start the quota is left alone: it would hold runc's own setup of the container to the job's share.
+    expect(await read(path.join(cgroupRoot, 'cpu', name, 'cpu.cfs_quota_us'))).toBe('-1');
+    expect(await checker.verifyCgroup(job, prepared, true)).toEqual({ cpus: false, memory: true, pids: true, ioWeight: true, note: 'cpu quota reads unlimited or unreadable, expected 0.5' });
+    const cgroup = await parents.limitCpu(prepared, job);
     expect(await checker.verifyCgroup(job, cgroup, true)).toEqual({ cpus: true, memory: true, pids: true, ioWeight: true });
     expect(await read(path.join(cgroupRoot, 'cpu', name, 'cpu.cfs_quota_us'))).toBe('50000');
     expect(await read(path.join(cgroupRoot, 'memory', name, 'memory.limit_in_bytes'))).toBe(String(64 * 1048576));
@@ -77,7 +83,7 @@ describe('per-job parent cgroup', () => {
     const { cgroupRoot, checker } = await host('[bfq]');
     const parents = createCgroupParents({ cgroupRoot, version: 1 });
     await kernelDefaults(path.join(cgroupRoot, 'blkio', parentName(42)), { 'blkio.bfq.weight': '100' });
-    const enforced = await checker.verifyCgroup(job, await parents.prepare(job), true);
+    const enforced = await checker.verifyCgroup(job, await parents.limitCpu(await parents.prepare(job), job), true);
     expect(enforced).toMatchObject({ cpus: true, memory: true, pids: true, ioWeight: true });
     expect(enforced.note).toBe('swap limit not verifiable (no memory.memsw.limit_in_bytes: kernel without swap accounting)');
   });
@@ -86,9 +92,11 @@ describe('per-job parent cgroup', () => {
     const { cgroupRoot, checker } = await host('[bfq] none');
     await kernelDefaults(cgroupRoot, { 'cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc' });
     const name = parentName(42);
-    await kernelDefaults(path.join(cgroupRoot, name), { 'memory.swap.max': 'max', 'io.bfq.weight': 'default 100', 'cgroup.subtree_control': '' });
+    await kernelDefaults(path.join(cgroupRoot, name), { 'memory.swap.max': 'max', 'io.bfq.weight': 'default 100', 'cgroup.subtree_control': '', 'cpu.max': 'max 100000' });
     const parents = createCgroupParents({ cgroupRoot, version: 2 });
-    const enforced = await checker.verifyCgroup(job, await parents.prepare(job), true);
+    const prepared = await parents.prepare(job);
+    expect(await read(path.join(cgroupRoot, name, 'cpu.max'))).toBe('max 100000');
+    const enforced = await checker.verifyCgroup(job, await parents.limitCpu(prepared, job), true);
     expect(enforced).toEqual({ cpus: true, memory: true, pids: true, ioWeight: true });
     expect(await read(path.join(cgroupRoot, name, 'cgroup.subtree_control'))).toBe('+cpu +memory +pids +io');
     expect(await read(path.join(cgroupRoot, name, 'cpu.max'))).toBe('50000 100000');
@@ -102,7 +110,8 @@ describe('per-job parent cgroup', () => {
     const { cgroupRoot, checker } = await host('[mq-deadline] none');
     await kernelDefaults(cgroupRoot, { 'cgroup.controllers': 'cpu io memory pids' });
     await kernelDefaults(path.join(cgroupRoot, parentName(42)), { 'memory.swap.max': 'max', 'io.weight': 'default 100' });
-    const enforced = await checker.verifyCgroup(job, await createCgroupParents({ cgroupRoot, version: 2 }).prepare(job), true);
+    const parents = createCgroupParents({ cgroupRoot, version: 2 });
+    const enforced = await checker.verifyCgroup(job, await parents.limitCpu(await parents.prepare(job), job), true);
     expect(enforced).toMatchObject({ cpus: true, memory: true, pids: true, ioWeight: false });
     expect(enforced.note).toContain('io.weight, which only the iocost controller honours');
   });
