@@ -126,6 +126,8 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       .run(jobId, async () => {
         const job = await store.get(jobId);
         if (!job || job.containerId !== event.containerId) return;
+        // Already stored as running (the launch judged its start): nothing for this start to change.
+        if (event.type === 'start' && job.status === 'running') return;
         await tracker.applyState(job);
       })
       .catch((e) => {

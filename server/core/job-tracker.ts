@@ -84,10 +84,13 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
       await Promise.race([Promise.all(waits), new Promise<void>((r) => (cancelWait = clock.setTimer(options.drainWaitMs, r)))]);
       cancelWait();
       // `docker rm -f` shows up as a kill (die, 137) and then the container is gone: that is a lost
-      // job, not a failed one. Looking again after the drain tells the two apart.
-      const again = await runtime.inspect(containerId);
-      if (again === null && !intents.has(job.id)) state = null;
-      else if (again) state = again;
+      // job, not a failed one. Looking again after the drain tells the two apart (only a 137 can be
+      // one: every other exit came from the job itself).
+      if (state.exitCode === 137) {
+        const again = await runtime.inspect(containerId);
+        if (again === null && !intents.has(job.id)) state = null;
+        else if (again) state = again;
+      }
     }
     if (state && oom.killed(containerId)) state = { ...state, oomKilled: true };
     const p = reconcilePatch(job, state, clock.now(), intents.get(job.id));

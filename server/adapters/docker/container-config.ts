@@ -23,8 +23,10 @@ export interface ContainerConfigOptions {
   userNetwork?: { id: string; name: string };
 }
 
-export function containerName(job: Pick<Job, 'id' | 'name'>): string {
-  return `cjm-${job.id}-${job.name}`;
+/** "cjm-12-web", or "cjm-<instance>-12-web": servers sharing one dockerd number their jobs from 1
+ * each, and a name taken by another's container would refuse the create. */
+export function containerName(job: Pick<Job, 'id' | 'name'>, instance?: string): string {
+  return instance === undefined ? `cjm-${job.id}-${job.name}` : `cjm-${instance}-${job.id}-${job.name}`;
 }
 
 /** cmd runs under /bin/sh -c (never bash: alpine and busybox have none); argv is exec form and

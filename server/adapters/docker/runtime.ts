@@ -167,7 +167,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
             path: '/containers/create?',
             method: 'POST',
             options: {
-              _query: { name: containerName(job) },
+              _query: { name: containerName(job, options.instance) },
               _body: containerConfig(job, {
                 logMaxBytes,
                 ...(options.instance === undefined ? {} : { instance: options.instance }),
@@ -185,7 +185,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   };
 
   const removeUnstartedLeftover = async (job: Job): Promise<boolean> => {
-    const existing = await inspectRaw(containerName(job));
+    const existing = await inspectRaw(containerName(job, options.instance));
     if (existing === null || existing.Config?.Labels?.[jobIdLabel] !== String(job.id) || existing.State.Status !== 'created') return false;
     logger.warn({ jobId: job.id, containerId: existing.Id }, 'removing a never-started container left from an earlier create');
     try {

@@ -65,7 +65,7 @@ describe('limits', () => {
     expect(h.Privileged).toBe(false);
     expect(h.SecurityOpt).toEqual(['no-new-privileges']);
     expect(h.CapDrop).toEqual(['NET_RAW']);
-    expect(inspect.Name).toMatch(new RegExp(`^/cjm-\\d+-${tag}-\\d+$`));
+    expect(inspect.Name).toMatch(new RegExp(`^/cjm-${tag}-\\d+-${tag}-\\d+$`));
     expect(inspect.Config.Labels).toMatchObject({ 'cjm.managed': 'true' });
     expect(inspect.Mounts).toEqual([]);
 

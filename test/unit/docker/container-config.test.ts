@@ -6,8 +6,9 @@ describe('containerConfig', () => {
   const job = testJob({ id: 42, name: 'web.1', cmd: 'echo a && echo b', cpus: 0.5, memoryMb: 128, ioWeight: 300, pidsLimit: 100, env: { A: '1', B: 'x=y' }, network: 'none' });
   const config = containerConfig(job, { logMaxBytes: 64 * 1024 * 1024 });
 
-  it('names the container after the job', () => {
+  it('names the container after the job, and its server when servers share a dockerd', () => {
     expect(containerName(job)).toBe('cjm-42-web.1');
+    expect(containerName(job, 'cjm_test')).toBe('cjm-cjm_test-42-web.1');
   });
 
   it('runs cmd with /bin/sh -c, never bash', () => {
