@@ -192,6 +192,9 @@ export async function run(report: Report): Promise<void> {
     server.kill('SIGTERM');
     await exited;
     await removeLabelled(`cjm.instance=${instance}`);
+    // Their parent cgroups too (as the server's reconcile would): a thousand left in the kernel slow
+    // every container start of the raw run that follows.
+    await createDockerRuntime({ docker, logger: quiet }, { instance }).listManaged();
     const after = await raw('after', false);
     const rawSeconds = (before.seconds + after.seconds) / 2;
     console.log(`while the raw loop ran before, cjm idle: job.list(50) p50 ${pct(before.listTimes, 50).toFixed(1)} ms p99 ${pct(before.listTimes, 99).toFixed(1)} ms (n=${before.listTimes.length})`);

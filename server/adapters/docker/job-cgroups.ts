@@ -51,8 +51,10 @@ export function createJobCgroups(deps: JobCgroupsDeps, options: { cgroupRoot: st
   const inFlight = new Set<number>();
   const endedAt = new Map<number, number>();
   let seq = 0;
+  /** Once a second after the quick tries, for half a minute. */
+  const backgroundTries = 30;
 
-  const removeNamed = async (name: string) => {
+  const removeNamed = async (name: string, jobId: number) => {
     const p = await parents();
     if (p === null) return;
     // runc removes the container's own cgroup as the container goes; give it a moment.
@@ -60,7 +62,26 @@ export function createJobCgroups(deps: JobCgroupsDeps, options: { cgroupRoot: st
       if (await p.remove(name)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    logger.warn({ cgroup: name }, 'parent cgroup still busy; the next reconcile removes it');
+    // Under load runc can take seconds: keep trying in the background rather than leave it to a
+    // reconcile that a server about to stop never runs (leftovers pile up in the kernel). Never once
+    // a create of the same job has begun since: that one owns the parent again.
+    const mark = seq;
+    let tries = 0;
+    const retry = () => {
+      const timer = setTimeout(() => {
+        if (inFlight.has(jobId) || (endedAt.get(jobId) ?? 0) > mark) return;
+        void p.remove(name).then(
+          (gone) => {
+            if (gone) return;
+            if (++tries < backgroundTries) retry();
+            else logger.warn({ cgroup: name }, 'parent cgroup still busy; the next reconcile removes it');
+          },
+          (err: unknown) => logger.warn({ cgroup: name, err }, 'removing a parent cgroup failed; the next reconcile removes it'),
+        );
+      }, 1000);
+      timer.unref();
+    };
+    retry();
   };
 
   return {
@@ -102,7 +123,8 @@ export function createJobCgroups(deps: JobCgroupsDeps, options: { cgroupRoot: st
 
     async remove(cgroupParent) {
       const name = cgroupParent.replace(/^\//, '');
-      if (jobIdOfParent(name, options.instance) !== null) await removeNamed(name);
+      const jobId = jobIdOfParent(name, options.instance);
+      if (jobId !== null) await removeNamed(name, jobId);
     },
 
     mark: () => seq,

@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { devNumber } from '../../../server/adapters/docker/block-device.js';
 import { cfsQuota, createCgroupParents, jobIdOfParent, parentName } from '../../../server/adapters/docker/cgroup-parent.js';
 import { createEnforcementChecker } from '../../../server/adapters/docker/enforcement.js';
+import { createJobCgroups } from '../../../server/adapters/docker/job-cgroups.js';
 import { silentLogger, testJob } from '../../support/docker.js';
+import { waitFor } from '../../support/wait.js';
 
 const temps: string[] = [];
 afterAll(async () => Promise.all(temps.map((t) => rm(t, { recursive: true, force: true }))));
@@ -136,5 +138,35 @@ describe('per-job parent cgroup', () => {
     expect(cfsQuota(0.333)).toBe(33_300);
     expect(cfsQuota(0.01)).toBe(1000);
     expect(cfsQuota(1.23456789)).toBe(123_456);
+  });
+});
+
+describe('job cgroups: removal', () => {
+  const setup = async () => {
+    const { cgroupRoot } = await host('[bfq]');
+    const name = parentName(42, 'inst');
+    for (const h of ['cpu', 'memory', 'pids', 'blkio']) await mkdir(path.join(cgroupRoot, h, name), { recursive: true });
+    // The container's own cgroup, which runc has not removed yet: the parent is busy.
+    await mkdir(path.join(cgroupRoot, 'memory', name, 'container'));
+    const cgroups = createJobCgroups({ logger: silentLogger, cgroupDriver: async () => 'cgroupfs' }, { cgroupRoot, instance: 'inst' });
+    const gone = async () => (await readdir(path.join(cgroupRoot, 'memory'))).length === 0;
+    return { cgroupRoot, name, cgroups, gone };
+  };
+
+  it('a parent still busy when its container goes is removed once runc lets go, without waiting for a reconcile', async () => {
+    const { cgroupRoot, name, cgroups, gone } = await setup();
+    await cgroups.remove(`/${name}`);
+    expect(await gone()).toBe(false);
+    await rm(path.join(cgroupRoot, 'memory', name, 'container'), { recursive: true });
+    await waitFor('the parent to go', gone, 5000);
+  });
+
+  it('is left alone once a create of the same job has begun (that create owns the parent again)', async () => {
+    const { cgroupRoot, name, cgroups, gone } = await setup();
+    await cgroups.remove(`/${name}`);
+    await cgroups.creating(42, async () => undefined);
+    await rm(path.join(cgroupRoot, 'memory', name, 'container'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await gone()).toBe(false);
   });
 });
