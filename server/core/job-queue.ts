@@ -54,12 +54,15 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
   let closed = false;
 
   async function pass(): Promise<void> {
-    // Taken before the read: a launch that ends meanwhile has already stored what it did.
+    // Taken before the read: a launch that ends meanwhile has already stored what it did, and so has
+    // a job whose end was being stored.
     const launching = new Set(launcher.launchingIds());
+    const ending = new Set(tracker.ending);
     const [capacity, active] = await Promise.all([deps.capacity(), store.listActiveBrief()]);
     const reserved: Reservation[] = [];
     const queued: QueuedJob[] = [];
     for (const job of active) {
+      if (ending.has(job.id)) continue; // its container is dead: no room held
       if (isQueued(job, launching)) {
         queued.push({ id: job.id, owner: job.owner, cpus: job.cpus, memoryMb: job.memoryMb, createdAt: Date.parse(job.createdAt) });
       } else {

@@ -122,6 +122,13 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
     // The launcher judges the starts it makes; a start it is not waiting for (a job the runtime held
     // for room) is applied like any other change.
     if (event.type === 'start' && launcher.isLaunching(jobId)) return;
+    // A dead container holds no room: the next queued job may start while this one's end is judged
+    // and stored (its log drained first), as a raw `docker wait` loop starts the next at once.
+    const died = event.type === 'die' && !tracker.ending.has(jobId);
+    if (died) {
+      tracker.ending.add(jobId);
+      void jobQueue.schedule();
+    }
     void tracker.queue
       .run(jobId, async () => {
         const job = await store.get(jobId);
@@ -133,6 +140,10 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       .catch((e) => {
         logger.warn({ err: e, jobId }, `handling Docker ${event.type} event failed; retrying`);
         retry.later(jobId);
+      })
+      // Stored final by now, or not (a failure, left to the retry): either way the record says.
+      .finally(() => {
+        if (died) tracker.ending.delete(jobId);
       });
     if (event.type === 'destroy') tracker.oom.forget(event.containerId);
   }

@@ -35,6 +35,9 @@ export interface JobTracker {
   queue: KeyedQueue;
   /** Why the server itself is ending a job; read when its exit is judged. */
   intents: Map<number, StopIntent>;
+  /** Jobs whose container has died while their end is not stored yet (their log draining, the exit
+   * being judged): their room is free already, so the queue need not wait for the record. */
+  ending: Set<number>;
   timeouts: JobTimeouts;
   oom: OomWatch;
   /** The job is being removed: nothing may touch it any more. */
@@ -51,6 +54,7 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
   const { store, runtime, logs, clock, bus } = deps;
   const queue = createKeyedQueue();
   const intents = new Map<number, StopIntent>();
+  const ending = new Set<number>();
   const forgotten = new Set<number>();
   const oom = createOomWatch(deps);
   const timeouts = createJobTimeouts({ ...deps, queue, intents }, options);
@@ -104,6 +108,7 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
   return {
     queue,
     intents,
+    ending,
     timeouts,
     oom,
     forget(jobId) {

@@ -302,16 +302,21 @@ export function createFakeRuntime(): FakeRuntime {
 /** A LogStore that records when captures start (into the shared trace) and holds no output. */
 export interface FakeLogStore extends LogStore {
   captures: { jobId: number; containerId: string }[];
+  /** While set, drained() waits for it: a job's log still being read after its container died. */
+  draining: Promise<void> | null;
 }
 export function createFakeLogStore(trace: string[] = []): FakeLogStore {
   const captures: { jobId: number; containerId: string }[] = [];
-  return {
+  const store: FakeLogStore = {
     captures,
+    draining: null,
     async capture(job, containerId) {
       captures.push({ jobId: job.id, containerId });
       trace.push(`capture ${job.id} ${containerId}`);
     },
-    async drained() {},
+    async drained() {
+      await store.draining;
+    },
     async tail() {
       return { text: '', chunks: [], size: 0, truncated: false };
     },
@@ -321,4 +326,5 @@ export function createFakeLogStore(trace: string[] = []): FakeLogStore {
     async remove() {},
     async close() {},
   };
+  return store;
 }

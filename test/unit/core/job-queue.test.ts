@@ -2,7 +2,7 @@
 // job, a restart over the same records, and a timeout that counts from the start. Real Docker and
 // MariaDB: test/integration/queue.test.ts.
 import { describe, expect, it } from 'vitest';
-import { settle } from '../../support/fake-ports.js';
+import { deferred, settle } from '../../support/fake-ports.js';
 import { setupLifecycle } from '../../support/lifecycle.js';
 import { createLifecycle } from '../../../server/core/job-lifecycle.js';
 import { createJobBus } from '../../../server/core/job-bus.js';
@@ -47,6 +47,22 @@ describe('the queue (in-memory ports)', () => {
     expect(await read(c!.id)).toMatchObject({ status: 'running', progress: null });
     expect(runtime.created).toHaveLength(3);
     expect(lifecycle.queueState().queued).toBe(0);
+    await lifecycle.close();
+  });
+
+  it('a job\'s room is free once its container dies: the next starts while the end is still being stored (log draining)', async () => {
+    const { lifecycle, runtime, logs, submit, containerOf, read } = setup();
+    const [a, , c] = await submit(3);
+    const drain = deferred();
+    logs.draining = drain.promise;
+    runtime.exit(containerOf(a!.id)!, 0);
+    await settle();
+    expect((await read(a!.id)).status).toBe('running');
+    expect(await read(c!.id)).toMatchObject({ status: 'running' });
+    drain.resolve();
+    await settle();
+    expect(await read(a!.id)).toMatchObject({ status: 'exited', reason: 'completed' });
+    expect(lifecycle.queueState()).toMatchObject({ allocated: { cpus: 1 }, queued: 0 });
     await lifecycle.close();
   });
 

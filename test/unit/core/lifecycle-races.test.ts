@@ -51,21 +51,22 @@ describe('lifecycle races (in-memory ports)', () => {
     store.failing = true;
     runtime.exit(containerId, 0);
     await settle();
-    expect(store.refused).toBe(1);
-
-    // Not before the interval, then once per interval while the database stays down.
-    await clock.advance(retryIntervalMs - 1);
-    expect(store.refused).toBe(1);
-    await clock.advance(1);
+    // Two calls refused: the exit's own read, and the queue's pass the freed room asked for.
     expect(store.refused).toBe(2);
+
+    // Not before the interval, then once per interval (each of the two) while the database stays down.
+    await clock.advance(retryIntervalMs - 1);
+    expect(store.refused).toBe(2);
+    await clock.advance(1);
+    expect(store.refused).toBe(4);
     await clock.advance(retryIntervalMs);
-    expect(store.refused).toBe(3);
+    expect(store.refused).toBe(6);
     expect(store.peek(job.id)?.status).toBe('running');
 
     store.failing = false;
     await clock.advance(retryIntervalMs);
     expect(store.peek(job.id)).toMatchObject({ status: 'exited', reason: 'completed', exitCode: 0 });
-    expect(store.refused).toBe(3);
+    expect(store.refused).toBe(6);
     await lifecycle.close();
   });
 
