@@ -66,7 +66,8 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
     bus.updated(updated);
     if (isFinal(updated.status)) {
       timeouts.clear(updated.id);
-      deps.released();
+      // A job whose container died has handed its room to the queue already (the die event).
+      if (!ending.has(updated.id)) deps.released();
     }
     return updated;
   }
