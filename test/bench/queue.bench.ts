@@ -4,7 +4,8 @@
 // (create, start, wait; no network, as the jobs), run before the drain and again after it. While the drain runs: job.list p99 over the socket,
 // timed by a client in another process (list-sampler.ts), and the server's RSS. The same client times
 // job.list on the same server, idle, while the raw loop runs: what this machine's load (Docker's work
-// and whatever else runs) costs a call by itself, in the same run. N is 1,000, or BENCH_QUEUE_JOBS.
+// and whatever else runs) costs a call by itself, in the same run; and a system.ping after every list,
+// in both phases: what any call costs at that moment. N is 1,000, or BENCH_QUEUE_JOBS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,8 @@ function pct(values: number[], p: number): number {
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** Starts list-sampler.ts against the server; stop() answers the job.list times it took (ms). */
-async function startListSampler(url: string, token: string): Promise<{ stop(): Promise<number[]> }> {
+/** Starts list-sampler.ts against the server; stop() answers the job.list and system.ping times (ms). */
+async function startListSampler(url: string, token: string): Promise<{ stop(): Promise<{ times: number[]; pings: number[] }> }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./list-sampler.ts', import.meta.url))], {
     env: { ...process.env, CJM_URL: url, CJM_TOKEN: token },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -54,7 +55,7 @@ async function startListSampler(url: string, token: string): Promise<{ stop(): P
   return {
     async stop() {
       child.send('stop');
-      return ((await next()) as { times: number[] }).times;
+      return (await next()) as { times: number[]; pings: number[] };
     },
   };
 }
@@ -149,10 +150,10 @@ export async function run(report: Report): Promise<void> {
       const load = loadavg();
       const sampler = sample ? await startListSampler(url, token) : null;
       const seconds = await rawDrain(n, tag);
-      const listTimes = (await sampler?.stop()) ?? [];
+      const { times: listTimes, pings } = (await sampler?.stop()) ?? { times: [], pings: [] };
       await removeLabelled(`cjm.bench=${tag}`);
       console.log(`raw dockerode ${when}, ${IN_FLIGHT} in flight: ${n} containers in ${seconds.toFixed(1)} s = ${(n / seconds).toFixed(1)} jobs/s (loadavg ${load} -> ${loadavg()})`);
-      return { seconds, listTimes };
+      return { seconds, listTimes, pings };
     };
     const before = await raw('before', true);
 
@@ -175,7 +176,7 @@ export async function run(report: Report): Promise<void> {
     const submitted = (performance.now() - t0) / 1000;
     const { failed } = await allDone;
     const cjmSeconds = (performance.now() - t0) / 1000;
-    const listT = await sampler.stop();
+    const { times: listT, pings } = await sampler.stop();
     draining = false;
     await watcher;
     peakRss = Math.max(peakRss, rssMb(pid));
@@ -184,7 +185,7 @@ export async function run(report: Report): Promise<void> {
       `cjm queue, capacity ${IN_FLIGHT} at a time: ${n} jobs submitted in ${submitted.toFixed(1)} s, all exited in ${cjmSeconds.toFixed(1)} s = ${(n / cjmSeconds).toFixed(1)} jobs/s ` +
         `(${failed} not completed; peak allocated ${peakAllocated.toFixed(1)} CPUs of ${(IN_FLIGHT * 0.1).toFixed(1)}; loadavg ${load1} -> ${loadavg()})`,
     );
-    console.log(`while draining: job.list(50) p50 ${pct(listT, 50).toFixed(1)} ms p99 ${pct(listT, 99).toFixed(1)} ms (n=${listT.length}); server peak RSS ${peakRss.toFixed(0)} MB`);
+    console.log(`while draining: job.list(50) p50 ${pct(listT, 50).toFixed(1)} ms p99 ${pct(listT, 99).toFixed(1)} ms (n=${listT.length}); system.ping p50 ${pct(pings, 50).toFixed(1)} ms p99 ${pct(pings, 99).toFixed(1)} ms; server peak RSS ${peakRss.toFixed(0)} MB`);
     // The machine's load drifts over a run (other work starts and stops): the raw loop runs again
     // after the drain, and the drain is compared with the mean of the two. The server and its
     // containers go first, so that Docker holds as few containers as in the first run.
@@ -197,7 +198,7 @@ export async function run(report: Report): Promise<void> {
     await createDockerRuntime({ docker, logger: quiet }, { instance }).listManaged();
     const after = await raw('after', false);
     const rawSeconds = (before.seconds + after.seconds) / 2;
-    console.log(`while the raw loop ran before, cjm idle: job.list(50) p50 ${pct(before.listTimes, 50).toFixed(1)} ms p99 ${pct(before.listTimes, 99).toFixed(1)} ms (n=${before.listTimes.length})`);
+    console.log(`while the raw loop ran before, cjm idle: job.list(50) p50 ${pct(before.listTimes, 50).toFixed(1)} ms p99 ${pct(before.listTimes, 99).toFixed(1)} ms (n=${before.listTimes.length}); system.ping p50 ${pct(before.pings, 50).toFixed(1)} ms p99 ${pct(before.pings, 99).toFixed(1)} ms`);
     report.figure(`drain of ${n}: jobs/s vs raw dockerode with ${IN_FLIGHT} in flight (mean of before and after)`, rawSeconds / cjmSeconds, 'x', { min: 0.9 });
     report.figure('server peak RSS while draining', peakRss, 'MB', { max: 200 });
     report.figure('job.list(50) p99 while draining', pct(listT, 99), 'ms', { max: 20 });
