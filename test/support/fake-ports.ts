@@ -312,6 +312,7 @@ export function createFakeLogStore(trace: string[] = []): FakeLogStore {
       trace.push(`capture ${job.id} ${containerId}`);
     },
     async drained() {},
+    complete: async () => true,
     async tail() {
       return { text: '', chunks: [], size: 0, truncated: false };
     },

@@ -148,6 +148,12 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
 
+  async function remove(serviceId: string): Promise<void> {
+    stoppedExits.delete(serviceId);
+    verified.delete(serviceId);
+    await removeService(serviceId);
+  }
+
   /** The task's container, when it is on the manager's own node. */
   const localContainer = async (serviceId: string): Promise<string | null> => onManager(currentTask(await tasksOf(serviceId)));
 
@@ -350,11 +356,13 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       await endByScaleToZero(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 
-    async remove(serviceId: string): Promise<void> {
-      stoppedExits.delete(serviceId);
-      verified.delete(serviceId);
-      await removeService(serviceId);
-    },
+    remove,
+
+    // A finished job's service goes as soon as its exit and log are stored: Docker 20.10's constraint
+    // enforcer counts the reservations of finished replicated-job tasks against their node, and once
+    // they add up past its size, rejects the jobs running there on the next node update (README,
+    // "What differs"). A removed service's tasks stop counting.
+    release: remove,
 
     async listManaged(): Promise<ManagedContainer[]> {
       const services = (await call('service list', docker.listServices({ filters: { label: managedFilters(options.instance) } }))) as {

@@ -2,6 +2,8 @@
 // server in-process with CJM_RUNTIME=swarm pointed at the manager, a real MariaDB, a client over the
 // socket. The last test kills the worker's dockerd, so it runs last.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJobStore, createMysqlPool } from '../../../server/adapters/mysql/index.js';
+import { createSilentLogger } from '../../../server/logger.js';
 import { createClient, type CjmClient } from '../../../server/protocol/client.js';
 import { ErrorCode, type Job, type JobSpecInput } from '../../../server/protocol/index.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -140,7 +142,7 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
   }, 60_000);
 
-  it('job.stop of a job on the worker: SIGTERM reaches it, its last output reaches the log, and the service stays, scaled to zero', async () => {
+  it('job.stop of a job on the worker: SIGTERM reaches it, its last output reaches the log, and the job stays stopped once its service is gone', async () => {
     const job = await api.call('job.create', spec('trap "echo got-term; exit 0" TERM; echo waiting; while true; do sleep 0.2; done', { constraints: onWorker() }));
     await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
     await waitFor('the output', async () => (await api.call('job.logs', { id: job.id })).text?.includes('waiting'), 10_000);
@@ -148,10 +150,8 @@ describe('the swarm runtime on a real two-node swarm', () => {
     const done = await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
     expect(done).toMatchObject({ reason: 'stopped', exitCode: 0 });
     expect((await api.call('job.logs', { id: job.id })).text).toBe('waiting\ngot-term\n');
-    const [service] = (await swarm.manager.docker.listServices({ filters: { id: [done.containerId!] } })) as { Spec: { Labels: Record<string, string>; Mode: unknown } }[];
-    expect(service?.Spec.Labels['cjm.stopped']).toBe('true');
-    expect(service?.Spec.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } });
-    // The job stays stopped when looked at again, though its service has no task to run.
+    // A finished job's service is removed once its exit and log are stored; the job stays stopped.
+    await waitFor('the service removed', async () => (await swarm.manager.docker.listServices({ filters: { id: [done.containerId!] } })).length === 0, 10_000);
     expect(await api.call('job.refresh', { id: job.id })).toMatchObject({ status: 'exited', reason: 'stopped', exitCode: 0 });
   }, 60_000);
 
@@ -231,6 +231,62 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect(done.status).toBe('error');
     expect(done.reason).toMatch(/rejected the task of image cjm-manager-only:test: No such image/);
   }, 60_000);
+
+  it('finished jobs hold no reservation: after jobs that together reserved more than the worker, a node update leaves a running job alone', async () => {
+    // Docker 20.10's constraint enforcer sums the reservations of a node's finished replicated-job
+    // tasks too, and on a node update rejects running jobs past the node's size: cjm removes a
+    // finished job's service once its exit and log are stored.
+    const worker = (await api.call('system.info', {})).nodes!.find((n) => n.hostname === swarm.worker.hostname)!;
+    const finished: Job[] = [];
+    for (const n of [1, 2]) {
+      const big = await api.call('job.create', spec(`echo big-${n}`, { cpus: worker.cpus, constraints: onWorker() }));
+      finished.push(await waitForJob(api, big.id, (j) => j.status === 'exited' || j.status === 'error', 30_000));
+    }
+    expect(finished.map((j) => [j.status, j.reason, j.exitCode])).toEqual([['exited', 'completed', 0], ['exited', 'completed', 0]]);
+    const t0 = performance.now();
+    await waitFor('the finished jobs\' services removed', async () => (await swarm.manager.docker.listServices({ filters: { id: finished.map((j) => j.containerId!) } })).length === 0, 10_000);
+    console.log(`finished job -> service removed within ${(performance.now() - t0).toFixed(0)} ms of the second's exit being seen`);
+    const job = await api.call('job.create', spec('echo started; sleep 5; echo finished; exit 4', { constraints: onWorker() }));
+    await waitForJob(api, job.id, (j) => j.status === 'running', 20_000);
+    const before = (await swarm.manager.docker.getNode(swarm.worker.nodeId).inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } };
+    await swarm.manager.docker.getNode(swarm.worker.nodeId).update({ version: before.Version.Index, ...before.Spec, Labels: { ...before.Spec.Labels, [uniqueName('gc')]: 'y' } });
+    const done = await waitForJob(api, job.id, (j) => j.status === 'exited' || j.status === 'error', 30_000);
+    expect(done).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 4 });
+    expect((await api.call('job.logs', { id: job.id })).text).toBe('started\nfinished\n');
+    // The finished jobs stay as they were, with their logs, and remove still works without a service.
+    for (const [i, j] of finished.entries()) {
+      expect(await api.call('job.refresh', { id: j.id })).toMatchObject({ status: 'exited', reason: 'completed', exitCode: 0 });
+      expect((await api.call('job.logs', { id: j.id })).text).toBe(`big-${i + 1}\n`);
+    }
+    expect(await api.call('job.remove', { id: finished[0]!.id })).toEqual({ id: finished[0]!.id, removed: true });
+  }, 90_000);
+
+  it('a server gone between a job\'s final record and its service\'s removal: the next one\'s reconcile removes the service; the job and its log stay', async () => {
+    const env = { CJM_RUNTIME: 'swarm', DOCKER_HOST: swarm.manager.host };
+    const first = await startTestServer({ env });
+    const firstApi = await createClient(first.url, first.adminToken);
+    const job = await firstApi.call('job.create', spec('echo first; sleep 2; echo last; exit 6', { constraints: onWorker() }));
+    const running = await waitForJob(firstApi, job.id, (j) => j.status === 'running', 20_000);
+    firstApi.close();
+    await first.close({ keep: true });
+    // The task ends while no server runs; its record is then made final, as a server would store it
+    // just before it was killed.
+    await waitFor('the task to end', async () => ((await swarm.manager.docker.listTasks({ filters: { service: [running.containerId!] } })) as { Status: { State: string } }[]).some((t) => t.Status.State === 'failed'), 15_000);
+    const pool = createMysqlPool(first.databaseUrl);
+    await createJobStore({ pool, logger: createSilentLogger() }).update(job.id, { status: 'exited', reason: 'failed', exitCode: 6, finishedAt: new Date() });
+    await pool.end();
+    const second = await startTestServer({ env, database: first.database, dataDir: first.dataDir, adminToken: first.adminToken });
+    const secondApi = await createClient(second.url, second.adminToken);
+    try {
+      await waitFor('the service removed', async () => (await swarm.manager.docker.listServices({ filters: { id: [running.containerId!] } })).length === 0, 15_000);
+      expect(await secondApi.call('job.refresh', { id: job.id })).toMatchObject({ status: 'exited', reason: 'failed', exitCode: 6 });
+      expect((await secondApi.call('job.logs', { id: job.id })).text).toBe('first\nlast\n');
+      expect(await secondApi.call('job.remove', { id: job.id })).toEqual({ id: job.id, removed: true });
+    } finally {
+      secondApi.close();
+      await second.close();
+    }
+  }, 90_000);
 
   it('SIGKILL of the worker\'s dockerd marks its running job lost within 5 s', async () => {
     const job = await api.call('job.create', spec('sleep 120', { constraints: onWorker() }));
