@@ -164,10 +164,9 @@ export interface JobRuntime {
   kill(containerId: string): Promise<void>;
   /** Force-removes; no error if gone. */
   remove(containerId: string): Promise<void>;
-  /** The job is final, its exit stored and its log complete: the runtime may let go of what its
-   * container still holds (swarm removes the service: Docker 20.10 counts a finished job task's
-   * reservation against its node). Afterwards inspect may answer null; remove still succeeds. No
-   * error if gone. Runtimes that keep finished containers until job.remove leave it out. */
+  /** The job is final, its exit stored and its log complete: the runtime may let go of its
+   * container (swarm removes the service). Afterwards inspect may answer null; remove still succeeds.
+   * No error if gone. Runtimes that keep finished containers until job.remove leave it out. */
   release?(containerId: string): Promise<void>;
   listManaged(): Promise<ManagedContainer[]>;
   /** Removes the per-user networks no container refers to (left by a killed server); returns their

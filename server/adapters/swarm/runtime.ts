@@ -358,10 +358,9 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
 
     remove,
 
-    // A finished job's service goes as soon as its exit and log are stored: Docker 20.10's constraint
-    // enforcer counts the reservations of finished replicated-job tasks against their node, and once
-    // they add up past its size, rejects the jobs running there on the next node update (README,
-    // "What differs"). A removed service's tasks stop counting.
+    // A finished job's service goes once its exit and log are stored: nothing reads it after that, and
+    // the task watch lists every service twice a second. On Docker 20.10 this does not free the
+    // task's reservation (a removed replicated job's finished tasks stay; README, "What differs").
     release: remove,
 
     async listManaged(): Promise<ManagedContainer[]> {
