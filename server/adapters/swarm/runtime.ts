@@ -1,5 +1,5 @@
-// JobRuntime over a Docker Swarm manager (CJM_RUNTIME=swarm): each job is a service in
-// replicated-job mode (one completion, no restart), placed by swarm's scheduler. The runtime's
+// JobRuntime over a Docker Swarm manager (CJM_RUNTIME=swarm): each job is a service of one replica
+// that never restarts (service-spec.ts says why not replicated-job mode), placed by swarm's scheduler. The runtime's
 // "container id" is the service ID. States come from the service's task (task-state.ts) and are
 // watched by polling the task and node lists (watch.ts): Docker 20.10 has no task events.
 import type Docker from 'dockerode';
@@ -158,7 +158,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   const localContainer = async (serviceId: string): Promise<string | null> => onManager(currentTask(await tasksOf(serviceId)));
 
   /** Ends the job's task through the manager, for a task on another node: the service is scaled to
-   * zero (a replicated job with no completions to run) and labelled stopped, so it stays with its
+   * zero replicas and labelled stopped, so it stays with its
    * task's exit, and reads as over, not waiting, after a cjm restart too. Swarm then sends SIGTERM,
    * and SIGKILL after the grace period of the task's own spec: fixed when the task was made (a service
    * update makes new tasks, it never changes a running one's). Waits for the task to end. */
@@ -167,7 +167,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       const service = await serviceOf(serviceId);
       if (service === null) return;
       if (service.Spec?.Labels?.[stoppedLabel] === 'true') break;
-      const spec = { ...service.Spec, Labels: { ...service.Spec?.Labels, [stoppedLabel]: 'true' }, Mode: { ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } } };
+      const spec = { ...service.Spec, Labels: { ...service.Spec?.Labels, [stoppedLabel]: 'true' }, Mode: { Replicated: { Replicas: 0 } } };
       try {
         await call('service update', docker.getService(serviceId).update({ version: service.Version?.Index ?? 0, ...spec }));
         break;
@@ -212,7 +212,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   }
 
   /** The service's logs from its current task, once it has one, until the task is over. Swarm's
-   * follow does not end with a replicated job's task; this source ends once the task is final and
+   * follow does not end with the service's task; this source ends once the task is final and
    * the output has been quiet for a moment. */
   async function serviceOutput(serviceId: string, since: Date | undefined): Promise<OutputSource> {
     let closed = false;
@@ -358,9 +358,9 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
 
     remove,
 
-    // A finished job's service goes once its exit and log are stored: nothing reads it after that, and
-    // the task watch lists every service twice a second. On Docker 20.10 this does not free the
-    // task's reservation (a removed replicated job's finished tasks stay; README, "What differs").
+    // A finished job's service goes once its exit and log are stored: nothing reads it after that, the
+    // task watch lists every service twice a second, and a service of one replica left with no task
+    // running might be given a new one by swarm (on a reconcile of its orchestrator).
     release: remove,
 
     async listManaged(): Promise<ManagedContainer[]> {

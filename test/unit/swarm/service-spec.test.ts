@@ -13,8 +13,8 @@ describe('serviceSpec', () => {
     TaskTemplate: { ContainerSpec: Record<string, unknown>; Resources: { Limits: object; Reservations: object }; RestartPolicy: object; Placement: object; Networks?: unknown };
   };
 
-  it('is a replicated job of one completion that never restarts', () => {
-    expect(spec.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } });
+  it('is one replica that never restarts', () => {
+    expect(spec.Mode).toEqual({ Replicated: { Replicas: 1 } });
     expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: 'none', MaxAttempts: 0 });
     expect(spec.Name).toBe('cjm-7-train');
   });
