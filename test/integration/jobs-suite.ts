@@ -60,7 +60,7 @@ export function jobsSuite(target: RuntimeTarget): void {
       expect(split).not.toHaveProperty('text');
     });
 
-    exceptSwarm('no per-user network; a swarm job has no address cjm can reach')('an HTTP server stays running and answers on its owner\'s network', async () => {
+    exceptSwarm('a swarm job\'s address is on its owner\'s overlay, which the host is not on (cjm does not proxy swarm jobs)')('an HTTP server stays running and answers on its owner\'s network', async () => {
       const job = await api.call('job.create', spec({ cmd: 'mkdir -p /www && echo served-by-cjm > /www/index.html && httpd -f -p 8000 -h /www' }));
       const running = await waitForJob(api, job.id, (j) => j.status === 'running');
       const { docker, id } = await target.container(running);

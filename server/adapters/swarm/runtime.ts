@@ -9,6 +9,7 @@ import { rejectedReason } from '../../core/job-state.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { jobIdLabel, managedFilters, mib } from '../docker/container-config.js';
+import { createUserNetworks } from '../docker/user-networks.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from '../docker/errors.js';
 import { jobIdFromLabel } from '../docker/event-map.js';
 import { outputFromStream } from '../docker/output.js';
@@ -140,6 +141,20 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     return container?.State?.OOMKilled === true ? { ...state, oomKilled: true } : state;
   }
 
+  // One attachable overlay per user, so one user's jobs reach each other by name and not another's.
+  const networks = createUserNetworks(
+    {
+      docker,
+      logger,
+      call: (what, work) => call(what, work()),
+      inUse: async (network, byName) => {
+        const services = (await call('service list', docker.listServices())) as { Spec?: { TaskTemplate?: { Networks?: { Target?: string }[] } } }[];
+        return services.some((s) => (s.Spec?.TaskTemplate?.Networks ?? []).some((n) => n.Target === network.id || (byName && n.Target === network.name)));
+      },
+    },
+    { driver: 'overlay', ...(options.instance === undefined ? {} : { instance: options.instance }) },
+  );
+
   const removeService = async (serviceId: string): Promise<void> => {
     try {
       await call('service remove', docker.getService(serviceId).remove());
@@ -148,6 +163,8 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
 
+  // A user's overlay is not removed with their last job but by the reconcile's prune (every minute),
+  // so a user's next burst finds it: creating one takes a while and updates every node.
   async function remove(serviceId: string): Promise<void> {
     stoppedExits.delete(serviceId);
     verified.delete(serviceId);
@@ -284,10 +301,10 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       }
     },
 
+    pruneNetworks: () => networks.prune(),
+
     // The image is made sure of (pulled if need be) on the manager; every node must hold it under
     // the same ID (README: "Images on a swarm").
-    // Swarm jobs get no per-user network (README, "What differs"), so there is none to prune.
-    pruneNetworks: async () => [],
 
     ensureImage(image, onProgress) {
       return ensureImage(docker, clock, image, onProgress, { call: (what, work) => call(what, work()), stallTimeoutMs: 120_000, progressIntervalMs: 500 });
@@ -296,9 +313,11 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     async create(job: Job): Promise<string> {
       try {
         const image = (await call('image inspect', docker.getImage(job.image).inspect())) as { Id: string };
-        const service = await call(
-          'service create',
-          docker.createService(serviceSpec(job, { imageId: image.Id, stopGraceSeconds, ...(options.instance === undefined ? {} : { instance: options.instance }) }) as never),
+        const service = await networks.withNetwork(job.owner, (network) =>
+          call(
+            'service create',
+            docker.createService(serviceSpec(job, { imageId: image.Id, stopGraceSeconds, network, ...(options.instance === undefined ? {} : { instance: options.instance }) }) as never),
+          ),
         );
         return (service as { id: string }).id;
       } catch (err) {

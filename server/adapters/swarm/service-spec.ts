@@ -10,6 +10,8 @@ export interface ServiceSpecOptions {
   instance?: string;
   /** The grace between SIGTERM and SIGKILL when swarm shuts the task down (a stop). */
   stopGraceSeconds: number;
+  /** The owner's overlay network: the job is on it under its name. */
+  network?: { id: string; name: string };
 }
 
 /** Set on a service cjm scaled to zero to stop its job (runtime.ts): the job is over, not waiting. */
@@ -52,6 +54,7 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Placement: { Constraints: job.constraints },
+      ...(options.network === undefined ? {} : { Networks: [{ Target: options.network.id, Aliases: [job.name] }] }),
     },
     // One replica with no restart, not replicated-job mode: Docker 20.10 leaves a replicated job's
     // ended task desired "complete" (even after the service is removed), and its constraint enforcer
@@ -59,5 +62,7 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
     // past the node's size. A replicated service's ended task is desired "shutdown" at once, and
     // counts no more (measured on the test swarm; README, "What differs").
     Mode: { Replicated: { Replicas: 1 } },
+    // A job's name resolves to its task's own address: one task, nothing to balance, no virtual IP.
+    EndpointSpec: { Mode: 'dnsrr' },
   };
 }

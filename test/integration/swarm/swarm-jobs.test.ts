@@ -8,6 +8,7 @@ import { createClient, type CjmClient } from '../../../server/protocol/client.js
 import { ErrorCode, type Job, type JobSpecInput } from '../../../server/protocol/index.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { startTestSwarm, type TestSwarm } from '../../support/swarm.js';
+import { createToken } from '../../fault/harness.js';
 import { rpcError, uniqueName, waitFor, waitForJob } from '../../support/wait.js';
 
 let swarm: TestSwarm;
@@ -140,6 +141,44 @@ describe('the swarm runtime on a real two-node swarm', () => {
     expect(services).toEqual([]);
     expect((await rpcError(api.call('job.logs', { id: job.id }))).code).toBe(ErrorCode.JobNotFound);
   }, 60_000);
+
+  it("one overlay network per user: a user's jobs reach each other by name across the nodes, another user's do not", async () => {
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map(async (user) => createClient(server.url, (await createToken(server.databaseUrl, user)).token)));
+    try {
+      const name = uniqueName('alice-web');
+      const web = await alice!.call('job.create', spec('mkdir -p /www && echo served-to-alice > /www/index.html && httpd -f -p 8000 -h /www', { name, constraints: onWorker() }));
+      await waitForJob(alice!, web.id, (j) => j.status === 'running', 20_000);
+      // This busybox's wget and nc crash on name lookups: nslookup asks Docker's DNS, nc dials the address.
+      const probe = (target: string, tries: number) =>
+        `ip=$(nslookup ${target} 127.0.0.11 2>/dev/null | awk '/^Name:/ {n=1} n && /^Address/ {a=$NF} END {print a}'); ip=\${ip:-${target}}; echo "ip=$ip"; ` +
+        `for i in $(seq ${tries}); do printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $ip 8000 2>&1 && exit 0; sleep 1; done; echo FAIL`;
+      const run = async (api: CjmClient, cmd: string) => {
+        const job = await api.call('job.create', spec(cmd, { constraints: ['node.role==manager'] }));
+        await waitForJob(api, job.id, (j) => j.status === 'exited', 30_000);
+        return (await api.call('job.logs', { id: job.id })).text ?? '';
+      };
+      // Tries a few times: the name reaches Docker's DNS a moment after the task starts.
+      const fromAlice = await run(alice!, probe(name, 5));
+      expect(fromAlice).toContain('served-to-alice');
+      const ip = /ip=(\d+\.\d+\.\d+\.\d+)/.exec(fromAlice)?.[1];
+      expect(ip, fromAlice).toBeDefined();
+      // Bob's job neither finds the name nor reaches the address.
+      const fromBob = await run(bob!, probe(name, 2));
+      expect(fromBob).not.toContain('served-to-alice');
+      expect(fromBob).toContain('FAIL');
+      const byAddress = await run(bob!, probe(ip!, 2));
+      expect(byAddress).not.toContain('served-to-alice');
+      expect(byAddress).toContain('FAIL');
+      const [service] = (await swarm.manager.docker.listServices({ filters: { id: [web.containerId!] } })) as { Spec: { TaskTemplate: { Networks: { Target: string }[] } } }[];
+      const network = await swarm.manager.docker.getNetwork(service!.Spec.TaskTemplate.Networks[0]!.Target).inspect();
+      expect(network).toMatchObject({ Driver: 'overlay', Attachable: true, Labels: { 'cjm.managed': 'true' } });
+      expect(network.Name).toMatch(/^cjm-u-[0-9a-f]{11}$/);
+      await alice!.call('job.remove', { id: web.id });
+    } finally {
+      alice?.close();
+      bob?.close();
+    }
+  }, 120_000);
 
   it('job.stop of a job on the worker: SIGTERM reaches it, its last output reaches the log, and the job stays stopped once its service is gone', async () => {
     const job = await api.call('job.create', spec('trap "echo got-term; exit 0" TERM; echo waiting; while true; do sleep 0.2; done', { constraints: onWorker() }));

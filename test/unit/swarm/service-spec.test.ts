@@ -39,6 +39,13 @@ describe('serviceSpec', () => {
     expect(spec.TaskTemplate.ContainerSpec['Labels']).toEqual(labels);
     expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.labels.gpu==yes'] });
   });
+
+  it("joins its owner's overlay under the job's name, resolved to the task's own address", () => {
+    expect(spec.TaskTemplate.Networks).toBeUndefined();
+    const onNet = serviceSpec(job, { imageId: 'sha256:abc', stopGraceSeconds: 10, network: { id: 'n1', name: 'cjm-u-0123456789a' } }) as typeof spec & { EndpointSpec: unknown };
+    expect(onNet.TaskTemplate.Networks).toEqual([{ Target: 'n1', Aliases: ['train'] }]);
+    expect(onNet.EndpointSpec).toEqual({ Mode: 'dnsrr' });
+  });
 });
 
 describe('taskState', () => {
