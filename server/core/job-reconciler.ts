@@ -71,8 +71,9 @@ export function createJobReconciler(deps: JobReconcilerDeps, options: { interval
       if (known.has(c.containerId)) continue;
       const job = c.jobId === null ? null : await store.get(c.jobId);
       if (job && job.containerId === c.containerId) {
-        // A finished job's container, kept until removed; a complete log makes this a no-op.
+        // A finished job's container, kept until removed (or released); a complete log makes this a no-op.
         if (!finishedResumed && !tracker.isForgotten(job.id)) await logs.capture(job, c.containerId);
+        tracker.release(job);
         continue;
       }
       if (job && launcher.isLaunching(job.id)) continue; // being created right now

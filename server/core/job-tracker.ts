@@ -45,18 +45,24 @@ export interface JobTracker {
   isForgotten(jobId: number): boolean;
   /** Stores the patch while the job is still active and announces the result. */
   patch(job: Job, p: JobPatch): Promise<Job>;
+  /** A final job: once its log is complete, the runtime lets go of its container (JobRuntime.release),
+   * in the background. Called on the job's final patch, and by the reconcile for a finished job whose
+   * container is still there (a server stopped in between). */
+  release(job: Job): void;
   /** Applies the container's state; waits for the log to drain first so that an exited job's log is
    * complete when clients see it. */
   applyState(job: Job): Promise<Job>;
 }
 
 export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOptions): JobTracker {
-  const { store, runtime, logs, clock, bus } = deps;
+  const { store, runtime, logs, clock, logger, bus } = deps;
   const queue = createKeyedQueue();
   const intents = new Map<number, StopIntent>();
   const ending = new Set<number>();
   const forgotten = new Set<number>();
   const oom = createOomWatch(deps);
+  // Jobs whose container is being released, so that a reconcile meanwhile does not release it twice.
+  const releasing = new Set<number>();
   const timeouts = createJobTimeouts({ ...deps, queue, intents }, options);
 
   async function patch(job: Job, p: JobPatch): Promise<Job> {
@@ -68,8 +74,24 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
       timeouts.clear(updated.id);
       // A job whose container died has handed its room to the queue already (the die event).
       if (!ending.has(updated.id)) deps.released();
+      release(updated);
     }
     return updated;
+  }
+
+  function release(job: Job): void {
+    const containerId = job.containerId;
+    if (!runtime.release || !containerId || !isFinal(job.status) || releasing.has(job.id)) return;
+    const releaseContainer = runtime.release.bind(runtime);
+    releasing.add(job.id);
+    void (async () => {
+      await logs.drained(job.id);
+      // An incomplete log (its capture failed) still needs the container to resume from.
+      if (forgotten.has(job.id) || !(await logs.complete(job.id))) return;
+      await releaseContainer(containerId);
+    })()
+      .catch((err: unknown) => logger.warn({ err, jobId: job.id }, "releasing a finished job's container failed; the reconcile retries"))
+      .finally(() => releasing.delete(job.id));
   }
 
   async function applyState(job: Job): Promise<Job> {
@@ -120,5 +142,6 @@ export function createJobTracker(deps: JobTrackerDeps, options: JobTrackerOption
     isForgotten: (jobId) => forgotten.has(jobId),
     patch,
     applyState,
+    release,
   };
 }

@@ -164,6 +164,10 @@ export interface JobRuntime {
   kill(containerId: string): Promise<void>;
   /** Force-removes; no error if gone. */
   remove(containerId: string): Promise<void>;
+  /** The job is final, its exit stored and its log complete: the runtime may let go of its
+   * container (swarm removes the service). Afterwards inspect may answer null; remove still succeeds.
+   * No error if gone. Runtimes that keep finished containers until job.remove leave it out. */
+  release?(containerId: string): Promise<void>;
   listManaged(): Promise<ManagedContainer[]>;
   /** Removes the per-user networks no container refers to (left by a killed server); returns their
    * names. */
@@ -217,6 +221,9 @@ export interface LogStore {
   capture(job: Job, containerId: string, options?: { created?: boolean }): Promise<void>;
   /** Resolves when capture of the job has drained (its container ended and all output is stored). */
   drained(jobId: number): Promise<void>;
+  /** Whether the job's capture has ended for good: its container's output is all stored, and the
+   * container is no longer needed to resume it. */
+  complete(jobId: number): Promise<boolean>;
   tail(jobId: number, tailBytes: number, stream: 'all' | LogStream, timestamps?: boolean): Promise<LogTail>;
   /** Calls onChunk for stored output from fromOffset (default: the end) and for new output as it
    * arrives; onEnd when the job's capture finishes or the follow is dropped for falling behind. */

@@ -317,6 +317,7 @@ export function createFakeLogStore(trace: string[] = []): FakeLogStore {
     async drained() {
       await store.draining;
     },
+    complete: async () => true,
     async tail() {
       return { text: '', chunks: [], size: 0, truncated: false };
     },

@@ -22,6 +22,9 @@ export interface RuntimeTarget {
   removeBehindBack(job: Job): Promise<void>;
   /** How many containers (services) cjm made for jobs of this name. */
   countNamed(name: string): Promise<number>;
+  /** Whether a finished job's container stays until job.remove (docker), or goes once its exit and
+   * log are stored (swarm: its service's reservation would still count, README "What differs"). */
+  readonly keepsFinished: boolean;
 }
 
 const notFound = (err: unknown) => (err as { statusCode?: number }).statusCode === 404;
@@ -32,6 +35,7 @@ export function dockerTarget(): RuntimeTarget {
     name: 'docker',
     serverEnv: () => ({}),
     onInspectableNode: {},
+    keepsFinished: true,
     container: async (job) => ({ docker, id: job.containerId! }),
     exists: (job) =>
       docker
@@ -70,6 +74,7 @@ export function swarmTarget(): RuntimeTarget & { readonly swarm: TestSwarm } {
     },
     serverEnv: () => ({ CJM_RUNTIME: 'swarm', DOCKER_HOST: theSwarm().manager.host }),
     onInspectableNode: { constraints: ['node.role==manager'] },
+    keepsFinished: false,
     async container(job) {
       const tasks = (await manager().listTasks({ filters: { service: [job.containerId!] } })) as {
         NodeID: string;

@@ -27,8 +27,16 @@ export function userHash(user: string, instance: string | undefined): string {
 export const userNetworkName = (hash: string): string => `cjm-u-${hash}`;
 export const bridgeName = (hash: string): string => `${bridgePrefix}${hash}`;
 
-export function userNetworkConfig(user: string, instance: string | undefined): Docker.NetworkCreateOptions {
+/** `overlay`: the swarm runtime's, one attachable overlay per user across the nodes, where a user's
+ * jobs reach each other by name (separate overlays are separate VXLANs). */
+export function userNetworkConfig(user: string, instance: string | undefined, driver: 'bridge' | 'overlay' = 'bridge'): Docker.NetworkCreateOptions {
   const hash = userHash(user, instance);
+  const labels = {
+    [managedLabel]: 'true',
+    [userHashLabel]: hash,
+    ...(instance === undefined ? {} : { [instanceLabel]: instance }),
+  };
+  if (driver === 'overlay') return { Name: userNetworkName(hash), Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels };
   return {
     Name: userNetworkName(hash),
     Driver: 'bridge',
@@ -41,11 +49,7 @@ export function userNetworkConfig(user: string, instance: string | undefined): D
       'com.docker.network.bridge.enable_icc': 'true',
       'com.docker.network.bridge.enable_ip_masquerade': 'true',
     },
-    Labels: {
-      [managedLabel]: 'true',
-      [userHashLabel]: hash,
-      ...(instance === undefined ? {} : { [instanceLabel]: instance }),
-    },
+    Labels: labels,
   };
 }
 
@@ -74,6 +78,9 @@ export interface UserNetworksDeps {
   call: <T>(what: string, work: () => Promise<T>) => Promise<T>;
   /** Runs once before the first network is used (the host firewall); a failure fails that create. */
   beforeFirstUse?: () => Promise<void>;
+  /** Whether anything still refers to the network (by default: a container, in any state; the swarm
+   * runtime: a service). `byName`: match the name as well as the id. */
+  inUse?: (network: { id: string; name: string }, byName: boolean) => Promise<boolean>;
 }
 
 interface NetworkRow {
@@ -82,7 +89,7 @@ interface NetworkRow {
   Created?: string;
 }
 
-export function createUserNetworks(deps: UserNetworksDeps, options: { instance?: string }): UserNetworks {
+export function createUserNetworks(deps: UserNetworksDeps, options: { instance?: string; driver?: 'bridge' | 'overlay' }): UserNetworks {
   const { docker, logger, call } = deps;
   const { instance } = options;
   // Per network name: ensure+create and check+remove never interleave within this server.
@@ -109,6 +116,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
   };
 
   const inUse = async (row: NetworkRow, byName = true): Promise<boolean> => {
+    if (deps.inUse) return deps.inUse({ id: row.Id, name: row.Name }, byName);
     // Containers of every state: a created or exited container keeps its network in its config, and
     // Docker would remove the network under it (its start would then fail with "network not found").
     // By name too: a created, never started container matches only by name (its NetworkID is empty
@@ -140,7 +148,7 @@ export function createUserNetworks(deps: UserNetworksDeps, options: { instance?:
   };
 
   const ensure = async (owner: string): Promise<{ id: string; name: string }> => {
-    const config = userNetworkConfig(owner, instance);
+    const config = userNetworkConfig(owner, instance, options.driver);
     const name = config.Name;
     const existing = await settle(name);
     if (existing) return { id: existing.Id, name };

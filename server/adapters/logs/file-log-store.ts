@@ -5,7 +5,7 @@ import type { Job } from '../../protocol/index.js';
 import { startCapture } from './capture.js';
 import { startFollow } from './follow.js';
 import { createJobLog, type JobLog, type JobLogOptions } from './job-log.js';
-import { logPaths, openLogWriter, readExtent, removeFiles, repairFiles } from './log-files.js';
+import { isComplete, logPaths, openLogWriter, readExtent, removeFiles, repairFiles } from './log-files.js';
 import { readTail } from './read-tail.js';
 
 export interface FileLogStoreDeps {
@@ -132,6 +132,8 @@ export function createFileLogStore(deps: FileLogStoreDeps, options: FileLogStore
     async drained(jobId) {
       await captures.get(jobId)?.done;
     },
+
+    complete: (jobId) => isComplete(paths(jobId)),
 
     async tail(jobId, tailBytes, stream, timestamps) {
       // Let a running capture write its batch first, so the tail is as fresh as the output.

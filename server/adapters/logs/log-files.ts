@@ -48,7 +48,7 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-async function isComplete(paths: LogPaths): Promise<boolean> {
+export async function isComplete(paths: LogPaths): Promise<boolean> {
   try {
     return (JSON.parse(await readFile(paths.state, 'utf8')) as { complete?: unknown }).complete === true;
   } catch {

@@ -1,5 +1,5 @@
-// JobRuntime over a Docker Swarm manager (CJM_RUNTIME=swarm): each job is a service in
-// replicated-job mode (one completion, no restart), placed by swarm's scheduler. The runtime's
+// JobRuntime over a Docker Swarm manager (CJM_RUNTIME=swarm): each job is a service of one replica
+// that never restarts (service-spec.ts says why not replicated-job mode), placed by swarm's scheduler. The runtime's
 // "container id" is the service ID. States come from the service's task (task-state.ts) and are
 // watched by polling the task and node lists (watch.ts): Docker 20.10 has no task events.
 import type Docker from 'dockerode';
@@ -9,6 +9,7 @@ import { rejectedReason } from '../../core/job-state.js';
 import type { Clock, ContainerState, JobRuntime, Logger, ManagedContainer, OutputSource } from '../../core/ports.js';
 import type { Enforced, Job } from '../../protocol/index.js';
 import { jobIdLabel, managedFilters, mib } from '../docker/container-config.js';
+import { createUserNetworks } from '../docker/user-networks.js';
 import { cleanDockerMessage, mapDockerError, statusCodeOf, withTimeout } from '../docker/errors.js';
 import { jobIdFromLabel } from '../docker/event-map.js';
 import { outputFromStream } from '../docker/output.js';
@@ -140,6 +141,20 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     return container?.State?.OOMKilled === true ? { ...state, oomKilled: true } : state;
   }
 
+  // One attachable overlay per user, so one user's jobs reach each other by name and not another's.
+  const networks = createUserNetworks(
+    {
+      docker,
+      logger,
+      call: (what, work) => call(what, work()),
+      inUse: async (network, byName) => {
+        const services = (await call('service list', docker.listServices())) as { Spec?: { TaskTemplate?: { Networks?: { Target?: string }[] } } }[];
+        return services.some((s) => (s.Spec?.TaskTemplate?.Networks ?? []).some((n) => n.Target === network.id || (byName && n.Target === network.name)));
+      },
+    },
+    { driver: 'overlay', ...(options.instance === undefined ? {} : { instance: options.instance }) },
+  );
+
   const removeService = async (serviceId: string): Promise<void> => {
     try {
       await call('service remove', docker.getService(serviceId).remove());
@@ -148,11 +163,19 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     }
   };
 
+  // A user's overlay is not removed with their last job but by the reconcile's prune (every minute),
+  // so a user's next burst finds it: creating one takes a while and updates every node.
+  async function remove(serviceId: string): Promise<void> {
+    stoppedExits.delete(serviceId);
+    verified.delete(serviceId);
+    await removeService(serviceId);
+  }
+
   /** The task's container, when it is on the manager's own node. */
   const localContainer = async (serviceId: string): Promise<string | null> => onManager(currentTask(await tasksOf(serviceId)));
 
   /** Ends the job's task through the manager, for a task on another node: the service is scaled to
-   * zero (a replicated job with no completions to run) and labelled stopped, so it stays with its
+   * zero replicas and labelled stopped, so it stays with its
    * task's exit, and reads as over, not waiting, after a cjm restart too. Swarm then sends SIGTERM,
    * and SIGKILL after the grace period of the task's own spec: fixed when the task was made (a service
    * update makes new tasks, it never changes a running one's). Waits for the task to end. */
@@ -161,7 +184,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       const service = await serviceOf(serviceId);
       if (service === null) return;
       if (service.Spec?.Labels?.[stoppedLabel] === 'true') break;
-      const spec = { ...service.Spec, Labels: { ...service.Spec?.Labels, [stoppedLabel]: 'true' }, Mode: { ReplicatedJob: { MaxConcurrent: 0, TotalCompletions: 0 } } };
+      const spec = { ...service.Spec, Labels: { ...service.Spec?.Labels, [stoppedLabel]: 'true' }, Mode: { Replicated: { Replicas: 0 } } };
       try {
         await call('service update', docker.getService(serviceId).update({ version: service.Version?.Index ?? 0, ...spec }));
         break;
@@ -206,7 +229,7 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
   }
 
   /** The service's logs from its current task, once it has one, until the task is over. Swarm's
-   * follow does not end with a replicated job's task; this source ends once the task is final and
+   * follow does not end with the service's task; this source ends once the task is final and
    * the output has been quiet for a moment. */
   async function serviceOutput(serviceId: string, since: Date | undefined): Promise<OutputSource> {
     let closed = false;
@@ -278,10 +301,10 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       }
     },
 
+    pruneNetworks: () => networks.prune(),
+
     // The image is made sure of (pulled if need be) on the manager; every node must hold it under
     // the same ID (README: "Images on a swarm").
-    // Swarm jobs get no per-user network (README, "What differs"), so there is none to prune.
-    pruneNetworks: async () => [],
 
     ensureImage(image, onProgress) {
       return ensureImage(docker, clock, image, onProgress, { call: (what, work) => call(what, work()), stallTimeoutMs: 120_000, progressIntervalMs: 500 });
@@ -290,9 +313,11 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
     async create(job: Job): Promise<string> {
       try {
         const image = (await call('image inspect', docker.getImage(job.image).inspect())) as { Id: string };
-        const service = await call(
-          'service create',
-          docker.createService(serviceSpec(job, { imageId: image.Id, stopGraceSeconds, ...(options.instance === undefined ? {} : { instance: options.instance }) }) as never),
+        const service = await networks.withNetwork(job.owner, (network) =>
+          call(
+            'service create',
+            docker.createService(serviceSpec(job, { imageId: image.Id, stopGraceSeconds, network, ...(options.instance === undefined ? {} : { instance: options.instance }) }) as never),
+          ),
         );
         return (service as { id: string }).id;
       } catch (err) {
@@ -350,11 +375,12 @@ export function createSwarmRuntime(deps: SwarmRuntimeDeps, options: SwarmRuntime
       await endByScaleToZero(serviceId, (stopGraceSeconds + 5) * 1000);
     },
 
-    async remove(serviceId: string): Promise<void> {
-      stoppedExits.delete(serviceId);
-      verified.delete(serviceId);
-      await removeService(serviceId);
-    },
+    remove,
+
+    // A finished job's service goes once its exit and log are stored: nothing reads it after that, the
+    // task watch lists every service twice a second, and a service of one replica left with no task
+    // running might be given a new one by swarm (on a reconcile of its orchestrator).
+    release: remove,
 
     async listManaged(): Promise<ManagedContainer[]> {
       const services = (await call('service list', docker.listServices({ filters: { label: managedFilters(options.instance) } }))) as {

@@ -1,4 +1,5 @@
-// Job -> Docker's service-create body (replicated-job mode). Pure, so the limits are unit-tested.
+// Job -> Docker's service-create body (one replica that never restarts). Pure, so the limits are
+// unit-tested.
 import type { Job } from '../../protocol/index.js';
 import { commandFor, instanceLabel, jobIdLabel, jobNameLabel, managedLabel, mib } from '../docker/container-config.js';
 
@@ -9,6 +10,8 @@ export interface ServiceSpecOptions {
   instance?: string;
   /** The grace between SIGTERM and SIGKILL when swarm shuts the task down (a stop). */
   stopGraceSeconds: number;
+  /** The owner's overlay network: the job is on it under its name. */
+  network?: { id: string; name: string };
 }
 
 /** Set on a service cjm scaled to zero to stop its job (runtime.ts): the job is over, not waiting. */
@@ -51,7 +54,15 @@ export function serviceSpec(job: Job, options: ServiceSpecOptions): Record<strin
       },
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Placement: { Constraints: job.constraints },
+      ...(options.network === undefined ? {} : { Networks: [{ Target: options.network.id, Aliases: [job.name] }] }),
     },
-    Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+    // One replica with no restart, not replicated-job mode: Docker 20.10 leaves a replicated job's
+    // ended task desired "complete" (even after the service is removed), and its constraint enforcer
+    // counts such tasks' reservations on every node update, rejecting running jobs once they add up
+    // past the node's size. A replicated service's ended task is desired "shutdown" at once, and
+    // counts no more (measured on the test swarm; README, "What differs").
+    Mode: { Replicated: { Replicas: 1 } },
+    // A job's name resolves to its task's own address: one task, nothing to balance, no virtual IP.
+    EndpointSpec: { Mode: 'dnsrr' },
   };
 }

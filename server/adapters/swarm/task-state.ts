@@ -28,7 +28,7 @@ export interface SwarmNode {
 /** Task states before the container runs (swarmkit's order). */
 const beforeRunning = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 
-/** The service's current task: the newest one (a replicated job with no restart has one). */
+/** The service's current task: the newest one (one replica with no restart has one). */
 export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined {
   let best: SwarmTask | undefined;
   for (const t of tasks) if (best === undefined || (t.Version?.Index ?? 0) > (best.Version?.Index ?? 0)) best = t;

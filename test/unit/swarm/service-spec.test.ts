@@ -13,8 +13,8 @@ describe('serviceSpec', () => {
     TaskTemplate: { ContainerSpec: Record<string, unknown>; Resources: { Limits: object; Reservations: object }; RestartPolicy: object; Placement: object; Networks?: unknown };
   };
 
-  it('is a replicated job of one completion that never restarts', () => {
-    expect(spec.Mode).toEqual({ ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } });
+  it('is one replica that never restarts', () => {
+    expect(spec.Mode).toEqual({ Replicated: { Replicas: 1 } });
     expect(spec.TaskTemplate.RestartPolicy).toEqual({ Condition: 'none', MaxAttempts: 0 });
     expect(spec.Name).toBe('cjm-7-train');
   });
@@ -38,6 +38,13 @@ describe('serviceSpec', () => {
     expect(spec.Labels).toEqual(labels);
     expect(spec.TaskTemplate.ContainerSpec['Labels']).toEqual(labels);
     expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.labels.gpu==yes'] });
+  });
+
+  it("joins its owner's overlay under the job's name, resolved to the task's own address", () => {
+    expect(spec.TaskTemplate.Networks).toBeUndefined();
+    const onNet = serviceSpec(job, { imageId: 'sha256:abc', stopGraceSeconds: 10, network: { id: 'n1', name: 'cjm-u-0123456789a' } }) as typeof spec & { EndpointSpec: unknown };
+    expect(onNet.TaskTemplate.Networks).toEqual([{ Target: 'n1', Aliases: ['train'] }]);
+    expect(onNet.EndpointSpec).toEqual({ Mode: 'dnsrr' });
   });
 });
 
