@@ -1,7 +1,8 @@
 // Swarm runtime figure (issue 17), against a baseline measured in the same run on the same private
 // two-node swarm: job.create -> job.updated running through the server (CJM_RUNTIME=swarm), vs a raw
 // service create of the same job (the same service spec, by image ID) until its task is running,
-// polled every 50 ms as cjm's start does. Alternated, so load drift hits both alike.
+// polled every 50 ms as cjm's start does, on an attachable overlay network as cjm's job is on its
+// owner's. Alternated, so load drift hits both alike.
 import { createClient } from '../../server/protocol/client.js';
 import { serviceSpec } from '../../server/adapters/swarm/service-spec.js';
 import { makeJob } from '../support/job.js';
@@ -25,6 +26,9 @@ export async function run(report: Report): Promise<void> {
       if (job.status === 'running') running.get(job.id)?.();
     });
     await api.call('events.subscribe', {});
+    // Like cjm's per-user overlay (made once, before the timed part).
+    const net = (await docker.createNetwork({ Name: 'cjm-bench-overlay', Driver: 'overlay', Attachable: true })) as { id: string };
+    const network = { id: net.id, name: 'cjm-bench-overlay' };
 
     const viaCjm = async (): Promise<number> => {
       const t0 = performance.now();
@@ -39,7 +43,7 @@ export async function run(report: Report): Promise<void> {
     };
     const raw = async (i: number): Promise<number> => {
       const t0 = performance.now();
-      const spec = serviceSpec(makeJob({ id: 900_000 + i, name: `raw-${i}`, cmd: 'sleep 30', cpus: 0.1, memoryMb: 16 }), { imageId: swarm.imageId, stopGraceSeconds: 10 });
+      const spec = serviceSpec(makeJob({ id: 900_000 + i, name: `raw-${i}`, cmd: 'sleep 30', cpus: 0.1, memoryMb: 16 }), { imageId: swarm.imageId, stopGraceSeconds: 10, network });
       const service = (await docker.createService({ ...spec, Labels: {} } as never)) as { id: string };
       for (;;) {
         const tasks = (await docker.listTasks({ filters: { service: [service.id] } })) as { Status?: { State?: string } }[];
