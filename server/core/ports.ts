@@ -69,7 +69,8 @@ export interface JobStore {
   /** The same jobs, oldest first, with only what admission needs (it reads them after every change). */
   listActiveBrief(): Promise<ActiveJob[]>;
   /** Applies the patch only while the job's status is one of `whenStatus` (if given); returns the job
-   * after the update, or null if no row matched (gone, or status moved on). */
+   * as read just after the update, or null if no row matched (gone, or status moved on). Not one
+   * transaction: callers serialise a job's writes (the lifecycle's keyed queue). */
   update(id: number, patch: JobPatch, whenStatus?: readonly JobStatus[]): Promise<Job | null>;
   delete(id: number): Promise<boolean>;
   /** Which of these names are taken (compared as the unique key does: without regard to case). */

@@ -1,5 +1,8 @@
-// Reads (and, for the IO weight, writes) a container's cgroup files on the host.
-import { readFile, writeFile } from 'node:fs/promises';
+// Reads (and, for the IO weight, writes) a container's cgroup files on the host. Synchronous calls:
+// cgroupfs and procfs live in memory and answer at once, and fs/promises' open, fstat, read and close,
+// each through the thread pool, cost five times the CPU of the same syscalls made directly (measured
+// for a job's parent: 4.1 against 0.7 ms per job), CPU a burst of launches takes from Docker.
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupValues } from './cgroup-limits.js';
 import { cgroupFiles, controllers, locateCgroup, type CgroupVersion, type Controller } from './cgroup-paths.js';
@@ -16,11 +19,12 @@ export async function isUnifiedRoot(cgroupRoot: string): Promise<boolean> {
   return pathExists(path.join(cgroupRoot, 'cgroup.controllers'));
 }
 
-async function read(file: string): Promise<string | undefined> {
-  return readFile(file, 'utf8').then(
-    (t) => t.trim(),
-    () => undefined,
-  );
+function read(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the limit files of the cgroup described by a /proc/<pid>/cgroup text; null when the text
@@ -34,7 +38,7 @@ export async function readCgroup(procCgroup: string, cgroupRoot: string): Promis
     for (const dir of location.dirs[controller]) {
       if (!(await pathExists(dir))) continue;
       dirs[controller] = dir;
-      for (const file of cgroupFiles[location.version][controller]) values[file] = await read(path.join(dir, file));
+      for (const file of cgroupFiles[location.version][controller]) values[file] = read(path.join(dir, file));
       break;
     }
   }
@@ -43,11 +47,15 @@ export async function readCgroup(procCgroup: string, cgroupRoot: string): Promis
 }
 
 export async function readProcCgroup(pid: number, procRoot = '/proc'): Promise<string | null> {
-  return readFile(path.join(procRoot, String(pid), 'cgroup'), 'utf8').catch(() => null);
+  try {
+    return readFileSync(path.join(procRoot, String(pid), 'cgroup'), 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
-  await writeFile(path.join(dir, file), value);
+  writeFileSync(path.join(dir, file), value);
 }
 
 export async function readCgroupFile(dir: string, file: string): Promise<string | undefined> {
@@ -57,7 +65,7 @@ export async function readCgroupFile(dir: string, file: string): Promise<string 
 /** Host level: are the controllers cjm relies on there at all. */
 export async function hostControllers(cgroupRoot: string): Promise<{ version: CgroupVersion; cpus: boolean; memory: boolean; pids: boolean }> {
   if (await isUnifiedRoot(cgroupRoot)) {
-    const list = (await read(path.join(cgroupRoot, 'cgroup.controllers'))) ?? '';
+    const list = read(path.join(cgroupRoot, 'cgroup.controllers')) ?? '';
     const has = (c: string) => list.split(/\s+/).includes(c);
     return { version: 2, cpus: has('cpu'), memory: has('memory'), pids: has('pids') };
   }

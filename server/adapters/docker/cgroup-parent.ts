@@ -2,7 +2,7 @@
 // its limits and IO weight hold from the container's first instruction, and reading them back cannot
 // race a quick job. Docker creates the container under it via HostConfig.CgroupParent. On the systemd
 // driver the parent would be a slice that systemd owns and resets, so none is made there.
-import { mkdir, readdir, rmdir } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Job } from '../../protocol/index.js';
 import { readCgroupFile, writeCgroupFile, type ContainerCgroup } from './cgroup-io.js';
@@ -71,6 +71,14 @@ export function parentCpuWrites(version: CgroupVersion, job: Pick<Job, 'cpus'>):
 /** v2: the controllers a parent hands down to the container's cgroup. */
 const v2Controllers = '+cpu +memory +pids +io';
 
+function readDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 export interface CgroupParents {
   /** Creates the job's parent, writes its memory and pids limits and reads every limit back. Throws
    * when it cannot be made (not root, no cgroupfs): the caller then says the limits are not verified. */
@@ -94,30 +102,46 @@ export function createCgroupParents(options: { cgroupRoot: string; version: Cgro
     return values;
   };
 
-  // Every hierarchy runc creates the parent in (cpuset, devices, freezer... too on v1).
-  const hierarchies = async (): Promise<string[]> => {
+  // Every hierarchy runc creates the parent in (cpuset, devices, freezer... too on v1). Read once: the
+  // host's hierarchies are mounted at boot, and every create and remove needs them.
+  let known: Promise<string[]> | null = null;
+  const readHierarchies = async (): Promise<string[]> => {
     if (version === 2) return [cgroupRoot];
-    const entries = await readdir(cgroupRoot, { withFileTypes: true }).catch(() => []);
+    const entries = readdirSync(cgroupRoot, { withFileTypes: true });
     // Symlinks ("cpu" -> "cpu,cpuacct") name a hierarchy listed already; "unified" (hybrid hosts) is
     // one more place runc creates it.
     return entries.filter((e) => e.isDirectory()).map((e) => path.join(cgroupRoot, e.name));
+  };
+  const hierarchies = (): Promise<string[]> => {
+    known ??= readHierarchies().catch(() => {
+      known = null;
+      return [];
+    });
+    return known;
   };
 
   return {
     async prepare(job) {
       const name = parentName(job.id, options.instance);
       const dirs = Object.fromEntries(controllers.map((c) => [c, dirOf(c, name)])) as Record<Controller, string>;
+      // Synchronous calls, for the reason cgroup-io.ts gives.
+      for (const dir of new Set(Object.values(dirs))) mkdirSync(dir, { recursive: true });
       // v1: runc makes the parent in every other hierarchy too (cpuset, devices, freezer...) when the
-      // container starts; made here, while Docker creates it, start has less to do. Only a saving:
-      // runc makes whichever is missing.
-      const others = version === 1 ? hierarchies().then((hs) => Promise.allSettled(hs.map((h) => mkdir(path.join(h, name), { recursive: true })))) : null;
-      for (const dir of new Set(Object.values(dirs))) await mkdir(dir, { recursive: true });
+      // container starts; made here, start has less to do. Only a saving: runc makes whichever is missing.
+      if (version === 1) {
+        for (const h of await hierarchies()) {
+          try {
+            mkdirSync(path.join(h, name), { recursive: true });
+          } catch {
+            // runc makes whichever is missing, or says why it cannot
+          }
+        }
+      }
       if (version === 2) await writeCgroupFile(dirs.cpu, 'cgroup.subtree_control', v2Controllers);
       const swapFile = version === 1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max';
       const hasSwapFile = (await readCgroupFile(dirs.memory, swapFile)) !== undefined;
       for (const w of parentLimitWrites(version, job, hasSwapFile)) await writeCgroupFile(dirs[w.controller], w.file, w.value);
       const values = await readValues(dirs);
-      await others;
       return { version, values, dirs };
     },
 
@@ -134,7 +158,7 @@ export function createCgroupParents(options: { cgroupRoot: string; version: Cgro
       let gone = true;
       for (const h of await hierarchies()) {
         try {
-          await rmdir(path.join(h, name));
+          rmdirSync(path.join(h, name));
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code !== 'ENOENT') gone = false;
@@ -146,7 +170,7 @@ export function createCgroupParents(options: { cgroupRoot: string; version: Cgro
     async list() {
       // Every hierarchy: one whose removal was cut short may be left in some of them only.
       const names = new Set<string>();
-      for (const h of await hierarchies()) for (const n of await readdir(h).catch(() => [] as string[])) if (jobIdOfParent(n, options.instance) !== null) names.add(n);
+      for (const h of await hierarchies()) for (const n of readDir(h)) if (jobIdOfParent(n, options.instance) !== null) names.add(n);
       return [...names];
     },
   };

@@ -123,15 +123,38 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
     { cgroupRoot, sysBlockRoot: options.sysBlockRoot ?? '/sys/block', procRoot: options.procRoot ?? '/proc' },
   );
 
-  const inspectRaw = async (
-    containerId: string,
-  ): Promise<(InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } }) | null> => {
+  type Inspected = InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } };
+  /** The last answers for containers that have exited, and the inspects in flight: a quick job's end
+   * is looked at by its start, its log capture and its die event at about the same moment, and an
+   * exit never changes (cjm never starts a container twice), so they share one Docker call. An
+   * answer in flight is taken only if it shows the exit: one that began before the caller's reason to
+   * look (an exit) may show the container still running. Not a 137: after one, the exit is looked at
+   * again to tell a `docker rm -f` (gone) from a kill. Dropped on remove. */
+  const exitedAnswers = new Map<string, Inspected>();
+  const inspecting = new Map<string, Promise<Inspected | null>>();
+  const inspectOnce = async (containerId: string): Promise<Inspected | null> => {
+    const answer = (async () => {
+      try {
+        const inspected = (await call('container inspect', () => docker.getContainer(containerId).inspect())) as Inspected;
+        const exited = inspected.State.Status === 'exited' || inspected.State.Status === 'dead';
+        if (exited && inspected.State.ExitCode !== 137 && inspected.Id === containerId) remember(exitedAnswers, containerId, inspected, 256);
+        return inspected;
+      } catch (err) {
+        if (statusCodeOf(err) === 404) return null;
+        throw mapDockerError(err);
+      }
+    })();
+    inspecting.set(containerId, answer);
     try {
-      return (await call('container inspect', () => docker.getContainer(containerId).inspect())) as never;
-    } catch (err) {
-      if (statusCodeOf(err) === 404) return null;
-      throw mapDockerError(err);
+      return await answer;
+    } finally {
+      if (inspecting.get(containerId) === answer) inspecting.delete(containerId);
     }
+  };
+  const inspectRaw = async (containerId: string): Promise<Inspected | null> => {
+    const inFlight = inspecting.get(containerId);
+    if (inFlight !== undefined) await inFlight.catch(() => undefined);
+    return exitedAnswers.get(containerId) ?? inspectOnce(containerId);
   };
 
   const stateOf = async (inspected: { Id: string; State: DockerState; NetworkSettings?: DockerNetworkSettings }): Promise<ContainerState> => {
@@ -372,6 +395,7 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
 
     async remove(containerId: string): Promise<void> {
       prepared.delete(containerId);
+      exitedAnswers.delete(containerId);
       // The job's parent cgroup and its owner's network go with its container. A container already
       // gone (removed by hand) no longer names its parent: sweep then, as a reconcile would.
       const withParents = await jobCgroups.enabled().catch((err: unknown) => {
