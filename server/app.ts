@@ -98,6 +98,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       quotas: config.quotas,
       capacity: config.capacity,
       backfillWaitMs: config.backfillWaitMs,
+      // A burst of 1,000 creates otherwise runs passes back to back, each reading every queued job.
+      queuePassGapMs: 50,
       retentionMs: config.retentionMs,
     });
     teardown.push({ name: 'job service', run: () => jobs.close() });

@@ -36,6 +36,8 @@ export interface LifecycleOptions {
   retryIntervalMs?: number;
   /** A full reconcile this often catches whatever events and retries missed. */
   reconcileIntervalMs?: number;
+  /** Least time between admission passes asked for during one (job-queue.ts); default 0. */
+  queuePassGapMs?: number;
 }
 
 export interface Lifecycle {
@@ -89,7 +91,11 @@ export function createLifecycle(deps: LifecycleDeps & AdmissionDeps, options: Li
     },
     { intervalMs: retryIntervalMs },
   );
-  const jobQueue = createJobQueue({ ...deps, tracker, launcher }, { backfillWaitMs: options.backfillWaitMs ?? 60_000, retryIntervalMs });
+  const jobQueue = createJobQueue({ ...deps, tracker, launcher }, {
+    backfillWaitMs: options.backfillWaitMs ?? 60_000,
+    retryIntervalMs,
+    passGapMs: options.queuePassGapMs ?? 0,
+  });
   const reconciler = createJobReconciler({ ...deps, tracker, launcher, stopper, retry, jobQueue }, { intervalMs: options.reconcileIntervalMs ?? 60_000 });
 
   /** A queued job that was stopped answers once the positions behind it have moved up. */

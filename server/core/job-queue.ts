@@ -23,6 +23,10 @@ export interface JobQueueOptions {
   backfillWaitMs: number;
   /** A pass that failed (database or Docker down) is tried again after this long. */
   retryIntervalMs: number;
+  /** Least time from one pass's start to the next when calls come in while a pass runs (a burst of
+   * creates asks for one pass each, and each pass reads every active job); a call in a quiet spell
+   * still gets its pass at once. 0: back to back. */
+  passGapMs: number;
 }
 
 export interface QueueState {
@@ -49,6 +53,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
   const lastServed = new Map<string, number>();
   let served = 0;
   let current: Promise<void> | null = null;
+  let lastStart = -Infinity;
   let next: Promise<void> | null = null;
   let cancelRetry: (() => void) | null = null;
   let closed = false;
@@ -64,7 +69,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
     for (const job of active) {
       if (ending.has(job.id)) continue; // its container is dead: no room held
       if (isQueued(job, launching)) {
-        queued.push({ id: job.id, owner: job.owner, cpus: job.cpus, memoryMb: job.memoryMb, createdAt: Date.parse(job.createdAt) });
+        queued.push({ id: job.id, owner: job.owner, cpus: job.cpus, memoryMb: job.memoryMb, createdAt: job.createdAtMs });
       } else {
         reserved.push({ owner: job.owner, cpus: job.cpus, memoryMb: job.memoryMb });
       }
@@ -98,7 +103,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
     ]);
   }
 
-  function isQueued(job: ActiveJob, launching: ReadonlySet<number>): boolean {
+  function isQueued(job: Pick<ActiveJob, 'id' | 'status' | 'containerId'>, launching: ReadonlySet<number>): boolean {
     return job.status === 'pending' && !job.containerId && !launching.has(job.id);
   }
 
@@ -111,6 +116,7 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
   function start(): Promise<void> {
     cancelRetry?.();
     cancelRetry = null;
+    lastStart = clock.now().getTime();
     const p = pass()
       .catch((err: unknown) => {
         logger.warn({ err }, 'admitting queued jobs failed; trying again');
@@ -127,11 +133,16 @@ export function createJobQueue(deps: JobQueueDeps, options: JobQueueOptions): Jo
     if (closed) return Promise.resolve();
     if (next) return next;
     if (!current) return start();
-    // One pass at a time; every call during one shares the next.
-    next = current.then(() => {
-      next = null;
-      return closed ? undefined : start();
-    });
+    // One pass at a time; every call during one shares the next, which keeps its distance.
+    next = current
+      .then(() => {
+        const wait = lastStart + options.passGapMs - clock.now().getTime();
+        return wait > 0 ? new Promise<void>((resolve) => clock.setTimer(wait, resolve)) : undefined;
+      })
+      .then(() => {
+        next = null;
+        return closed ? undefined : start();
+      });
     return next;
   }
 

@@ -30,7 +30,10 @@ export type JobPatch = Partial<
 >;
 
 /** An active job as admission sees it. */
-export type ActiveJob = Pick<Job, 'id' | 'owner' | 'status' | 'containerId' | 'cpus' | 'memoryMb' | 'createdAt'>;
+export type ActiveJob = Pick<Job, 'id' | 'owner' | 'status' | 'containerId' | 'cpus' | 'memoryMb'> & {
+  /** Job.createdAt in ms since the epoch: every admission pass reads every queued job's. */
+  createdAtMs: number;
+};
 
 export interface JobQuery {
   /** null = every owner (admin). */

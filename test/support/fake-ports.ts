@@ -130,7 +130,7 @@ export function createFakeJobStore(trace: string[] = []): FakeJobStore {
       return cap !== undefined && total > cap ? { total: cap, capped: true } : { total, capped: false };
     },
     async listActiveBrief() {
-      return (await store.listActive()).sort((a, b) => a.id - b.id).map(({ id, owner, status, containerId, cpus, memoryMb, createdAt }) => ({ id, owner, status, containerId, cpus, memoryMb, createdAt }));
+      return (await store.listActive()).sort((a, b) => a.id - b.id).map(({ id, owner, status, containerId, cpus, memoryMb, createdAt }) => ({ id, owner, status, containerId, cpus, memoryMb, createdAtMs: Date.parse(createdAt) }));
     },
     async listActive() {
       up();

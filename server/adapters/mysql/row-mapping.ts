@@ -100,7 +100,7 @@ export function rowToActiveJob(row: ActiveJobRow): ActiveJob {
     containerId: row.container_id,
     cpus: toNumber(row.cpus, 'cpus'),
     memoryMb: toInt(row.memory_mb, 'memory_mb'),
-    createdAt: fromSqlDateTime(row.created_at),
+    createdAtMs: sqlDateTimeToMs(row.created_at),
   };
 }
 
@@ -131,16 +131,19 @@ export function readJson(value: unknown, column: string): unknown {
 
 /** 'YYYY-MM-DD HH:MM:SS[.fff]' read as UTC (or a Date, should a pool return Dates) -> ISO 8601. */
 export function fromSqlDateTime(value: string | Date): string {
+  return new Date(sqlDateTimeToMs(value)).toISOString();
+}
+
+export function sqlDateTimeToMs(value: string | Date): number {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Error('invalid date in a DATETIME column');
-    return value.toISOString();
+    return value.getTime();
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(value);
   if (!m) throw new Error(`unexpected DATETIME value ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s, frac = ''] = m;
   const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  return new Date(t).toISOString();
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
 }
 
 function toNumber(value: number | string | bigint, column: string): number {

@@ -226,7 +226,7 @@ describe('delete, listActive, usage', () => {
     expect((await store.listActive()).map((j) => j.id)).toEqual([a.id, b.id]);
     // The brief form admission reads: the same jobs, with what it needs.
     const brief = await store.listActiveBrief();
-    expect(brief).toEqual([a, { ...b, status: 'running' }].map((j) => ({ id: j.id, owner: j.owner, status: j.status, containerId: j.containerId, cpus: j.cpus, memoryMb: j.memoryMb, createdAt: j.createdAt })));
+    expect(brief).toEqual([a, { ...b, status: 'running' }].map((j) => ({ id: j.id, owner: j.owner, status: j.status, containerId: j.containerId, cpus: j.cpus, memoryMb: j.memoryMb, createdAtMs: Date.parse(j.createdAt) })));
   });
 
   it('sums a user’s pending and running jobs only', async () => {

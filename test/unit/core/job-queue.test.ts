@@ -132,6 +132,37 @@ describe('the queue (in-memory ports)', () => {
     await again.close();
   });
 
+  it('a burst of creates shares passes kept 50 ms apart; a call in a quiet spell gets its pass at once', async () => {
+    const parts = setupLifecycle({ queuePassGapMs: 50 }, oneCpu);
+    const { store, lifecycle, clock, spec } = parts;
+    let passes = 0;
+    const read = store.listActiveBrief.bind(store);
+    store.listActiveBrief = () => {
+      passes++;
+      return read();
+    };
+    const jobs = [];
+    for (let i = 0; i < 5; i++) jobs.push(await store.insert(spec({ cpus: 0.5 })));
+    let answered = 0;
+    const creates = jobs.map(() => lifecycle.schedule().then(() => answered++));
+    await settle();
+    expect(passes).toBe(1);
+    expect(answered).toBe(1);
+    expect(lifecycle.queueState().queued).toBe(3);
+
+    await clock.advance(49);
+    expect(passes).toBe(1);
+    await clock.advance(1);
+    await Promise.all(creates);
+    expect(passes).toBe(2);
+    expect(answered).toBe(5);
+
+    await clock.advance(60);
+    await lifecycle.schedule();
+    expect(passes).toBe(3);
+    await lifecycle.close();
+  });
+
   it('a timeout counts from the start, not from the time in the queue', async () => {
     const { lifecycle, runtime, clock, submit, containerOf, read } = setup();
     const [a, b] = await submit(2, { cpus: 1 });

@@ -6,6 +6,7 @@ import {
   newJobToColumns,
   patchToColumns,
   readJson,
+  rowToActiveJob,
   rowToJob,
   rowToToken,
   toSqlCpus,
@@ -123,6 +124,12 @@ describe('dates', () => {
     expect(fromSqlDateTime('2024-01-01 00:00:00.123456')).toBe('2024-01-01T00:00:00.123Z');
     expect(fromSqlDateTime(new Date('2024-01-01T05:00:00.000Z'))).toBe('2024-01-01T05:00:00.000Z');
     expect(() => fromSqlDateTime('yesterday')).toThrow();
+  });
+
+  it('gives an admission row its creation time in ms, the same instant as the job’s createdAt', () => {
+    const brief = rowToActiveJob({ id: 7, owner: 'alice', status: 'pending', container_id: null, cpus: '0.50', memory_mb: 64, created_at: '2024-12-31 23:59:59.999' });
+    expect(brief).toEqual({ id: 7, owner: 'alice', status: 'pending', containerId: null, cpus: 0.5, memoryMb: 64, createdAtMs: Date.parse('2024-12-31T23:59:59.999Z') });
+    expect(() => rowToActiveJob({ id: 7, owner: 'alice', status: 'pending', container_id: null, cpus: '0.50', memory_mb: 64, created_at: 'soon' })).toThrow(/DATETIME/);
   });
 
   it('writes a Date as a UTC DATETIME(3) literal and reads it back unchanged', () => {
