@@ -124,37 +124,23 @@ export function createDockerRuntime(deps: DockerRuntimeDeps, options: DockerRunt
   );
 
   type Inspected = InspectedContainer & { Id: string; State: DockerState & { Pid?: number }; Config?: { Labels?: Record<string, string> }; HostConfig: { CgroupParent?: string } };
-  /** The last answers for containers that have exited, and the inspects in flight: a quick job's end
-   * is looked at by its start, its log capture and its die event at about the same moment, and an
-   * exit never changes (cjm never starts a container twice), so they share one Docker call. An
-   * answer in flight is taken only if it shows the exit: one that began before the caller's reason to
-   * look (an exit) may show the container still running. Not a 137: after one, the exit is looked at
-   * again to tell a `docker rm -f` (gone) from a kill. Dropped on remove. */
+  /** The last answers for containers that have exited: a quick job's end is looked at by its start,
+   * its log capture and its die event, and an exit never changes (cjm never starts a container twice).
+   * Not a 137: after one, the exit is looked at again to tell a `docker rm -f` (gone) from a kill.
+   * Dropped on remove. */
   const exitedAnswers = new Map<string, Inspected>();
-  const inspecting = new Map<string, Promise<Inspected | null>>();
-  const inspectOnce = async (containerId: string): Promise<Inspected | null> => {
-    const answer = (async () => {
-      try {
-        const inspected = (await call('container inspect', () => docker.getContainer(containerId).inspect())) as Inspected;
-        const exited = inspected.State.Status === 'exited' || inspected.State.Status === 'dead';
-        if (exited && inspected.State.ExitCode !== 137 && inspected.Id === containerId) remember(exitedAnswers, containerId, inspected, 256);
-        return inspected;
-      } catch (err) {
-        if (statusCodeOf(err) === 404) return null;
-        throw mapDockerError(err);
-      }
-    })();
-    inspecting.set(containerId, answer);
-    try {
-      return await answer;
-    } finally {
-      if (inspecting.get(containerId) === answer) inspecting.delete(containerId);
-    }
-  };
   const inspectRaw = async (containerId: string): Promise<Inspected | null> => {
-    const inFlight = inspecting.get(containerId);
-    if (inFlight !== undefined) await inFlight.catch(() => undefined);
-    return exitedAnswers.get(containerId) ?? inspectOnce(containerId);
+    const known = exitedAnswers.get(containerId);
+    if (known !== undefined) return known;
+    try {
+      const inspected = (await call('container inspect', () => docker.getContainer(containerId).inspect())) as Inspected;
+      const exited = inspected.State.Status === 'exited' || inspected.State.Status === 'dead';
+      if (exited && inspected.State.ExitCode !== 137 && inspected.Id === containerId) remember(exitedAnswers, containerId, inspected, 256);
+      return inspected;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw mapDockerError(err);
+    }
   };
 
   const stateOf = async (inspected: { Id: string; State: DockerState; NetworkSettings?: DockerNetworkSettings }): Promise<ContainerState> => {
